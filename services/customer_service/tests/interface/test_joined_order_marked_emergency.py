@@ -106,8 +106,9 @@ def test_an_incident_s_marking_handled_before_the_order_s_creation_still_promise
         "created_at": clock.now_iso(), "response_due_at": own["due_at"]})
     desk.on_work_order_created(created)
     desk.on_work_order_created(created)  # redelivered
-    desk.on_work_order_marked_emergency(told)  # redelivered
     shown = desk.get_request({"estate_id": ESTATE, "id": own["id"]})
     assert (shown["work_order_id"], shown["promised_by"], shown["due_at"], shown["emergency"]) == (
         "wo_lift", DUE_EMERGENCY, DUE_EMERGENCY, True)
+    desk.on_work_order_marked_emergency(told)  # redelivered after: promised once
+    shown = desk.get_request({"estate_id": ESTATE, "id": own["id"]})
     assert sum(step["action"] == "promise_moved" and "WO-2026-000008" in step["note"] for step in shown["history"]) == 1
