@@ -789,11 +789,13 @@ def create_maintenance_plan(db, outbox, caller, estate_id, data):
     now, rules = clock.now(), store.rules_for(db, estate_id)
 
     def new():
-        store.referenced(db, "equipment", estate_id, data["equipment_id"], "data.equipment_id")
+        equipment = store.referenced(db, "equipment", estate_id, data["equipment_id"], "data.equipment_id")
         if data.get("checklist_id"):
             checklists.plan_checklist(store.referenced(db, "checklists", estate_id, data["checklist_id"],
                                                        "data.checklist_id"))
         plan = ledger.new_plan(plan_id, estate_id, data, now, caller.user, rules)
+        # a piece retired by its first day: the plan would open nothing, written and cancelled at once (r4)
+        ledger.refuse_retired(equipment, plan["next_due_on"], "data.equipment_id")
         ledger.refuse_reopening(store.stopped_twins(db, estate_id, data), data)
         # the slot last, once the plan is known good: a refused plan held it for a minute
         slot = ledger.plan_slot_id(estate_id, data)

@@ -230,3 +230,27 @@ def test_a_plan_of_a_piece_retired_on_a_day_to_come_opens_until_then_and_is_canc
     assert due[-1] == "2026-11-27"
     [told] = [e["data"] for e in ledger.outbox.of_type("maintenance_plan_cancelled")]
     assert told["inspections_cancelled"] == []
+
+
+def test_a_plan_of_a_piece_retired_by_its_first_day_is_refused(ledger):
+    """A plan created for a piece retired by its first due date was written and cancelled in the same call
+    (201, ``active`` false, a ``maintenance_plan_cancelled`` told), where an inspection of the piece is a 422
+    (found by r4 reviewing h4): it is refused, 422 naming the equipment, and nothing is written or told. A
+    piece retired on a day to come takes a plan that opens its days before it."""
+    retire(ledger, ledger.old, kind="scrapped", on="2026-11-20", reason="报废")
+    with pytest.raises(BusinessRuleViolation) as refused:
+        ledger.create_maintenance_plan({"estate_id": ESTATE, "data": {
+            "equipment_id": ledger.old["id"], "kind": "daily_inspection", "every_days": 1,
+            "next_due_on": "2026-11-24", "checklist_id": ledger.checklist["id"]}})
+    assert refused.value.errors[0]["field"] == "data.equipment_id"
+    retire(ledger, ledger.lift, kind="decommissioned", on="2026-12-01", reason="停用")
+    with pytest.raises(BusinessRuleViolation):  # first due on its retirement's day
+        ledger.create_maintenance_plan({"estate_id": ESTATE, "data": {
+            "equipment_id": ledger.lift["id"], "kind": "periodic_maintenance", "every_days": 30,
+            "next_due_on": "2026-12-01"}})
+    assert ledger.list_maintenance_plans({"estate_id": ESTATE, "filters": {}})["items"] == []
+    assert not ledger.outbox.of_type("maintenance_plan_cancelled")
+    plan = ledger.create_maintenance_plan({"estate_id": ESTATE, "data": {
+        "equipment_id": ledger.lift["id"], "kind": "daily_inspection", "every_days": 1,
+        "next_due_on": "2026-11-24", "checklist_id": ledger.checklist["id"]}})
+    assert plan["active"] is True
