@@ -1099,6 +1099,11 @@ WATER_CATEGORIES = ("flooding", "water_mains")
 # on a desk's order an entrapment joined: the first such incident's id. A later call's order named on its lift is
 # about that entrapment's order in hand, as about its own order (``incident_order_found``; found by h4)
 ENTRAPMENT_JOINED = "_entrapment_joined"
+# on a desk's order an entrapment or a flooding joined: the first such incident's opening, from which a later
+# call's window is measured (``incident_reported``): the order's ``reported_at`` is the first call's, the
+# earliest, and a call 30 minutes after the incident but 130 after the first call was told nothing (r4)
+ENTRAPMENT_OPENED = "_entrapment_opened_at"
+FLOODING_OPENED = "_flooding_opened_at"
 # on a desk's order a flooding joined: the first such incident's id (its flat kept as ``FLOODED_FLAT``). A later
 # desk call's water emergency of that flat's building and unit is about it, as about a flooding's own order
 # (``burst_order_found``; the desk first, then the guard, then the desk again: found by r4 reviewing h4)
@@ -1212,9 +1217,11 @@ def incident_joined(order, event, now, rules, equipment=None):
         changes["equipment_id"] = equipment["_id"]
     if incident["type"] == JOINING_INCIDENT and not order.get(ENTRAPMENT_JOINED):
         changes[ENTRAPMENT_JOINED] = incident["id"]  # a later call about its lift joins it (incident_order_found)
+        changes[ENTRAPMENT_OPENED] = incident["opened_at"]  # its window (r4)
     if incident["type"] == FLOODING_INCIDENT and incident.get("household_id") and not order.get(FLOODING_JOINED):
         # a later water emergency of the flooded flat's building and unit joins it (burst_order_found; r4)
-        changes.update({FLOODING_JOINED: incident["id"], FLOODED_FLAT: incident["household_id"]})
+        changes.update({FLOODING_JOINED: incident["id"], FLOODED_FLAT: incident["household_id"],
+                        FLOODING_OPENED: incident["opened_at"]})
     if not order.get("started_at"):
         due = response_due_at(earliest, "emergency", rules)
         if order.get("priority") == "emergency":  # a promise sooner stands
@@ -1307,8 +1314,15 @@ def burst_order_found(order, candidates, households, rules):
     found = [fault for fault in candidates
              if fault["_id"] != order["_id"] and _flooding_of(fault) and fault["status"] not in NOT_JOINED and (not piece or fault.get("equipment_id") in (None, piece))
              and stairwell(households.get(fault.get(FLOODED_FLAT))) == place
-             and _within_join_window(fault["reported_at"], order["reported_at"], rules)]
+             and _within_join_window(incident_reported(fault, FLOODING_OPENED), order["reported_at"], rules)]
     return _found(order, found[0], _flooding_of(found[0])) if len(found) == 1 else []
+
+
+def incident_reported(fault, opened):
+    """When the incident an order is in hand for was reported: its own order's report, or the opening of the
+    incident that joined a desk's order (``opened``: ``ENTRAPMENT_OPENED`` or ``FLOODING_OPENED``; the order's
+    report is the first call's)."""
+    return fault.get(opened) or fault["reported_at"]
 
 
 def _flooding_of(order):
@@ -1331,7 +1345,7 @@ def incident_order_found(order, equipment, candidates, rules):
     found = [fault for fault in candidates
              if fault["_id"] != order["_id"] and fault.get("equipment_id") == equipment["_id"]
              and _entrapment_of(fault) and fault["status"] not in NOT_JOINED
-             and _within_join_window(fault["reported_at"], order["reported_at"], rules)]
+             and _within_join_window(incident_reported(fault, ENTRAPMENT_OPENED), order["reported_at"], rules)]
     return _found(order, found[0], _entrapment_of(found[0])) if len(found) == 1 else []
 
 

@@ -267,3 +267,21 @@ def test_a_second_desk_call_after_the_flooding_joined_the_first_call_s_order_is_
     # another unit's water is told nothing
     desk_call(engineering, household_id="hh_2701", request_id="sr_3")
     assert len(announced(engineering, "work_order_incident_found")) == 1
+
+
+def test_a_later_call_is_within_the_window_of_the_flooding_that_joined_the_first_call_s_order(engineering):
+    """The window's edge (found by r4 reviewing h4): the order a flooding joined reads the first call's report
+    (the earliest); a neighbour's call 30 minutes after the flooding but 130 after the first call was measured
+    from the first call and told nothing. The window is the incident's, either side, as when the flooding
+    joins: from the flooding's opening."""
+    flats(engineering)
+    first = desk_call(engineering, household_id="hh_1801")
+    clock.freeze(clock.now() + timedelta(minutes=100))
+    engineering.open_from_incident(flooding(household_id="hh_1701"))
+    clock.freeze(clock.now() + timedelta(minutes=30))
+    second = desk_call(engineering, household_id="hh_1601", request_id="sr_2")
+    [told] = announced(engineering, "work_order_incident_found")
+    assert (told["id"], told["work_order_id"]) == (second["id"], first["id"])
+    clock.freeze(clock.now() + timedelta(minutes=91))  # 121 after the flooding: no longer
+    desk_call(engineering, household_id="hh_1701", request_id="sr_3")
+    assert len(announced(engineering, "work_order_incident_found")) == 1

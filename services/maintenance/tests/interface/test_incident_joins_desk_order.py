@@ -303,3 +303,16 @@ def test_a_second_call_about_a_lift_whose_entrapment_joined_the_first_call_s_ord
     [told] = announced(engineering, "work_order_incident_found")
     assert (told["id"], told["request_id"], told["work_order_id"], told["incident_id"]) == (
         second["id"], "sr_2", first["id"], "inc_lift")
+
+
+def test_a_later_call_about_the_lift_is_within_the_window_of_the_entrapment_not_of_the_first_call(engineering):
+    """The window's edge (found by r4 reviewing h4): the order an entrapment joined reads the first call's
+    report; a second call about the lift 30 minutes after the entrapment but 130 after the first call was told
+    nothing. The window is measured from the entrapment's opening, as when it joined."""
+    first = desk_order_on(engineering, engineering.lift["id"])
+    clock.freeze(clock.now() + timedelta(minutes=100))
+    engineering.open_from_incident(entrapment(equipment_id=engineering.lift["id"]))
+    clock.freeze(clock.now() + timedelta(minutes=30))
+    second = desk_order_on(engineering, engineering.lift["id"], request_id="sr_2", created_at=clock.now())
+    [told] = announced(engineering, "work_order_incident_found")
+    assert (told["id"], told["work_order_id"], told["incident_id"]) == (second["id"], first["id"], "inc_lift")
