@@ -1,5 +1,10 @@
 """What the tests' cheap hasher (conftest.cheap_password_hashes) leaves untested elsewhere: the
 parameters the gateway really hashes with, and a weaker stored hash replaced at sign-in."""
+import os
+import subprocess
+import sys
+
+import pytest
 from argon2 import PasswordHasher, extract_parameters, profiles
 
 from gateway import passwords
@@ -44,3 +49,63 @@ def test_a_hash_with_the_current_parameters_is_kept_at_sign_in(app, accounts):
     before = stored_hash(db, "keep-me")
     assert accounts.login("keep-me", PASSWORD).status_code == 200
     assert stored_hash(db, "keep-me") == before
+
+
+# -- ESTATE_PASSWORD_HASHING=fast-insecure-for-tests: the test suite's systems only ---------------
+
+LOCAL = {"AMQP_URI": "amqp://guest:guest@127.0.0.1:5672/estate_e2e"}
+FAST = {passwords.TEST_ONLY_SETTING: "fast-insecure-for-tests"}
+
+
+def test_unset_the_real_parameters_are_chosen():
+    assert passwords.chosen_parameters(LOCAL) == profiles.RFC_9106_LOW_MEMORY
+    assert passwords.chosen_parameters({**LOCAL, passwords.TEST_ONLY_SETTING: " "}) == profiles.RFC_9106_LOW_MEMORY
+
+
+def test_the_test_only_hashing_is_argon2id_at_its_cheapest_where_nothing_says_production():
+    chosen = passwords.chosen_parameters({**LOCAL, **FAST})
+    assert (chosen.type, chosen.time_cost, chosen.memory_cost, chosen.parallelism) == (
+        profiles.RFC_9106_LOW_MEMORY.type, 1, 64, 1)
+    assert passwords.chosen_parameters(FAST) == chosen  # no AMQP_URI: the default broker, on loopback
+
+
+@pytest.mark.parametrize("said, why", [
+    ({"KUBERNETES_SERVICE_HOST": "10.96.0.1"}, "Kubernetes"),
+    ({"ESTATE_STORE": "mongodb"}, "ESTATE_STORE"),
+    ({"AMQP_URI": "amqp://gateway:s3cret-broker@rabbitmq:5672/estate"}, "broker"),
+    ({"AMQP_URI": "amqps://gateway:s3cret-broker@10.0.0.7:5671/estate"}, "broker"),
+])
+def test_the_test_only_hashing_is_refused_where_anything_says_production(said, why):
+    with pytest.raises(passwords.RefusedHashing, match=why) as refused:
+        passwords.chosen_parameters({**LOCAL, **FAST, **said})
+    assert "ESTATE_PASSWORD_HASHING=fast-insecure-for-tests is for the test suite only" in str(refused.value)
+
+
+@pytest.mark.parametrize("value", ["fast", "FAST-INSECURE-FOR-TESTS", "rfc9106", "off"])
+def test_any_other_value_is_refused(value):
+    with pytest.raises(passwords.RefusedHashing, match="may only be fast-insecure-for-tests"):
+        passwords.chosen_parameters({**LOCAL, passwords.TEST_ONLY_SETTING: value})
+
+
+def test_the_gateway_does_not_start_with_it_in_a_deployment(tmp_path):
+    """The hasher is chosen at import (the decoy is hashed with it): a gunicorn worker that cannot
+    import the app does not boot, and gunicorn stops."""
+    env = {**os.environ, **FAST, "ESTATE_STORE": "mongodb", "PYTHONPATH": os.pathsep.join(sys.path)}
+    ran = subprocess.run([sys.executable, "-c", "import gateway.passwords"], env=env, capture_output=True,
+                         text=True, timeout=60, cwd=tmp_path)
+    assert ran.returncode != 0
+    assert "RefusedHashing" in ran.stderr and "ESTATE_STORE is set" in ran.stderr, ran.stderr
+
+
+def test_a_hash_made_by_the_test_only_hashing_is_replaced_at_the_next_sign_in_without_it(app, accounts):
+    db = app.extensions["estate_ops"].db
+    fast = PasswordHasher.from_parameters(passwords.chosen_parameters({**LOCAL, **FAST})).hash(PASSWORD)
+    db.users.insert_one({"_id": "made-in-a-test", "username": "made-in-a-test", "password_hash": fast, **USER})
+    real = PasswordHasher.from_parameters(passwords.PARAMETERS)
+    with pytest.MonkeyPatch.context() as patch:  # the gateway's own hasher, not the unit tests' cheap one
+        patch.setattr(passwords, "_hasher", real)
+        assert passwords.needs_rehash(fast)
+        assert accounts.login("made-in-a-test", PASSWORD).status_code == 200
+        renewed = stored_hash(db, "made-in-a-test")
+        assert extract_parameters(renewed) == extract_parameters(real.hash("anything"))
+        assert not passwords.needs_rehash(renewed)

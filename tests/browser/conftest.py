@@ -31,7 +31,9 @@ ADMIN_PASSWORD = "browser-admin-" + uuid.uuid4().hex[:8]
 def system(module_amqp_uri, tmp_path_factory):
     # always the embedded store: the screens are what is tested here, not the store
     overrides = {"AMQP_URI": module_amqp_uri, "ESTATE_ADMIN_PASSWORD": ADMIN_PASSWORD, "RPC_TIMEOUT": "5",
-                 "OUTBOX_SWEEP_SECONDS": "2", "MONGO_URI": ""}
+                 "OUTBOX_SWEEP_SECONDS": "2", "MONGO_URI": "",
+                 # Argon2id at its cheapest: a test-only setting (gateway/passwords.py)
+                 "ESTATE_PASSWORD_HASHING": "fast-insecure-for-tests"}
     run_local = load_file(ROOT / "scripts" / "run_local.py", "browser_run_local")
     with run_local.running_system(overrides, tmp_path_factory.mktemp("system") / "system.log",
                                   with_console=True) as running:

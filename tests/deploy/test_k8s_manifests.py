@@ -336,6 +336,32 @@ def test_every_process_with_a_store_must_run_on_mongodb(overlay):
         assert "ESTATE_STORE" in env_sources(docs, overlay, container(deployment(docs, name))), name
 
 
+TEST_ONLY_HASHING = ("ESTATE_PASSWORD_HASHING", "fast-insecure-for-tests")
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_no_deployment_hashes_passwords_the_test_suites_way(overlay):
+    """ESTATE_PASSWORD_HASHING=fast-insecure-for-tests (Argon2id at 64 KiB, gateway/passwords.py)
+    is the test suite's systems' only: no container of a rendered overlay receives it."""
+    docs = render(overlay)
+    for name in DEPLOYABLES:
+        assert TEST_ONLY_HASHING[0] not in env_sources(docs, overlay, container(deployment(docs, name))), name
+    assert not any(word in _render_text(overlay) for word in TEST_ONLY_HASHING)
+
+
+def test_no_manifest_compose_file_or_image_names_the_test_suites_password_hashing():
+    """Not in deploy/ (Kubernetes, its overlays and examples, the images), docker-compose.yml or a
+    Dockerfile, in any form: the setting, nor its value."""
+    files = [path for path in (REPO / "deploy").rglob("*") if path.is_file()]
+    files += [REPO / "docker-compose.yml", *REPO.glob("*/Dockerfile"), *REPO.glob("services/*/Dockerfile")]
+    assert REPO / "deploy" / "k8s" / "base" / "gateway.yaml" in files and REPO / "gateway" / "Dockerfile" in files
+    for path in files:
+        text = path.read_text(errors="replace")
+        assert not any(word in text for word in TEST_ONLY_HASHING), path.relative_to(REPO)
+    for name, service in compose()["services"].items():
+        assert TEST_ONLY_HASHING[0] not in (service.get("environment") or {}), name
+
+
 @pytest.mark.parametrize("overlay", OVERLAYS)
 def test_the_public_addresses_reach_the_gateway_and_the_console(overlay):
     """The gateway draws the owner portal's QR codes to PORTAL_BASE_URL and the console links a

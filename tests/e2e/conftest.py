@@ -16,6 +16,10 @@ ADMIN_PASSWORD = "e2e-admin-password-" + uuid.uuid4().hex[:8]
 RPC_TIMEOUT_SECONDS = 2
 BODY_TIMEOUT_SECONDS = 2  # the gateway's wait for a body's next bytes (10 s by default)
 HEADER_TIMEOUT_SECONDS = 2  # and for a request's line and headers (10 s by default)
+# Argon2id at its cheapest (gateway/passwords.py; a test-only setting, refused where anything says
+# production): every account these systems make or sign in cost 0.3 s of CPU a hash or a check,
+# and a system-side run of the suite makes hundreds (its first 83 tests: 153, 46 s of CPU)
+FAST_PASSWORD_HASHING = {"ESTATE_PASSWORD_HASHING": "fast-insecure-for-tests"}
 # the shared system's settings for a module's sake, harmless to the others: test_exports sees a
 # download link expire without a frozen clock, test_webhooks a delivery retried within seconds
 SHARED_SETTINGS = {"EXPORT_LINK_SECONDS": "12", "WEBHOOK_POLL_SECONDS": "0.2", "WEBHOOK_TIMEOUT_SECONDS": "2"}
@@ -34,6 +38,7 @@ def start_system(amqp_uri, tmp_path_factory, **settings):
                  "CLOSED_COUNT_SECONDS": "2",  # the services count what they closed for archive
                  "GATEWAY_BODY_TIMEOUT": str(BODY_TIMEOUT_SECONDS),
                  "GATEWAY_HEADER_TIMEOUT": str(HEADER_TIMEOUT_SECONDS),
+                 **FAST_PASSWORD_HASHING,
                  **settings}
     with run_local.running_system(overrides, tmp_path_factory.mktemp("system") / "system.log") as running:
         running.rpc_timeout = RPC_TIMEOUT_SECONDS
