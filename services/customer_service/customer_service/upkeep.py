@@ -155,7 +155,7 @@ def score(contractor, period, findings, now_iso, rules):
             "score": result, "pass_score": rules["upkeep_pass_score"],
             "on_time": {"numerator": counts["put_right_on_time"], "denominator": judged,
                         "value": round(counts["put_right_on_time"] / judged, 4) if judged else None},
-            "monthly_fee_cents": fee, "deduction_percent": str(percent.normalize()) if percent else "0",
+            "monthly_fee_cents": fee, "deduction_percent": f"{percent.normalize():f}",
             "deduction_cents": deduction, "payable_cents": fee - deduction, "as_of": now_iso, "signed": None}
 
 

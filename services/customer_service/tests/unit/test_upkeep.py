@@ -37,3 +37,12 @@ def test_the_estate_sets_its_own_rule():
     month = upkeep.score(contractor(100_001), "2026-11", [finding(), finding("put_right", False)], NOW, rules)
     # 2 points (one a finding) -> 98; 2 short x 2 % = 4 % of 100,001 = 4,000.04 -> 4,000
     assert (month["score"], month["deduction_percent"], month["deduction_cents"]) == (98, "4", 4_000)
+
+
+def test_the_deduction_percent_reads_as_a_plain_number_at_the_cap_and_at_tens():
+    # found by r6 reviewing h6: Decimal(20).normalize() is 2E+1, the text the month showed at the cap
+    capped = upkeep.score(contractor(1_000_000), "2026-11", [finding() for _ in range(10)], NOW, RULES)
+    assert (capped["score"], capped["deduction_percent"], capped["deduction_cents"]) == (40, "20", 200_000)
+    rules = {**RULES, "upkeep_points_per_finding": 20, "upkeep_points_unfixed": 0}
+    ten = upkeep.score(contractor(1_000), "2026-11", [finding("put_right", False)], NOW, rules)
+    assert (ten["score"], ten["deduction_percent"], ten["deduction_cents"]) == (80, "10", 100)
