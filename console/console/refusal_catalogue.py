@@ -1531,6 +1531,9 @@ ZH = {
         '月份结束后才能签认月度考核',
     '{0} is not over yet':
         '{0} 尚未结束',
+    # the month waits for its findings (r6): {0} counted, {1} of them awaiting the recheck, {2} a timestamp
+    'the month waits for {0} of its findings ({1} awaiting the recheck, the others within their deadline, the last due {2})':
+        '该月还有 {0} 项巡查问题未了结（其中 {1} 项待复查，其余尚在整改期限内，最晚一项于 {2} 到期），暂不能签认',
     'the contractor is no longer engaged':
         '该外包单位已不再服务',
     'is no longer engaged':

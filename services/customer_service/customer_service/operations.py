@@ -1313,8 +1313,8 @@ def sign_contractor_month(db, outbox, caller, estate_id, contractor_id, period, 
 
     def new():
         now, rules = clock.now(), store.rules_for(db, estate_id)
-        scored = upkeep.score(hired, period, store.contractor_findings(db, estate_id, contractor_id, period),
-                              clock.to_iso(now), rules)
-        return upkeep.signed(doc_id, estate_id, scored, data or {}, now, caller.user, rules)
+        findings = store.contractor_findings(db, estate_id, contractor_id, period)
+        scored = upkeep.score(hired, period, findings, clock.to_iso(now), rules)
+        return upkeep.signed(doc_id, estate_id, scored, data or {}, now, caller.user, rules, findings)
 
     return public(_announced.create(db, outbox, "contractor_months", estate_id, doc_id, new))

@@ -164,12 +164,26 @@ def month_over(period, now, rules):
     return calendar.period_of(now, rules["timezone"]) > period
 
 
-def signed(doc_id, estate_id, scored, data, now, user, rules):
-    """The month as the manager signs it (422 while it is not over): its score and deduction kept,
-    announced (``contractor_month_signed``: finance and the archive take the deduction from it)."""
+def awaited(findings, now_iso):
+    """The month's findings its signature waits for: one not put right whose deadline is still to
+    come (the contractor has till then), one fixed awaiting its recheck (the steward's look decides
+    whether it was put right, on time or not); the latest first to be due last."""
+    return sorted((f for f in findings if f["status"] == "fixed"
+                   or (f["status"] != "put_right" and not overdue(f, now_iso))), key=lambda f: f["due_at"])
+
+
+def signed(doc_id, estate_id, scored, data, now, user, rules, findings=()):
+    """The month as the manager signs it (422 while it is not over; 409 while one of its
+    ``findings`` is ``awaited``): its score and deduction kept, announced
+    (``contractor_month_signed``: finance and the archive take the deduction from it)."""
     if not month_over(scored["period"], now, rules):
         raise BusinessRuleViolation("a month is signed once it is over",
                                     [field_error("item", f"{scored['period']} is not over yet")])
+    waiting = awaited(findings, clock.to_iso(now))
+    if waiting:
+        rechecks = sum(1 for f in waiting if f["status"] == "fixed")
+        raise Conflict(f"the month waits for {len(waiting)} of its findings ({rechecks} awaiting the recheck, "
+                       f"the others within their deadline, the last due {waiting[-1]['due_at']})")
     at = clock.to_iso(now)
     doc = {**_base(doc_id, estate_id, now, user), **scored,
            "signed": {"at": at, "by": user, "note": _text(data, "note")}, "_rev": 0}

@@ -160,3 +160,36 @@ def test_the_estate_s_kpis_show_the_share_of_findings_put_right_on_time(desk):
     shown = desk.kpis({"period": "2026-11", "estate_ids": [ESTATE]})["estates"][ESTATE]["upkeep_on_time"]
     assert (shown["numerator"], shown["denominator"], shown["value"]) == (1, 3, 0.3333)
     assert waiting["status"] == "open" and missed["status"] == "open"
+
+
+def test_a_month_is_not_signed_while_a_finding_of_its_last_evening_is_still_within_its_deadline(desk):
+    """found by r6 reviewing h6: a fault found at 23:30 local on the month's last day was pending when
+    the manager signed at 00:10, and the signed month kept it pending for good: the contractor who
+    then never put it right lost only its point. The month waits for it (put right or past due)."""
+    hired = contractor(desk, monthly_fee_cents=1_000_000)
+    clock.freeze(clock.parse_iso("2026-11-30T15:30:00Z"))  # 23:30 on 30 November in Shanghai
+    late_evening = finding(desk, hired)
+    assert late_evening["period"] == "2026-11"
+    clock.freeze(clock.parse_iso("2026-11-30T16:10:00Z"))  # 00:10 on 1 December: November is over
+    assert month(desk, hired)["counts"]["pending"] == 1
+    with pytest.raises(Conflict) as refused:
+        sign(desk, hired)
+    assert "2026-12-01T15:30:00.000Z" in str(refused.value)
+    assert desk.outbox.of_type("contractor_month_signed") == []
+    clock.freeze(clock.parse_iso("2026-12-01T15:30:01Z"))  # its deadline passed, not put right
+    signed = sign(desk, hired)
+    assert signed["counts"]["not_put_right"] == 1 and signed["score"] == 94  # 100 - (1 + 5)
+
+
+def test_a_month_is_not_signed_while_a_fix_awaits_its_recheck(desk):
+    """found by r6 reviewing h6: a fix recorded within its deadline but not rechecked yet counted as
+    not put right (5 points more) in the month signed meanwhile; the steward's recheck comes first."""
+    hired = contractor(desk, monthly_fee_cents=1_000_000)
+    clock.freeze(clock.parse_iso("2026-11-30T01:00:00Z"))
+    fixed = fix(desk, finding(desk, hired))
+    clock.freeze(clock.parse_iso("2026-12-02T01:00:00Z"))  # past its deadline, awaiting the recheck
+    with pytest.raises(Conflict):
+        sign(desk, hired)
+    recheck(desk, fixed, True)
+    signed = sign(desk, hired)
+    assert signed["counts"]["put_right_on_time"] == 1 and signed["score"] == 99
