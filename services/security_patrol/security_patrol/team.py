@@ -40,10 +40,6 @@ COMPONENTS = ("attendance", "punctuality", "posts_manned", "discipline", "traini
 WEIGHT_SETTINGS = {component: f"assessment_weight_{component}" for component in COMPONENTS}
 
 
-def _refuse(sentence, errors):
-    raise BusinessRuleViolation(sentence, errors)
-
-
 def roll_call_id(estate_id, day, shift):
     return ids.natural_id("rollcall", estate_id, day, shift)
 
@@ -59,8 +55,8 @@ def new_roll_call(doc_id, estate_id, day, shift, data, assignments, day_guards, 
     ``day_guards`` (the guard keys on any shift of the day's roster: who may cover a post)."""
     active = [a for a in assignments if roster.status(a) == roster.ACTIVE]
     if not active:
-        _refuse("a roll call is of the guards the duty roster has on the shift",
-                [field_error("data.shift", "has no guard on the duty roster of this day")])
+        raise BusinessRuleViolation("a roll call is of the guards the duty roster has on the shift",
+                                    [field_error("data.shift", "has no guard on the duty roster of this day")])
     by_key = {a["guard_key"]: a for a in active}
     errors, seen, entries = [], set(), []
     for i, entry in enumerate(data["entries"]):
@@ -86,7 +82,7 @@ def new_roll_call(doc_id, estate_id, day, shift, data, assignments, day_guards, 
     if missing:
         errors.append(field_error("data.entries", f"lacks {', '.join(missing)}, on the duty roster of this shift"))
     if errors:
-        _refuse("a roll call calls each guard on the roster of the shift once", errors)
+        raise BusinessRuleViolation("a roll call calls each guard on the roster of the shift once", errors)
     stamp = clock.to_iso(now)
     return {"_id": doc_id, "estate_id": estate_id, "date": day, "period": day[:7], "shift": shift,
             "entries": entries, "counts": roll_call_counts(entries),
@@ -143,7 +139,8 @@ def checked_at(data, now, rules, field):
     """When it happened: ``data[field]`` or now; not ahead of now, within ``recorded_within_days``."""
     moment = clock.parse_iso(data[field]) if data.get(field) else now
     if moment > now:
-        _refuse("a record is made once it happened", [field_error(f"data.{field}", "is in the future")])
+        raise BusinessRuleViolation("a record is made once it happened",
+                                    [field_error(f"data.{field}", "is in the future")])
     days = rules["recorded_within_days"]
     plausible.recent(moment, now, days, f"data.{field}", f"a record is made within {counted(days, 'day')} of it",
                      rules["timezone"])
@@ -153,10 +150,11 @@ def checked_at(data, now, rules, field):
 def new_spot_check(doc_id, estate_id, day, data, assignments, moment, now, actor):
     manned, guard, finding = data["manned"], (data.get("guard") or "").strip(), (data.get("finding") or "").strip()
     if manned and not guard:
-        _refuse("a post found manned names the guard on it", [field_error("data.guard", "is required when the post is manned")])
+        raise BusinessRuleViolation("a post found manned names the guard on it",
+                                    [field_error("data.guard", "is required when the post is manned")])
     if not manned and not finding:
-        _refuse("a post found unmanned says what was found",
-                [field_error("data.finding", "is required when the post is unmanned")])
+        raise BusinessRuleViolation("a post found unmanned says what was found",
+                                    [field_error("data.finding", "is required when the post is unmanned")])
     on_post = [a["guard"] for a in assignments if roster.status(a) == roster.ACTIVE and a["post"] == data["post"]]
     return {"_id": doc_id, "estate_id": estate_id, "date": day, "period": day[:7], "shift": data["shift"],
             "post": data["post"], "manned": manned, "guard": guard or None, "rostered_guards": on_post,
@@ -174,7 +172,7 @@ def refuse_guards_off_the_team(named, team_keys):
     errors = [field_error(field, "is not a guard of this estate's duty roster")
               for field, name in named.items() if roster.guard_key(name) not in team_keys]
     if errors:
-        _refuse("a record names guards of the estate's team", errors)
+        raise BusinessRuleViolation("a record names guards of the estate's team", errors)
 
 
 def new_discipline_record(doc_id, estate_id, data, moment, now, rules, actor):
