@@ -90,3 +90,46 @@ def test_a_step_sent_again_with_its_key_is_applied_once_by_the_real_workers(syst
     assert [a["quote"]["version"] for a in answers] == [2, 3, 3, 3]  # each retry: the order as it is
     shown = rpc("maintenance", "get_work_order", ref)
     assert [h["action"] for h in shown["history"]].count("quote") == 3 and shown["quote"]["version"] == 3
+
+
+def test_a_planned_cut_opens_its_preparation_order_which_follows_its_move_and_its_call_off(
+        system, rpc, eventually, rabbit_config):
+    """计划停水停电 (h9): customer service's notice of a cut opens maintenance's one planned order, sent
+    twice; the cut moved moves its times; called off, the order is cancelled with the reason."""
+    dispatch = event_dispatcher(rabbit_config)
+    cut = {"utility": "water", "starts_at": "2099-01-06T01:00:00.000Z", "ends_at": "2099-01-06T11:00:00.000Z",
+           "lead_hours": 24, "notice_on_time": True}
+    notice = {"id": "ntc_bus", "title": "3号楼计划停水", "body": "管网改造", "building": "3", "buildings": ["3"],
+              "expected_restoration_at": cut["ends_at"]}
+    published = event("customer_service", "notice_published", ESTATE, {
+        **notice, "published_at": "2098-12-30T01:00:00.000Z", "outage": cut})
+    for _ in range(2):
+        dispatch("customer_service", "notice_published", published)
+    listing = {"estate_id": ESTATE, "filters": {"source_type": "notice"}}
+    [order] = eventually(lambda: rpc("maintenance", "list_work_orders", listing)["items"])
+    time.sleep(1.0)  # the second copy every chance to land
+    [order] = rpc("maintenance", "list_work_orders", listing)["items"]
+    assert order["source"] == {"type": "notice", "id": "ntc_bus"}
+    assert order["outage"]["prep_due_at"] == "2099-01-05T23:00:00.000Z"
+
+    def revised(revision, change, **moved):
+        outage = {**cut, **moved}
+        if change == "cancelled":
+            outage["cancelled"] = {"at": "2099-01-01T01:00:00.000Z", "by": "zhang", "reason": "施工取消"}
+        return event("customer_service", "notice_revised", ESTATE, {
+            **notice, "until": None, "expected_restoration_at": outage["ends_at"], "outage": outage,
+            "changed": ["outage"], "outage_change": change, "reason": "施工取消" if change == "cancelled" else "改期",
+            "revision": revision, "revised_at": "2099-01-01T01:00:00.000Z"})
+
+    dispatch("customer_service", "notice_revised", revised(1, "moved", starts_at="2099-01-08T01:00:00.000Z",
+                                                           ends_at="2099-01-08T09:00:00.000Z"))
+    read = {"estate_id": ESTATE, "id": order["id"]}
+    moved = eventually(lambda: (lambda o: o if o["outage"]["starts_at"] == "2099-01-08T01:00:00.000Z" else None)(
+        rpc("maintenance", "get_work_order", read)))
+    assert (moved["outage"]["restart_due_at"], moved["deadline_at"]) == (
+        "2099-01-08T09:00:00.000Z", "2099-01-07T23:00:00.000Z")
+    dispatch("customer_service", "notice_revised", revised(2, "cancelled", starts_at="2099-01-08T01:00:00.000Z",
+                                                           ends_at="2099-01-08T09:00:00.000Z"))
+    cancelled = eventually(lambda: (lambda o: o if o["status"] == "cancelled" else None)(
+        rpc("maintenance", "get_work_order", read)))
+    assert "施工取消" in cancelled["history"][-1]["note"]
