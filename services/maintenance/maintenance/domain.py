@@ -502,6 +502,98 @@ def from_plan(plan, equipment, due_on, number, created):
     return order
 
 
+# -- a planned cut (计划停水停电, h9): engineering's preparation and restart check -------------------
+# Customer service publishes a planned cut on a notice (``notice_published`` with an ``outage``) and
+# revises it (``notice_revised``'s ``outage_change``: moved, cancelled). Maintenance opens one order per
+# notice (its source the notice, its id from the notice's id): the preparation before the cut's start,
+# started by ``outage_prep_lead_hours`` before it, and the restart check after its end, the order
+# completed by the cut's end (``deadline``). The steps are the utility's (``OUTAGE_STEPS``), codes the
+# console names in both languages.
+NOTICE_SOURCE = "notice"
+OUTAGE_STEPS = {
+    "water": {"before": ("valves_closed", "tanks_filled", "pumps_stopped"),
+              "after": ("valves_opened", "pumps_restarted", "water_quality_checked", "supply_restored")},
+    "power": {"before": ("breakers_off", "lift_maintenance_told", "lifts_parked", "pumps_stopped"),
+              "after": ("breakers_on", "lifts_checked", "pumps_restarted", "supply_restored")},
+    "gas": {"before": ("valves_closed",), "after": ("valves_opened", "leak_checked", "supply_restored")},
+    "heating": {"before": ("valves_closed",), "after": ("valves_opened", "pumps_restarted", "supply_restored")},
+}
+OUTAGE_REVISION = "_outage_revision"  # the notice's last revision applied (one heard late changes nothing)
+
+
+def wants_outage_order(event):
+    """Whether a notice's event tells of a planned cut (``outage``), for which an order opens."""
+    return bool((event["data"].get("outage") or {}).get("starts_at"))
+
+
+def outage_times(cut, published_at, rules):
+    """The order's times for ``cut`` (its window as it stands): the preparation due
+    ``outage_prep_lead_hours`` before the start (at the start when that was before the notice's
+    publication: a cut told late is prepared by its start), the restart check at its end."""
+    starts = clock.parse_iso(cut["starts_at"])
+    prep = starts - timedelta(hours=rules["outage_prep_lead_hours"])
+    if published_at and prep < clock.parse_iso(published_at):
+        prep = starts
+    return {"starts_at": cut["starts_at"], "ends_at": cut["ends_at"], "prep_due_at": clock.to_iso(prep),
+            "restart_due_at": cut["ends_at"]}
+
+
+def from_notice(event, number, created, rules):
+    """The one order of a notice's planned cut (``notice_published``, or a revision heard first: the
+    cut as it then stands), due for its preparation ``outage_times``' ``prep_due_at``."""
+    notice = event["data"]
+    cut = notice["outage"]
+    published_at = notice.get("published_at") or clock.to_iso(created)
+    times = outage_times(cut, published_at, rules)
+    buildings = notice.get("buildings") or ([notice["building"]] if notice.get("building") else [])
+    steps = OUTAGE_STEPS.get(cut["utility"], {"before": (), "after": ("supply_restored",)})
+    return _new_order(
+        work_order_id(event["estate_id"], NOTICE_SOURCE, notice["id"]), event["estate_id"], number,
+        {"type": NOTICE_SOURCE, "id": notice["id"]}, created, request_id=None, household_id=None,
+        description=f"planned {cut['utility']} cut: {notice['title']}"[:2000], priority="normal",
+        reported_at=published_at, response_due=times["prep_due_at"], actor=event.get("actor"),
+        note=f"from notice {notice['title']}", event_id=event["event_id"],
+        outage={"notice_id": notice["id"], "title": notice["title"], "utility": cut["utility"],
+                "buildings": buildings, **times, "cancelled": None,
+                "steps": {"before": list(steps["before"]), "after": list(steps["after"])}},
+        **({OUTAGE_REVISION: notice["revision"]} if notice.get("revision") else {}))
+
+
+def outage_revised(order, event, now, rules):
+    """A revision of the notice (``notice_revised``) on its order: the cut moved (its times follow,
+    the preparation due again by the lead) or called off (the order cancelled with the revision's
+    reason, unless its work started: it is then kept, its history saying so, for the technician to
+    put back what he shut). None when nothing changes: a revision of no cut's change, one applied or
+    older than the last applied, an order done."""
+    data = event["data"]
+    change = data.get("outage_change")
+    if change not in ("moved", "cancelled") or not data.get("outage") or order["status"] in CLOSED:
+        return None
+    if (order.get(OUTAGE_REVISION) or 0) >= data["revision"]:
+        return None
+    stamp = clock.to_iso(now)
+    kept = {OUTAGE_REVISION: data["revision"], "updated_at": stamp}
+    cut = data["outage"]
+    if change == "moved":
+        times = outage_times(cut, data["revised_at"], rules)
+        entry = history_entry(stamp, event.get("actor"), "outage_moved",
+                              f"the cut moved to {cut['starts_at']} – {cut['ends_at']}: {data['reason']}",
+                              event["event_id"])
+        return Change({**kept, "outage": {**order["outage"], **times}, "response_due_at": times["prep_due_at"]},
+                      [entry])
+    reason = f"the planned cut was called off (计划停水停电取消): {data['reason']}"
+    called_off = {**order["outage"], "cancelled": cut.get("cancelled") or {"at": stamp, "by": event.get("actor"),
+                                                                           "reason": data["reason"]}}
+    if order.get("started_at"):
+        entry = history_entry(stamp, event.get("actor"), "outage_cancelled",
+                              f"{reason}; the preparation had started: the order stays to restore what was shut",
+                              event["event_id"])
+        return Change({**kept, "outage": called_off}, [entry])
+    changes, entry = _step(order, "cancel", now, event.get("actor"), reason)
+    return Change({**changes, **kept, "outage": called_off}, [{**entry, "event_id": event["event_id"]}],
+                  [("work_order_cancelled", cancelled_event_data(order, reason, changes["updated_at"]))])
+
+
 def weather_emergency(alerts, at, rules):
     """Whether an item failed at ``at`` (ISO) is an emergency by the weather (预警响应): one of
     ``alerts`` (security's, as maintenance keeps them, standing then) of the estate's
@@ -602,6 +694,8 @@ def deadline(order, tz):
     the response KPIs judge it (a hold comes after the start: they are not touched)."""
     if on_hold(order):
         return clock.to_iso(calendar.day_start(calendar.next_day(order["hold"]["expected_on"]), tz))
+    if order.get("outage") and order.get("started_at"):  # a planned cut's: its restart check by the cut's end
+        return order["outage"]["restart_due_at"]
     if order.get("due_on"):
         day_end = calendar.day_start(calendar.next_day(order["due_on"]), tz)
         return clock.to_iso(day_end + timedelta(minutes=order.get("held_minutes") or 0))
@@ -619,7 +713,7 @@ def owes_work(order):
     ends (customer service answers the repair with it); a completed or cancelled order nothing."""
     if order["status"] in CLOSED:
         return False
-    return on_hold(order) or bool(order.get("due_on")) or not order.get("started_at")
+    return on_hold(order) or bool(order.get("due_on") or order.get("outage")) or not order.get("started_at")
 
 
 def overdue(order, now_iso, tz):

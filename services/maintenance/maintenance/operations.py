@@ -569,6 +569,36 @@ def _open_from(db, outbox, event, source, build):
                clock.now(), lambda number, created: build(event, number, created, rules), rules["timezone"])
 
 
+def open_for_planned_cut(db, outbox, event):
+    """计划停水停电 (h9): a notice of a planned cut opens its one preparation order (``domain.from_notice``);
+    a notice of none opens nothing; redelivered or sent twice, it finds the order (its id the notice's)."""
+    if domain.wants_outage_order(event):
+        _open_from(db, outbox, event, domain.NOTICE_SOURCE, domain.from_notice)
+
+
+def follow_planned_cut(db, outbox, event):
+    """A notice's revision moving or calling off its cut (``outage_change``): the order follows
+    (``domain.outage_revised``), once per event, through the caller's write path (its deadline moves
+    with it). Heard before the publication (each event type has its queue), it opens the order as the
+    cut then stands, and applies itself: the publication heard after finds the order."""
+    if event["data"].get("outage_change") not in ("moved", "cancelled") or not domain.wants_outage_order(event):
+        return
+    estate_id = event["estate_id"]
+    rules = store.rules_for(db, estate_id)
+    order_id = domain.work_order_id(estate_id, domain.NOTICE_SOURCE, event["data"]["id"])
+    if store.find(db, "work_orders", estate_id, order_id) is None:
+        opening = {**event, "event_id": None, "data": {**event["data"], "revision": 0}}  # the revision applied below
+        open_order(db, outbox, order_id, estate_id, clock.now(),
+                   lambda number, created: domain.from_notice(opening, number, created, rules), rules["timezone"])
+
+    def decide(order):
+        if writes.applied(order, event["event_id"]):
+            return None
+        return domain.outage_revised(order, event, clock.now(), rules)
+
+    _order_change(db, outbox, estate_id, order_id, decide)
+
+
 def open_from_patrol_anomaly(db, outbox, event):
     """One order per anomaly, but for one that says why it opens none (``no_work_order``: found in
     a retired estate, ``replica.no_work_order``, decided where it was recorded). An incident's

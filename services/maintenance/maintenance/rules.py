@@ -70,6 +70,11 @@ DEFAULTS = {
     # later, refused (409). Not in DOMAIN.md: chosen, a week (h2), time for a job done on a Friday to be
     # returned on the Monday, short enough that the part is still the order's; 0: none after the sign-off.
     "part_late_return_days": 7,
+    # 计划停水停电 (h9): a planned cut's preparation order (valves or breakers off, the lift maintenance
+    # told, the tanks filled) is started this many hours before the cut's start (a cut told later is
+    # prepared by its start); its restart check is due at the cut's end. Not in DOMAIN.md: chosen, two
+    # hours, time to shut the valves and fill the tanks before the water company cuts the main.
+    "outage_prep_lead_hours": 2,
 }
 
 # security's alert kinds and its levels (气象预警级别, the mildest first), as its events carry them
@@ -94,6 +99,7 @@ MAXIMA = {
     "certificate_warn_days": 365,
     "incident_join_window_minutes": 1440,
     "part_late_return_days": 31,  # a month: an older part is another job's
+    "outage_prep_lead_hours": 72,
 }
 
 # The lowest value an estate may set (1 unless named): a cap under an hour refuses ordinary jobs;

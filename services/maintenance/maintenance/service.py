@@ -238,6 +238,16 @@ class MaintenanceService(CopiesEstates, CopiesHouseholds, EstateSettings, HasCus
         """A use of the special maintenance fund approved for an order: its cost is no operating cost."""
         operations.fund_use_approved(self.db, event)
 
+    @consumes("customer_service", "notice_published")
+    def open_for_planned_cut(self, event):
+        """计划停水停电: a notice of a planned cut opens engineering's preparation order, once."""
+        operations.open_for_planned_cut(self.db, self.outbox, event)
+
+    @consumes("customer_service", "notice_revised")
+    def follow_planned_cut(self, event):
+        """The cut moved (its order's times follow) or called off (its order cancelled)."""
+        operations.follow_planned_cut(self.db, self.outbox, event)
+
     @consumes("security_patrol", "anomaly_reported")
     def open_from_patrol_anomaly(self, event):
         operations.open_from_patrol_anomaly(self.db, self.outbox, event)

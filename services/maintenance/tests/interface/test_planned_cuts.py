@@ -53,7 +53,7 @@ def test_a_published_cut_opens_one_planned_order_for_its_notice(engineering):
     notice = published()
     engineering.open_for_planned_cut(notice)
     engineering.open_for_planned_cut(notice)  # redelivered
-    engineering.open_for_planned_cut({**notice, "event_id": "evt_again"})  # a duplicate event
+    engineering.open_for_planned_cut(published())  # the same publication announced twice (another event)
     order = the_order(engineering)
     assert order["source"] == {"type": "notice", "id": "ntc_1"}
     assert order["priority"] == "normal" and order["status"] == "pending"

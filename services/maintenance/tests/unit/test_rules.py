@@ -19,7 +19,7 @@ def test_every_numbered_rule_has_a_whole_positive_default():
     assert set(DEFAULTS) == {"repair_response_hours", "emergency_response_minutes", "labour_rate_cents_per_hour",
                              "plan_open_days_ahead", "appointment_within_days", "completion_labour_max_minutes",
                              "budget_months_back", "budget_months_ahead", "certificate_warn_days", "incident_join_window_minutes",
-                             "handover_defect_response_days", "start_recorded_within_hours", "part_late_return_days",
+                             "handover_defect_response_days", "start_recorded_within_hours", "part_late_return_days", "outage_prep_lead_hours",
                              "weather_emergency_kinds", "weather_emergency_levels"}
     assert DEFAULTS["repair_response_hours"] == 24  # mirrors customer_service
     # the numbers whole and positive; the lists (rules.CHOICES) of their choices, each once
