@@ -133,3 +133,8 @@ def test_a_planned_cut_opens_its_preparation_order_which_follows_its_move_and_it
     cancelled = eventually(lambda: (lambda o: o if o["status"] == "cancelled" else None)(
         rpc("maintenance", "get_work_order", read)))
     assert "施工取消" in cancelled["history"][-1]["note"]
+    # archive files the order's events as any order's, under the order
+    records = eventually(lambda: (lambda items: items if {"work_order_created", "work_order_cancelled"} <= {
+        r["event_type"] for r in items} else None)(rpc("archive", "list_records", {
+            "estate_id": ESTATE, "filters": {"subject_id": order["id"]}})["items"]))
+    assert {r["subject_type"] for r in records} == {"work_order"}
