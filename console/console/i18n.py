@@ -502,6 +502,7 @@ _DESCRIPTIONS = {source: (re.compile(pattern, re.DOTALL), key) for source, patte
      "described.incident"),
     ("maintenance_plan", r"(?P<kind>daily inspection|periodic maintenance) of (?P<name>.+) \((?P<code>[^()]*)\), "
                          r"due (?P<due>\d{4}-\d{2}-\d{2})", "described.plan"),
+    ("notice", r"planned (?P<utility_en>water|power|gas|heating) cut: (?P<title>.*)", "described.outage"),
     ("patrol_anomaly", r"(?P<name>.+) \((?P<code>[^()]*)\): (?P<description>.*)", "described.patrol_anomaly"),
     ("inspection", r"(?P<checklist>.+?) at (?:equipment (?P<equipment>\S+)|(?P<location>.+?)): (?P<failure>.*)",
      "described.inspection"),
@@ -555,6 +556,8 @@ def described(item):
         parts["type"] = label("incident", parts["type"])
     if "kind" in parts:
         parts["kind"] = label("plan", parts["kind"].replace(" ", "_"))
+    if "utility_en" in parts:  # a planned cut's order (h9): 停水, 停电
+        parts["utility"] = label("outage_utility", parts["utility_en"])
     if "failure" in parts:
         parts["failure"] = refusal_text(parts["failure"])  # a failed item (refusal_catalogue.COMPOSED)
         parts["where"] = translate("described.equipment", code=parts["equipment"]) if parts["equipment"] else parts["location"]
