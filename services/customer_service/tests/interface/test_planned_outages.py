@@ -427,3 +427,36 @@ def test_a_cut_called_off_is_a_revision_its_notice_kept_on_the_board_saying_so_a
     for again in ({"cancelled": True}, {"starts_at": LATER_STARTS, "ends_at": LATER_ENDS}):
         with pytest.raises(Conflict):
             revise(estate, notice, outage=again, reason="再改")
+
+
+def test_a_move_sent_again_with_a_new_body_revises_the_body_not_answered_as_a_replay(estate):
+    """The desk moved the cut, then sent the same window and reason again with the notice's new words
+    (改为周四停水): taken as the move sent again, the notice answered unchanged and the body dropped
+    without a word (found by r3 reviewing h3). Only the same revision again is a replay."""
+    notice = publish(estate)
+    revise(estate, notice, outage={"starts_at": LATER_STARTS, "ends_at": LATER_ENDS})
+    again = revise(estate, notice, outage={"starts_at": LATER_STARTS, "ends_at": LATER_ENDS})
+    assert len(again["revisions"]) == 1  # the same move again: the notice as it is
+    worded = revise(estate, notice, outage={"starts_at": LATER_STARTS, "ends_at": LATER_ENDS}, body="改为周四停水")
+    assert worded["body"] == "改为周四停水" and len(worded["revisions"]) == 2
+    assert worded["revisions"][-1]["after"] == {"body": "改为周四停水"}
+    off = revise(estate, notice, outage={"cancelled": True}, reason="取消")
+    assert revise(estate, notice, outage={"cancelled": True}, reason="取消")["revisions"] == off["revisions"]
+    with pytest.raises(Conflict):  # called off already: its words are no call-off sent again
+        revise(estate, notice, outage={"cancelled": True}, reason="取消", body="停水取消")
+
+
+def test_a_cut_over_is_neither_called_off_nor_moved(estate):
+    """Tuesday's cut happened; on Wednesday it was called off (the board and archive then said the water
+    never went off, the complaints naming it a cut that was not) or moved to Thursday (a cut over made a
+    new one, judged late): a 409, publish a new notice for a new cut (found by r3 reviewing h3)."""
+    notice = publish(estate)
+    clock.freeze(clock.parse_iso(ENDS))  # the water is back: the cut is over
+    for outage in ({"cancelled": True}, {"starts_at": LATER_STARTS, "ends_at": LATER_ENDS}):
+        with pytest.raises(Conflict) as refused:
+            revise(estate, notice, outage=outage)
+        assert "over" in str(refused.value)
+    assert estate.outbox.of_type("notice_revised") == []
+    clock.freeze(clock.parse_iso("2026-12-01T09:59:59.999Z"))  # a moment before its end: still revisable
+    assert revise(estate, notice, outage={"starts_at": STARTS, "ends_at": "2026-12-01T12:00:00Z"})["outage"][
+        "ends_at"] == "2026-12-01T12:00:00.000Z"
