@@ -304,8 +304,11 @@ def revise_notice(notice, data, now, user, rules):
         last = (notice.get("revisions") or [None])[-1]
         if last and last["reason"] == reason and last["after"].get("outage") and \
                 (last["after"]["outage"].get("cancelled") if data["outage"].get("cancelled") else
-                 _window(last["after"]["outage"]) == _window(data["outage"])):
-            return None  # the same move or call-off again: the notice as it is
+                 _window(last["after"]["outage"]) == _window(data["outage"])) and \
+                all(notice.get(name) == value for name, value in asked.items()):
+            # the same move or call-off again: the notice as it is; one bringing new words (a body, a last
+            # day) is a revision of those (taken as a replay, they were dropped: r3 reviewing h3)
+            return None
         asked["outage"], outage_change = revised_outage(notice, data["outage"], now, user, reason, rules)
         if outage_change == "moved":
             asked.update(moved_cut_times(notice, asked, rules))
