@@ -2302,6 +2302,8 @@ ZH = {
         '已取消',
     'the cut was called off already: publish a new notice for a new cut':
         '该计划停水停电已取消：如有新的停水停电，请发布新公告',
+    'the cut is over (its service was back at {0}): publish a new notice for a new cut':
+        '该计划停水停电已结束（已于 {0} 恢复）：如有新的停水停电，请发布新公告',
     'a cut is moved by its new starts_at and ends_at, or called off by cancelled alone':
         '停水停电改期须同时填写新的开始和结束时间；取消则只勾选“停水停电取消”',
     'give starts_at and ends_at, or cancelled: true':

@@ -245,8 +245,8 @@ def revised_outage(notice, value, now, user, reason, rules):
     off (取消: ``{cancelled: true}``, who, when, why kept on the cut). A moved cut keeps the window it was
     first published with (``published_window``) and its lead; brought forward inside the lead, it is told
     late (``notice_on_time`` false: the owners had less than the lead to prepare); put off, it stays as
-    judged. A notice of no cut is a 422; a cut called off already is a 409 (publish a new notice); both
-    times or ``cancelled`` alone, 400 else. The desk withdrew a cut called off (off the board: an owner
+    judged. A notice of no cut is a 422; a cut called off already, or over (its end passed), is a 409
+    (publish a new notice); both times or ``cancelled`` alone, 400 else. The desk withdrew a cut called off (off the board: an owner
     who read it on Monday never read that the water stays on) and could move only its end (h3)."""
     field = "data.outage"
     outage = notice.get("outage")
@@ -254,6 +254,9 @@ def revised_outage(notice, value, now, user, reason, rules):
         raise BusinessRuleViolation("the notice tells of no planned cut", [field_error(field, "no planned cut")])
     if outage.get("cancelled"):
         raise Conflict("the cut was called off already: publish a new notice for a new cut")
+    if clock.parse_iso(outage["ends_at"]) <= now:  # it happened: not to be called off or made a new one (r3)
+        raise Conflict(f"the cut is over (its service was back at {outage['ends_at']}): "
+                       "publish a new notice for a new cut")
     if value.get("cancelled") is True and set(value) == {"cancelled"}:
         return {**outage, "cancelled": {"at": clock.to_iso(now), "by": user, "reason": reason}}, "cancelled"
     if value.get("cancelled") or not {"starts_at", "ends_at"} <= set(value):
