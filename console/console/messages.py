@@ -2142,6 +2142,8 @@ _MESSAGES = {
     "role.cashier": ("收费员", "Cashier"),
     "role.archivist": ("档案员", "Archivist"),
     "role.maintenance_supervisor": ("工程维修主管", "Maintenance supervisor"),
+    "role.security_lead": ("秩序维护班长", "Security team lead"),
+    "role.security_supervisor": ("秩序维护主管", "Security supervisor"),
     # -- the owner portal (no account) ------------------------------------------------
     "portal.title": ("业主自助报事", "Owner service portal"),
     "portal.file": ("报修 · 投诉 · 咨询 · 建议 · 表扬", "Repair, complaint, question, suggestion or praise"),

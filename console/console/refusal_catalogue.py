@@ -256,6 +256,28 @@ ZH = {
         '工程维修主管须同时是维修工：请同时勾选两个角色',
     'must hold technician with maintenance_supervisor':
         '工程维修主管须同时持有维修工角色',
+    'a security team lead is held with security: give both':
+        '秩序维护班长须同时是秩序维护员：请同时勾选两个角色',
+    "a roll call is the security team lead's or supervisor's":
+        '班组考勤由秩序维护班长或主管记录',
+    "a spot check is the security team lead's or supervisor's":
+        '查岗由秩序维护班长或主管记录',
+    "a discipline record is the security team lead's or supervisor's":
+        '违纪记录由秩序维护班长或主管登记',
+    "a training is the security supervisor's":
+        '培训由秩序维护主管登记',
+    "an assessment is the security supervisor's":
+        '队员考核由秩序维护主管进行',
+    "no one records a fault against himself: another of the team's leaders does":
+        '不能给自己登记违纪：请由班组其他负责人登记',
+    'no one assesses himself: another security supervisor does':
+        '不能考核自己：请由另一位秩序维护主管考核',
+    'must hold security with security_lead':
+        '秩序维护班长须同时持有秩序维护员角色',
+    'a security supervisor is held with security: give both':
+        '秩序维护主管须同时是秩序维护员：请同时勾选两个角色',
+    'must hold security with security_supervisor':
+        '秩序维护主管须同时持有秩序维护员角色',
     'an estate role works in an estate: give at least one':
         '小区岗位的账号须在小区工作：请至少指定一个小区',
     'must name at least one estate for an estate role':
@@ -1407,6 +1429,12 @@ ZH = {
         '被重复点名',
     'is absent from this shift':
         '本班次缺勤',
+    'the guards were assessed for {0} already: a record of it comes too late':
+        '{0} 的队员考核已完成：该期间的记录已不能再补录',
+    'is of a period assessed already':
+        '所属期间已完成考核',
+    "covers another absent guard's post already":
+        '已在顶替另一名缺勤队员的岗位',
     'lacks {0}, on the duty roster of this shift':
         '缺少 {0}（在该班次排班表上）',
     'a roll call calls each guard on the roster of the shift once':

@@ -1646,7 +1646,7 @@ def test_the_team_lead_s_roll_call_is_typed_one_guard_a_line_and_shown_with_who_
         client, fake, documented_routes):
     """班组考勤 (h7): a line a guard of the shift's roster, its status in either language; the row shows
     who came late by how long and who covers an absent guard's post."""
-    sign_in(client, fake, username="lead", roles=("security",))
+    sign_in(client, fake, username="lead", roles=("security", "security_lead"))
     called = {"id": "rollcall_1", "date": "2026-12-07", "shift": "day", "notes": "", "called_by": "lead",
               "entries": [{"guard": "zhang", "post": "gate", "status": "present", "late_minutes": None, "covered_by": None},
                           {"guard": "liu", "post": "patrol", "status": "late", "late_minutes": 12, "covered_by": None},
@@ -1668,4 +1668,16 @@ def test_the_team_lead_s_roll_call_is_typed_one_guard_a_line_and_shown_with_who_
         "csrf_token": csrf_of(client), "date": "2026-12-07", "shift": "day", "entries": "liu, 迟到"})
     assert refused.status_code == 400 and "liu, 迟到" in refused.get_data(as_text=True)
     assert len(_estate_posts(fake)) == before  # nothing sent
+    _only_documented(fake, documented_routes)
+
+
+def test_a_guard_reads_the_roll_calls_and_is_offered_no_form_to_take_one(client, fake, documented_routes):
+    """The roll call is the team lead's or supervisor's (security_lead, security_supervisor; review r7 of
+    h7): a guard reads the shift's roll calls, and the page offers him no form to take one."""
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/roll-calls", {"items": [], "next_cursor": None})
+    sign_in(client, fake, username="zhang", roles=("security",))
+    page = client.get("/security/roll-calls", headers={"Accept-Language": "zh"})
+    assert page.status_code == 200 and 'name="entries"' not in page.get_data(as_text=True)
+    sign_in(client, fake, username="lead", roles=("security", "security_lead"))
+    assert 'name="entries"' in client.get("/security/roll-calls", headers={"Accept-Language": "zh"}).get_data(as_text=True)
     _only_documented(fake, documented_routes)

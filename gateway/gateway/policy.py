@@ -9,7 +9,9 @@ from estate_common.roles import EQUIPMENT_RETIRERS  # noqa: F401 (the routes': �
 ROLES = ("operator_admin", "manager", "agent", "steward", "technician",
          "security", "accountant", "cashier", "archivist",
          # 工程维修主管: held with technician, he dispatches his team's orders (estate_common.roles; h5)
-         "maintenance_supervisor")
+         "maintenance_supervisor",
+         # 秩序维护班长 and 秩序维护主管: held with security, they lead the team on duty (estate_common.roles; r7)
+         "security_lead", "security_supervisor")
 
 ADMIN = frozenset({"operator_admin"})
 STAFF = frozenset(ROLES)
@@ -124,9 +126,11 @@ PARKING_TOTALS_READERS = SECURITY | {"accountant"}
 PARKING_CLOSERS_WITHOUT_FEE = roles.PARKING_CLOSERS_WITHOUT_FEE
 INCIDENT_CLASSIFIERS = MANAGEMENT  # the guard's call whether an incident is major, corrected
 # the security team's month on duty (h7): the roll calls, spot checks and discipline records are the team
-# lead's, the trainings and assessments the supervisor's (both hold the security role: no role of its own
-# tells them from a guard), the operator admin above them; the manager reads them, as the guards do
-SECURITY_TEAM_RECORDERS = ADMIN | {"security"}
+# lead's and the supervisor's, the trainings and assessments the supervisor's (roles of their own, held
+# with security: any guard took the roll call and assessed himself, found by review r7 of h7), the
+# operator admin above them; the manager reads them, as the guards do
+SECURITY_TEAM_RECORDERS = roles.SECURITY_TEAM_LEADERS
+SECURITY_ASSESSORS = roles.SECURITY_ASSESSORS
 SECURITY_TEAM_READERS = SECURITY
 
 # the complaint analysis and its rectification plans (issue 14): the manager's (DOMAIN.md: the

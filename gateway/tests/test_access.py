@@ -1138,3 +1138,36 @@ def test_the_supervisor_or_management_edits_a_part_s_name_and_minimum(app, clien
         assert rpc.calls[-1].method == "update_part" and answer.get_json()["name"] == "水龙头 DN15"
     else:
         contract.problem(answer, 403, "forbidden")
+
+
+@pytest.mark.parametrize("path, body, allowed", [
+    ("roll-calls", {"date": "2026-11-23", "shift": "day", "entries": [{"guard": "zhang", "status": "present"}]},
+     {"security_lead", "security_supervisor"}),
+    ("post-spot-checks", {"shift": "day", "post": "gate", "manned": True, "guard": "zhang"},
+     {"security_lead", "security_supervisor"}),
+    ("discipline-records", {"guard": "zhang", "kind": "appearance", "description": "未佩戴工牌"},
+     {"security_lead", "security_supervisor"}),
+    ("trainings", {"topic": "岗前培训", "kind": "pre_shift", "held_at": "2026-11-23T00:00:00Z", "attendees": ["zhang"]},
+     {"security_supervisor"}),
+    ("guard-assessments", {"guard": "zhang", "period": "2026-10"}, {"security_supervisor"}),
+])
+def test_the_team_s_duty_is_recorded_by_its_lead_or_supervisor_alone(app, client, rpc, path, body, allowed):
+    """The security team's month on duty (h7) was the security role's: any guard took the roll call,
+    recorded a colleague's fault and assessed himself (found by review r7 of h7). The team lead and the
+    supervisor record the roll calls, spot checks and faults, the supervisor the trainings and the
+    assessments; a guard and the manager record none (403) and read them."""
+    for roles in (["security"], ["manager"], ["security", "security_lead"], ["security", "security_supervisor"]):
+        rpc.calls.clear()
+        token = _token(app, f"team-{roles[-1]}-{path}", roles, ["A"])
+        answer = client.post(f"/api/v1/estates/A/{path}", json=body,
+                             headers={"Authorization": f"Bearer {token}", "Idempotency-Key": f"{path}-{roles[-1]}"})
+        if roles[-1] in allowed:
+            assert answer.status_code != 403, (roles, answer.get_json())
+            assert [c.method for c in rpc.calls if c.service == "security_patrol"][-1:] == [
+                {"roll-calls": "record_roll_call", "post-spot-checks": "record_spot_check", "trainings": "record_training",
+                 "discipline-records": "record_discipline", "guard-assessments": "record_assessment"}[path]]
+        else:
+            assert answer.status_code == 403, (roles, answer.status_code)
+            assert not [c for c in rpc.calls if c.service == "security_patrol"]
+        listed = client.get(f"/api/v1/estates/A/{path}", headers={"Authorization": f"Bearer {token}"})
+        assert listed.status_code != 403

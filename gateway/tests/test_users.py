@@ -596,6 +596,24 @@ def test_accounts_switched_off_before_maintenance_was_told_are_told_by_the_relay
     assert _told_at(rpc, gone) == [("technician_left", "A", 0)]
 
 
+@pytest.mark.parametrize("role", ["security_lead", "security_supervisor"])
+def test_the_security_team_lead_and_supervisor_are_held_with_security(app, client, contract, admin_token, unique, role):
+    """秩序维护班长 and 秩序维护主管 lead the team on duty and are guards on it (review r7 of h7: there
+    were no such roles, any guard took the roll call and assessed himself): alone each is a 422 naming
+    roles, on a create, a change of roles and an API key; with security it is taken."""
+    username = unique("ban")
+    refused = post_user(client, admin_token, new_user(username, [role], ["A"]))
+    contract.problem(refused, 422, "business_rule", fields=["roles"], app=app)
+    made = post_user(client, admin_token, new_user(username, ["security", role], ["A"]))
+    assert made.status_code == 201, made.get_json()
+    assert sorted(made.get_json()["roles"]) == sorted(["security", role])
+    dropped = client.patch(f"/api/v1/users/{username}", json={"roles": [role]}, headers=bearer(admin_token))
+    contract.problem(dropped, 422, "business_rule", fields=["roles"], app=app)
+    key = client.post("/api/v1/api-keys", json={"name": "team", "roles": [role], "estate_ids": ["A"]},
+                      headers=bearer(admin_token))
+    contract.problem(key, 422, "business_rule", fields=["roles"], app=app)
+
+
 def test_a_maintenance_supervisor_is_held_with_technician(app, client, contract, admin_token, unique):
     """工程维修主管 is a technician who dispatches (h5: "held with technician"), but an account of
     maintenance_supervisor alone was taken: it assigned any order, yet reached no list of orders nor

@@ -11,17 +11,19 @@ import pytest
 
 pytestmark = [pytest.mark.e2e, pytest.mark.broker]
 
-from .flows import eventually, new_estate, new_user
+from .flows import STAFF_PASSWORD, eventually, new_estate, new_user
 
 
 @pytest.fixture(scope="module")
 def site(api, admin):
     estate_id = new_estate(api, admin, name="Guard Court")["id"]
-    lead_name, lead = new_user(api, admin, ["security"], [estate_id])
+    lead_name, lead = new_user(api, admin, ["security", "security_lead"], [estate_id])
+    _, supervisor = new_user(api, admin, ["security", "security_supervisor"], [estate_id])
     guards = [new_user(api, admin, ["security"], [estate_id])[0] for _ in range(4)]
     _, manager = new_user(api, admin, ["manager"], [estate_id])
     _, archivist = new_user(api, admin, ["archivist"], [estate_id])
-    return {"estate": estate_id, "lead": lead, "lead_name": lead_name, "guards": guards, "manager": manager,
+    return {"estate": estate_id, "lead": lead, "lead_name": lead_name, "supervisor": supervisor, "guards": guards,
+            "manager": manager,
             "archivist": archivist}
 
 
@@ -31,7 +33,7 @@ def keyed(api, path, body, token, key=None):
 
 def test_a_shift_called_checked_written_up_trained_and_scored(api, site):
     base = f"/api/v1/estates/{site['estate']}"
-    lead, manager = site["lead"], site["manager"]
+    lead, supervisor, manager = site["lead"], site["supervisor"], site["manager"]
     zhang, liu, wang, chen = site["guards"]
     today = datetime.now(ZoneInfo("Asia/Shanghai")).date().isoformat()
     period = today[:7]
@@ -60,6 +62,9 @@ def test_a_shift_called_checked_written_up_trained_and_scored(api, site):
     assert keyed(api, f"{base}/roll-calls", {"date": today, "shift": "dawn", "entries": entries}, lead).status_code == 400
     assert keyed(api, f"{base}/roll-calls", {"date": today, "shift": "day", "entries": entries},
                  manager).status_code == 403  # the manager reads
+    guard = api.token(zhang, STAFF_PASSWORD)
+    assert keyed(api, f"{base}/roll-calls", {"date": today, "shift": "day", "entries": entries},
+                 guard).status_code == 403  # a guard is no team lead (review r7 of h7)
 
     # 查岗: the patrol post unmanned, its guard's fault written up
     found = keyed(api, f"{base}/post-spot-checks", {"date": today, "shift": "day", "post": "patrol", "manned": False,
@@ -78,11 +83,13 @@ def test_a_shift_called_checked_written_up_trained_and_scored(api, site):
 
     # 培训: the supervisor's session; an attendee of no roster refused
     held = (datetime.now(timezone.utc) - timedelta(minutes=5)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    assert keyed(api, f"{base}/trainings", {"topic": "消防器材使用", "kind": "regular", "held_at": held,
+                                            "attendees": [zhang, wang]}, lead).status_code == 403  # the supervisor's
     training = keyed(api, f"{base}/trainings", {"topic": "消防器材使用", "kind": "regular", "held_at": held,
-                                                "attendees": [zhang, wang]}, lead)
+                                                "attendees": [zhang, wang]}, supervisor)
     assert training.status_code == 201, training.text
     assert keyed(api, f"{base}/trainings", {"topic": "x", "kind": "regular", "held_at": held,
-                                            "attendees": ["ghost-guard"]}, lead).status_code == 422
+                                            "attendees": ["ghost-guard"]}, supervisor).status_code == 422
 
     # the month's scores, read by the manager; the month is not over, so no assessment yet
     scores = api.get(f"{base}/guard-scores?period={period}", manager)
@@ -91,7 +98,7 @@ def test_a_shift_called_checked_written_up_trained_and_scored(api, site):
     assert by_guard[zhang]["score"] == 100.0
     assert by_guard[liu]["components"]["discipline"] == {"records": 1, "points": 10, "score": 90.0}
     assert by_guard[liu]["score"] == 58.0  # 100x40 + 0x15 + 0x15 + 90x20 + 0x10, over 100
-    assessment = keyed(api, f"{base}/guard-assessments", {"guard": liu, "period": period}, lead)
+    assessment = keyed(api, f"{base}/guard-assessments", {"guard": liu, "period": period}, supervisor)
     assert assessment.status_code == 422 and assessment.json()["errors"][0]["field"] == "period"
     assert api.get(f"{base}/guard-scores?period=2999-01", manager).status_code == 422
     assert api.get(f"{base}/guard-scores?period=soon", manager).status_code == 400

@@ -47,7 +47,8 @@ JOB = "/api/v1/jobs/{job_id}"
 NON_ADMIN_ROLES = [role for role in policy.ROLES if role != "operator_admin"]
 # a role an account holds only with another (工程维修主管 with technician: users.refuse_a_supervisor_without_technician);
 # its user holds both, and is granted what either is (review r5)
-HELD_WITH = {"maintenance_supervisor": ["technician"]}
+HELD_WITH = {"maintenance_supervisor": ["technician"], "security_lead": ["security"],
+             "security_supervisor": ["security"]}
 
 
 def account_roles(role):

@@ -15,7 +15,7 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 HOUSEHOLD_STATUSES = ("vacant", "occupied", "renovating")
 ROLES = ("operator_admin", "manager", "agent", "steward", "technician", "security", "accountant", "cashier",
-         "archivist", "maintenance_supervisor")
+         "archivist", "maintenance_supervisor", "security_lead", "security_supervisor")
 
 
 def _all_estates():

@@ -799,7 +799,8 @@ SECURITY = (
              roles=menu.SECURITY),
     # the security team's month on duty (h7): the team lead's roll calls (考勤, fed from the duty roster), spot
     # checks of the posts (查岗) and discipline records; the supervisor's trainings and assessments (考核); the
-    # manager reads them (the writes are the security role's: permissions hide the forms from him)
+    # manager and the guards read them (the writes are security_lead's and security_supervisor's, the trainings and
+    # assessments the supervisor's alone: permissions hide the forms from the others; review r7 of h7)
     Register("security", "roll-calls", "menu.roll_calls", "roll-calls",
              (C("date", "reg.date"), C("shift", "reg.shift", "enum", "shift"), C("entries", "reg.roll_call", "roll_call"),
               C("notes", "reg.notes"), C("called_by", "reg.by")),

@@ -131,14 +131,17 @@ ROUTES = [
     Route("GET", f"{ESTATE}/missed-shift-handovers", SP, "missed_handovers", policy.SECURITY, filters=("period",)),
     # the security team's month on duty (h7): roll calls (考勤) fed from the roster, spot checks of the posts
     # (巡察), discipline records, trainings with attendance, each guard's score and assessment (考核)
-    *[route for path, create, listed, filters in (
-        ("roll-calls", "record_roll_call", "list_roll_calls", ("period", "date", "shift")),
-        ("post-spot-checks", "record_spot_check", "list_spot_checks", ("period", "date", "post", "manned")),
-        ("discipline-records", "record_discipline", "list_discipline", ("period", "guard", "kind")),
-        ("trainings", "record_training", "list_trainings", ("period", "guard")),
-        ("guard-assessments", "record_assessment", "list_assessments", ("period", "guard")),
+    # the team lead's and supervisor's, the trainings and assessments the supervisor's (review r7 of h7)
+    *[route for path, create, listed, filters, recorders in (
+        ("roll-calls", "record_roll_call", "list_roll_calls", ("period", "date", "shift"), policy.SECURITY_TEAM_RECORDERS),
+        ("post-spot-checks", "record_spot_check", "list_spot_checks", ("period", "date", "post", "manned"),
+         policy.SECURITY_TEAM_RECORDERS),
+        ("discipline-records", "record_discipline", "list_discipline", ("period", "guard", "kind"),
+         policy.SECURITY_TEAM_RECORDERS),
+        ("trainings", "record_training", "list_trainings", ("period", "guard"), policy.SECURITY_ASSESSORS),
+        ("guard-assessments", "record_assessment", "list_assessments", ("period", "guard"), policy.SECURITY_ASSESSORS),
     ) for route in (
-        Route("POST", f"{ESTATE}/{path}", SP, create, policy.SECURITY_TEAM_RECORDERS, status=201, body=True,
+        Route("POST", f"{ESTATE}/{path}", SP, create, recorders, status=201, body=True,
               idempotent=True),
         Route("GET", f"{ESTATE}/{path}", SP, listed, policy.SECURITY_TEAM_READERS, paged=True, filters=filters))],
     Route("GET", f"{ESTATE}/guard-scores", SP, "guard_scores", policy.SECURITY_TEAM_READERS, filters=("period",)),

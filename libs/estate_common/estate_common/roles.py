@@ -17,6 +17,18 @@ FRONT_DESK = MANAGEMENT | {"agent", "steward"}
 # give no order to a colleague (found by h5, a probe of a lift's year)
 MAINTENANCE_SUPERVISOR = "maintenance_supervisor"
 
+# the security team (秩序维护班组): its team lead (秩序维护班长: the roll call, the spot checks of the posts,
+# the discipline faults) and its supervisor (秩序维护主管: those too, the trainings and the guards'
+# assessments), each held with ``security`` (on duty they are guards). There was none: any guard took
+# the roll call, recorded a fault against a colleague or assessed himself (found by review r7 of h7)
+SECURITY_LEAD = "security_lead"
+SECURITY_SUPERVISOR = "security_supervisor"
+SECURITY_TEAM_LEADERS = frozenset({OPERATOR_ADMIN, SECURITY_LEAD, SECURITY_SUPERVISOR})
+SECURITY_ASSESSORS = frozenset({OPERATOR_ADMIN, SECURITY_SUPERVISOR})
+
+# a role an account or an API key holds only with another (users.refuse_a_role_without_its_base)
+HELD_WITH = {MAINTENANCE_SUPERVISOR: "technician", SECURITY_LEAD: "security", SECURITY_SUPERVISOR: "security"}
+
 # who dispatches work orders (派单) to any technician: the front desk agent (客服), "the
 # dispatcher" of DOMAIN.md (the seeds: 受理报修…登记、派单、跟踪), the maintenance supervisor, with
 # management; a technician takes one for himself only

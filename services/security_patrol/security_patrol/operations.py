@@ -11,7 +11,7 @@ import time
 from datetime import timedelta
 from functools import partial
 
-from estate_common import backfills, calendar, clock, exports, fee_prices, plates, plausible, replica, writes
+from estate_common import backfills, calendar, clock, exports, fee_prices, plates, plausible, replica, roles, writes
 from estate_common.errors import BusinessRuleViolation, Conflict, InvalidInput, field_error
 from estate_common.kpis import before_the_estate, by_the_month, per_estate_month, rules_of_period
 from estate_common.store import DEFAULT_PAGE, public
@@ -1260,6 +1260,8 @@ def kpis(db, caller, period, estate_ids):
 
 def record_roll_call(db, outbox, caller, estate_id, data):
     """考勤: the shift's roster called, once a shift (the same call again answers the first, another 409)."""
+    team.require_leader("a roll call is the security team lead's or supervisor's",
+                        caller.roles, roles.SECURITY_TEAM_LEADERS)
     now, rules = clock.now(), store.rules_for(db, estate_id)
     local_now = localtime.local(now, rules)
     day = calendar.checked_day_text(data["date"], "data.date")
@@ -1271,33 +1273,45 @@ def record_roll_call(db, outbox, caller, estate_id, data):
                      f"a roll call is recorded within {counted(days, 'day')} of its shift")
     assignments = store.roster_of(db, estate_id, day, data["shift"])
     doc_id = team.roll_call_id(estate_id, day, data["shift"])
+    _refuse_an_assessed_period(db, estate_id, day[:7], "data.date")
 
     def found(stored):
         return stored if team.same_roll_call(stored, data["entries"]) else team.refuse_a_second_roll_call(stored)
 
-    def build():
-        call = team.new_roll_call(doc_id, estate_id, day, data["shift"], data, assignments,
-                                  store.guards_of_day(db, estate_id, day), now, caller.user)
-        return call, [("roll_call_recorded", team.roll_call_event(call))]
-
     stored = store.find(db, "roll_calls", estate_id, doc_id)
     if stored is not None:
         return public(found(stored))
-    return public(_create(db, outbox, "roll_calls", estate_id, doc_id, build, found=found))
+    call = team.new_roll_call(doc_id, estate_id, day, data["shift"], data, assignments,
+                              store.guards_of_day(db, estate_id, day), now, caller.user)
+    # each assignment called marked first (as a round's or a handover's): a cancel of one at the same
+    # moment meets the mark on its revision, and one after the call is a 409 (store.roster_worked);
+    # the roll call kept a guard struck off the roster meanwhile or since (found by review r7 of h7)
+    for i, entry in enumerate(call["entries"]):
+        _mark_worked(db, outbox, estate_id, entry["roster_id"], now, f"data.entries[{i}].guard")
+    return public(_create(db, outbox, "roll_calls", estate_id, doc_id,
+                          lambda: (call, [("roll_call_recorded", team.roll_call_event(call))]), found=found))
 
 
 def record_spot_check(db, outbox, caller, estate_id, data):
     """巡察: a post found manned or not, the guards the roster had there kept beside it."""
+    team.require_leader("a spot check is the security team lead's or supervisor's",
+                        caller.roles, roles.SECURITY_TEAM_LEADERS)
     now, rules = clock.now(), store.rules_for(db, estate_id)
     moment = team.checked_at(data, now, rules, "checked_at")
     day = (calendar.checked_day_text(data["date"], "data.date") if data.get("date")
            else roster.shift_day(data["shift"], localtime.local(moment, rules), rules))
     assignments = store.roster_of(db, estate_id, day, data["shift"])
+    _refuse_an_assessed_period(db, estate_id, day[:7], "data.date" if data.get("date") else "data.checked_at")
 
     def build(doc_id):
         check = team.new_spot_check(doc_id, estate_id, day, data, assignments, moment, now, caller.user)
         return check, [("post_spot_checked", team.spot_check_event(check))]
     return _created(db, outbox, caller, "post_spot_checks", "spot", estate_id, build)
+
+
+def _refuse_an_assessed_period(db, estate_id, month, field):
+    team.refuse_a_record_of_an_assessed_period(store.an_assessment_of(db, estate_id, team.periods_of_month(month)),
+                                               field)
 
 
 def _created(db, outbox, caller, collection, prefix, estate_id, build):
@@ -1308,8 +1322,13 @@ def _created(db, outbox, caller, collection, prefix, estate_id, build):
 
 def record_discipline(db, outbox, caller, estate_id, data):
     """违章违纪 / 仪容仪表: a fault of a guard of the team."""
+    team.require_leader("a discipline record is the security team lead's or supervisor's",
+                        caller.roles, roles.SECURITY_TEAM_LEADERS)
+    team.refuse_himself("no one records a fault against himself: another of the team's leaders does",
+                        data["guard"], caller.user)
     now, rules = clock.now(), store.rules_for(db, estate_id)
     moment = team.checked_at(data, now, rules, "occurred_at")
+    _refuse_an_assessed_period(db, estate_id, localtime.period_of(moment, rules), "data.occurred_at")
     team.refuse_guards_off_the_team({"data.guard": data["guard"]}, store.team_of(db, estate_id))
     if data.get("spot_check_id"):
         store.get(db, "post_spot_checks", estate_id, data["spot_check_id"])  # 404 for none of the estate's
@@ -1322,8 +1341,10 @@ def record_discipline(db, outbox, caller, estate_id, data):
 
 def record_training(db, outbox, caller, estate_id, data):
     """学习培训: a session held, its attendees guards of the team."""
+    team.require_leader("a training is the security supervisor's", caller.roles, roles.SECURITY_ASSESSORS)
     now, rules = clock.now(), store.rules_for(db, estate_id)
     moment = team.checked_at(data, now, rules, "held_at")
+    _refuse_an_assessed_period(db, estate_id, localtime.period_of(moment, rules), "data.held_at")
     team.refuse_guards_off_the_team({f"data.attendees[{i}]": name for i, name in enumerate(data["attendees"])},
                                     store.team_of(db, estate_id))
 
@@ -1362,6 +1383,8 @@ def guard_scores(db, estate_id, filters):
 
 def record_assessment(db, outbox, caller, estate_id, data):
     """考核: a guard's score of a period over, kept once (the same call again answers the first)."""
+    team.require_leader("an assessment is the security supervisor's", caller.roles, roles.SECURITY_ASSESSORS)
+    team.refuse_himself("no one assesses himself: another security supervisor does", data["guard"], caller.user)
     period = data["period"]
     rules, months, _, end = _period_window(db, estate_id, period, "data.period")
     if end > clock.now():

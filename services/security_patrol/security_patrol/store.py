@@ -411,6 +411,12 @@ def team_of(db, estate_id, months=None):
     return team
 
 
+def an_assessment_of(db, estate_id, periods):
+    """One guard's assessment of any of ``periods`` (team.refuse_a_record_of_an_assessed_period), or None."""
+    return db["guard_assessments"].find_one({"estate_id": estate_id, "period": {"$in": list(periods)}},
+                                            {"period": 1})
+
+
 def team_facts(db, estate_id, months):
     """The team's records of the local ``months`` (``team.guard_components``)."""
     query = {"period": {"$in": list(months)}}
@@ -420,9 +426,11 @@ def team_facts(db, estate_id, months):
 
 
 def roster_worked(db, estate_id, roster_id):
-    """Whether a patrol round or a shift handover refers to the assignment."""
-    return any(db[collection].find_one({"estate_id": estate_id, "roster_id": roster_id}, {"_id": 1}) is not None
-               for collection in ("patrol_rounds", "shift_handovers"))
+    """Whether a patrol round, a shift handover or a roll call (an entry of it: review r7 of h7) refers
+    to the assignment."""
+    return any(db[collection].find_one({"estate_id": estate_id, field: roster_id}, {"_id": 1}) is not None
+               for collection, field in (("patrol_rounds", "roster_id"), ("shift_handovers", "roster_id"),
+                                         ("roll_calls", "entries.roster_id")))
 
 
 # -- the gate -------------------------------------------------------------------

@@ -27,7 +27,7 @@ Plain functions: no broker, no store.
 from decimal import ROUND_HALF_UP, Decimal
 
 from estate_common import clock, ids, plausible
-from estate_common.errors import BusinessRuleViolation, Conflict, field_error
+from estate_common.errors import BusinessRuleViolation, Conflict, Forbidden, field_error
 from estate_common.wording import counted
 
 from . import localtime, roster
@@ -38,6 +38,38 @@ DISCIPLINE_KINDS = ("appearance", "late", "left_post", "asleep_on_duty", "conduc
 # component -> the setting of its weight (rules.DEFAULTS)
 COMPONENTS = ("attendance", "punctuality", "posts_manned", "discipline", "training")
 WEIGHT_SETTINGS = {component: f"assessment_weight_{component}" for component in COMPONENTS}
+
+
+# who records what of the team (review r7 of h7: any guard took the roll call, recorded a colleague's
+# fault and assessed himself): the leaders' roles each record needs (estate_common.roles)
+
+def require_leader(refusal, caller_roles, leaders):
+    """403 ``refusal`` unless the caller holds one of ``leaders`` (``SECURITY_TEAM_LEADERS`` the team
+    lead and the supervisor, ``SECURITY_ASSESSORS`` the supervisor)."""
+    if not set(caller_roles or ()) & leaders:
+        raise Forbidden(refusal)
+
+
+def refuse_himself(refusal, guard, actor):
+    """403 ``refusal`` for a record about the caller himself: the lead would keep his own sheet clean,
+    the supervisor score himself."""
+    if actor and roster.guard_key(guard) == roster.guard_key(actor):
+        raise Forbidden(refusal)
+
+
+def periods_of_month(month):
+    """The periods an assessment of ``month``'s records names: the month and its quarter."""
+    year, number = month.split("-")
+    return [month, f"{year}-Q{(int(number) - 1) // 3 + 1}"]
+
+
+def refuse_a_record_of_an_assessed_period(assessed, field):
+    """409 for a record of a period some guard was assessed for (``assessed``: one such assessment, or
+    None): a late roll call or fault (within ``recorded_within_days``) of a month over changed the
+    scores under the assessments kept of it (found by review r7 of h7)."""
+    if assessed is not None:
+        raise Conflict(f"the guards were assessed for {assessed['period']} already: a record of it comes too late",
+                       [field_error(field, "is of a period assessed already")])
 
 
 def roll_call_id(estate_id, day, shift):
@@ -74,10 +106,14 @@ def new_roll_call(doc_id, estate_id, day, shift, data, assignments, day_guards, 
                         "roster_id": by_key[key]["_id"], "status": entry["status"],
                         "late_minutes": entry.get("late_minutes") if entry["status"] == LATE else None,
                         "covered_by": (entry.get("covered_by") or "").strip() or None})
-    absent = {e["guard_key"] for e in entries if e["status"] == ABSENT}
+    absent, covering = {e["guard_key"] for e in entries if e["status"] == ABSENT}, set()
     for i, entry in enumerate(data["entries"]):
-        if entry.get("covered_by") and roster.guard_key(entry["covered_by"]) in absent:
+        cover = roster.guard_key(entry.get("covered_by") or "")
+        if cover and cover in absent:
             errors.append(field_error(f"data.entries[{i}].covered_by", "is absent from this shift"))
+        elif cover in covering:  # one guard on two absent guards' posts at once (review r7 of h7)
+            errors.append(field_error(f"data.entries[{i}].covered_by", "covers another absent guard's post already"))
+        covering.add(cover) if cover else None
     missing = sorted(by_key[key]["guard"] for key in by_key.keys() - seen)
     if missing:
         errors.append(field_error("data.entries", f"lacks {', '.join(missing)}, on the duty roster of this shift"))

@@ -4,12 +4,15 @@ attendance and his assessment of each guard from the period's records, and the K
 import pytest
 
 from estate_common import clock
-from estate_common.errors import BusinessRuleViolation, Conflict, InvalidInput
+from estate_common.errors import BusinessRuleViolation, Conflict, Forbidden, InvalidInput
 from estate_common.testing import as_caller, event, staff, worker
+from security_patrol import team
 from security_patrol.service import SecurityPatrolService
 
 ESTATE = "est_1"
-LEAD = staff("lead", ["security"], [ESTATE])
+LEAD = staff("lead", ["security", "security_lead"], [ESTATE])
+SUPERVISOR = staff("sup", ["security", "security_supervisor"], [ESTATE])
+GUARD = staff("Zhang", ["security"], [ESTATE])
 MANAGER = staff("mgr", ["manager"], [ESTATE])
 DAY = "2026-11-23"
 
@@ -17,7 +20,7 @@ DAY = "2026-11-23"
 @pytest.fixture
 def patrol():
     clock.freeze(clock.parse_iso("2026-11-23T01:30:00Z"))  # 09:30 in the estate: the day shift has begun
-    patrol = worker(SecurityPatrolService, caller=LEAD)
+    patrol = worker(SecurityPatrolService, caller=SUPERVISOR)  # he does all the lead does, and more
     patrol.copy_estate(event("archive", "estate_created", ESTATE, {
         "id": ESTATE, "estate_id": ESTATE, "code": "HZ-01", "name": "West Lake", "address": "9 Lake Rd",
         "version": 1, "timezone": "Asia/Shanghai", "created_at": "2026-03-09T02:00:00.000Z"}))
@@ -58,6 +61,9 @@ def test_a_roll_call_calls_the_shift_s_roster_and_says_who_came_late_and_who_cov
     ([{**ENTRIES[0], "late_minutes": 5}, *ENTRIES[1:]], "data.entries[0].late_minutes"),
     ([*ENTRIES[:2], {"guard": "Wang", "status": "absent", "covered_by": "Nobody"}], "data.entries[2].covered_by"),
     ([{**ENTRIES[0], "covered_by": "Chen"}, *ENTRIES[1:]], "data.entries[0].covered_by"),
+    # a cover who is himself absent, and one cover on two posts at once (review r7 of h7)
+    ([{"guard": "Zhang", "status": "absent", "covered_by": "Wang"}, ENTRIES[1], ENTRIES[2]], "data.entries[0].covered_by"),
+    ([{"guard": "Zhang", "status": "absent", "covered_by": "chen "}, ENTRIES[1], ENTRIES[2]], "data.entries[2].covered_by"),
 ])
 def test_a_roll_call_off_the_roster_is_refused_naming_the_entry(patrol, entries, field):
     with pytest.raises(BusinessRuleViolation) as refused:
@@ -168,3 +174,99 @@ def test_the_kpis_count_attendance_and_posts_found_manned(patrol):
     kpis = patrol.kpis({"period": "2026-11", "estate_ids": [ESTATE]})["estates"][ESTATE]
     assert (kpis["attendance_rate"]["numerator"], kpis["attendance_rate"]["denominator"]) == (2, 3)
     assert (kpis["posts_found_manned"]["numerator"], kpis["posts_found_manned"]["denominator"]) == (1, 2)
+
+
+def test_only_the_team_lead_or_supervisor_records_the_team_s_duty_and_the_supervisor_trains_and_assesses(patrol):
+    """There were no such roles: any guard took the roll call, recorded a colleague's fault and assessed
+    himself (found by review r7 of h7). The lead calls the roll, checks the posts and records faults;
+    the supervisor also records the trainings and assesses; a guard and the manager record none."""
+    training = {"topic": "岗前培训", "kind": "pre_shift", "held_at": "2026-11-23T00:00:00Z", "attendees": ["Zhang"]}
+    discipline = {"guard": "Liu", "kind": "left_post", "description": "脱岗"}
+    check = {"shift": "day", "post": "gate", "manned": True, "guard": "Zhang"}
+    for caller in (GUARD, MANAGER):
+        as_caller(patrol, caller)
+        for record, data in ((patrol.record_spot_check, check), (patrol.record_discipline, discipline),
+                             (patrol.record_training, training)):
+            with pytest.raises(Forbidden):
+                record({"estate_id": ESTATE, "data": data})
+        with pytest.raises(Forbidden):
+            call_roll(patrol, ENTRIES)
+    as_caller(patrol, LEAD)
+    assert call_roll(patrol, ENTRIES)["called_by"] == "lead"
+    assert patrol.record_spot_check({"estate_id": ESTATE, "data": check})["checked_by"] == "lead"
+    assert patrol.record_discipline({"estate_id": ESTATE, "data": discipline})["recorded_by"] == "lead"
+    with pytest.raises(Forbidden):
+        patrol.record_training({"estate_id": ESTATE, "data": training})
+    clock.freeze(clock.parse_iso("2026-12-01T02:00:00Z"))
+    with pytest.raises(Forbidden):
+        patrol.record_assessment({"estate_id": ESTATE, "data": {"guard": "Liu", "period": "2026-11"}})
+    as_caller(patrol, MANAGER)
+    assert len(patrol.list_discipline({"estate_id": ESTATE, "filters": {}})["items"]) == 1
+    assert patrol.outbox.of_type("guard_assessed") == []
+
+
+def test_no_one_records_a_fault_against_himself_nor_assesses_himself(patrol):
+    zhang_leads = staff("zhang", ["security", "security_lead"], [ESTATE])
+    liu_supervises = staff("Liu", ["security", "security_supervisor"], [ESTATE])
+    as_caller(patrol, zhang_leads)
+    with pytest.raises(Forbidden):
+        patrol.record_discipline({"estate_id": ESTATE, "data": {"guard": " Zhang ", "kind": "appearance",
+                                                                "description": "未佩戴工牌"}})
+    assert patrol.record_discipline({"estate_id": ESTATE, "data": {"guard": "Wang", "kind": "appearance",
+                                                                   "description": "未佩戴工牌"}})["guard"] == "Wang"
+    clock.freeze(clock.parse_iso("2026-12-01T02:00:00Z"))
+    as_caller(patrol, liu_supervises)
+    with pytest.raises(Forbidden):
+        patrol.record_assessment({"estate_id": ESTATE, "data": {"guard": "liu", "period": "2026-11"}})
+    assert patrol.record_assessment({"estate_id": ESTATE, "data": {"guard": "Wang", "period": "2026-11"}})["guard"] == "Wang"
+    assert [d["guard"] for d in patrol.outbox.of_type("discipline_recorded") for d in [d["data"]]] == ["Wang"]
+
+
+def _assignment(patrol, guard, shift="day"):
+    return next(a for a in patrol.list_duty_roster({"estate_id": ESTATE, "filters": {"date": DAY}})["items"]
+                if a["guard"] == guard and a["shift"] == shift)
+
+
+def test_a_roll_call_holds_its_roster_against_a_cancel_after_it_and_one_meanwhile(patrol, monkeypatch):
+    """The roll call kept a guard the roster struck off after it (the cancel took, the call still said he
+    was absent and covered) or while it was taken (found by review r7 of h7): each assignment called is
+    marked first, as a round's or a handover's, so a cancel after it is a 409 and one meanwhile a 422."""
+    call_roll(patrol, ENTRIES)
+    with pytest.raises(Conflict):
+        patrol.cancel_duty({"estate_id": ESTATE, "id": _assignment(patrol, "Wang")["id"], "data": {"reason": "x"}})
+    # the evening's roll call, its one guard struck off between the roster's read and the call's write
+    import security_patrol.store as sp_store
+    read_day = sp_store.guards_of_day
+    evening = _assignment(patrol, "Chen", "evening")["id"]
+
+    def cancelled_meanwhile(db, estate_id, day):
+        as_caller(patrol, SUPERVISOR).cancel_duty({"estate_id": ESTATE, "id": evening, "data": {"reason": "病假"}})
+        return read_day(db, estate_id, day)
+    monkeypatch.setattr(sp_store, "guards_of_day", cancelled_meanwhile)
+    clock.freeze(clock.parse_iso("2026-11-23T09:30:00Z"))  # 17:30: the evening shift has begun
+    with pytest.raises(BusinessRuleViolation) as refused:
+        call_roll(patrol, [{"guard": "Chen", "status": "present"}], shift="evening")
+    assert refused.value.errors[0]["field"] == "data.entries[0].guard"
+    assert patrol.list_roll_calls({"estate_id": ESTATE, "filters": {"shift": "evening"}})["items"] == []
+
+
+def test_a_late_record_of_a_month_assessed_already_is_refused(patrol):
+    """A roll call, a spot check, a fault or a training may be recorded days late (recorded_within_days),
+    and one of November taken after Liu's assessment of November changed the scores under it (found by
+    review r7 of h7): once a guard is assessed for a month or its quarter, a record of it is a 409."""
+    clock.freeze(clock.parse_iso("2026-12-01T02:00:00Z"))
+    patrol.record_assessment({"estate_id": ESTATE, "data": {"guard": "Wang", "period": "2026-11"}})
+    assert team.periods_of_month("2026-11") == ["2026-11", "2026-Q4"]  # a quarter's assessment the same
+    with pytest.raises(Conflict) as refused:
+        call_roll(patrol, ENTRIES)  # the 23rd's day shift, eight days late
+    assert refused.value.errors[0]["field"] == "data.date"
+    with pytest.raises(Conflict) as refused:
+        patrol.record_discipline({"estate_id": ESTATE, "data": {"guard": "Liu", "kind": "left_post", "description": "脱岗",
+                                                                "occurred_at": "2026-11-23T03:00:00Z"}})
+    assert refused.value.errors[0]["field"] == "data.occurred_at"
+    with pytest.raises(Conflict):
+        patrol.record_training({"estate_id": ESTATE, "data": {"topic": "x", "kind": "regular",
+                                                              "held_at": "2026-11-30T15:00:00Z", "attendees": ["Liu"]}})
+    # 23:00 on the 30th in UTC is the 1st of December in the estate: December's, not assessed
+    assert patrol.record_training({"estate_id": ESTATE, "data": {"topic": "x", "kind": "regular",
+                                                                 "held_at": "2026-11-30T17:00:00Z", "attendees": ["Liu"]}})["period"] == "2026-12"
