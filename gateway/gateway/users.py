@@ -91,16 +91,15 @@ def refuse_a_supervisor_without_technician(roles):
     technician's step (found by review r5 of h5); security_lead (秩序维护班长) and security_supervisor
     (秩序维护主管) without security, they are guards who lead the team (review r7 of h7). The same for
     an API key's roles."""
-    for role, base in roles_module.HELD_WITH.items():
-        if role in roles and base not in roles:
-            raise BusinessRuleViolation(HELD_WITH_SENTENCES[role], [field_error("roles", f"must hold {base} with {role}")])
-
-
-HELD_WITH_SENTENCES = {
-    roles_module.MAINTENANCE_SUPERVISOR: "a maintenance supervisor is held with technician: give both",
-    roles_module.SECURITY_LEAD: "a security team lead is held with security: give both",
-    roles_module.SECURITY_SUPERVISOR: "a security supervisor is held with security: give both",
-}
+    if roles_module.MAINTENANCE_SUPERVISOR in roles and "technician" not in roles:
+        raise BusinessRuleViolation("a maintenance supervisor is held with technician: give both",
+                                    [field_error("roles", "must hold technician with maintenance_supervisor")])
+    if roles_module.SECURITY_LEAD in roles and "security" not in roles:
+        raise BusinessRuleViolation("a security team lead is held with security: give both",
+                                    [field_error("roles", "must hold security with security_lead")])
+    if roles_module.SECURITY_SUPERVISOR in roles and "security" not in roles:
+        raise BusinessRuleViolation("a security supervisor is held with security: give both",
+                                    [field_error("roles", "must hold security with security_supervisor")])
 
 
 def create(db, username, password, roles, estate_ids):
