@@ -1082,8 +1082,9 @@ def keyboard_and_screen_reader(browser, settings):
     page.keyboard.press("Enter")
     page.get_by_label("报修").focus()
     page.keyboard.press("Space")
-    # the urgent box follows the kinds (it marks a repair), before the address; Space ticks it
-    for name, typed in (("urgent", " "), ("building", "3"), ("unit", "1"), ("room", "1202"), ("contact_name", ""),
+    # the urgent box follows the kinds (it marks a repair), then what is out and "only my flat" (a
+    # planned cut's questions, left as they are), before the address; Space ticks the urgent box
+    for name, typed in (("urgent", " "), ("utility", ""), ("own_fault", ""), ("building", "3"), ("unit", "1"), ("room", "1202"), ("contact_name", ""),
                         ("contact_phone", "12"), ("description", "水管漏水")):
         page.keyboard.press("Tab")
         focused = page.evaluate("[document.activeElement.id, getComputedStyle(document.activeElement).outlineStyle]")
