@@ -545,3 +545,104 @@ def test_a_refund_only_for_a_contract_ended_early_with_money_after_its_end(finan
         refund(finance, contract["id"], "prf-none")  # 600,000 received, 1,200,000 due up to the end
     assert finance.db.journal.count_documents({"kind": "public_revenue_refund"}) == 0
     assert not finance.outbox.of_type("public_revenue_refunded")
+
+
+def test_a_refund_the_fund_refuses_between_its_plan_and_its_entry_is_refused_whole(finance, monkeypatch):
+    """The plan checked the fund's balance; a use approved before its entries took the money left the refund
+    ``pending`` for ever, counted as paid back (the arrears, a second refund) with no journal entry, and part of
+    its owners' part out of the fund (found by r5 reviewing h5). Now its parts are taken out of the fund at once
+    or none is: the refund is refused (422), nothing taken, and so again with its key; a new one pays it all."""
+    contract = register(finance)
+    for key, cents in (("prr-q1", 600_000), ("prr-q2", 600_000), ("prr-q3a", 300_000), ("prr-q3b", 300_000)):
+        receive(finance, contract["id"], cents, key)  # 1,260,000 in the fund
+    terminate(finance, contract["id"], "end-1", ends_on="2026-06-30")  # 600,000 to pay back: two receipts' parts
+    finish = operations._finish_revenue_refund
+
+    def drained(db, outbox, contract_, refund_id):  # a use approved meanwhile: 300,000 left
+        db.fund_accounts.update_many({"estate_id": ESTATE}, {"$set": {"balance_cents": 300_000}})
+        return finish(db, outbox, contract_, refund_id)
+
+    monkeypatch.setattr(operations, "_finish_revenue_refund", drained)
+    with pytest.raises(BusinessRuleViolation):
+        refund(finance, contract["id"], "prf-1")
+    monkeypatch.setattr(operations, "_finish_revenue_refund", finish)
+    assert finance.db.fund_accounts.find_one({"estate_id": ESTATE})["balance_cents"] == 300_000  # nothing taken
+    assert finance.db.fund_entries.count_documents({"refund_id": {"$exists": True}, "status": "posted"}) == 0
+    with pytest.raises(BusinessRuleViolation):
+        refund(finance, contract["id"], "prf-1")  # its key again: refused again, never a 200
+    assert finance.db.journal.count_documents({"kind": "public_revenue_refund"}) == 0
+    assert not finance.outbox.of_type("public_revenue_refunded")
+    [kept] = finance.db.revenue_contracts.find_one({"_id": contract["id"]})["refunds"]
+    assert kept["status"] == "refused"
+    finance.db.fund_accounts.update_many({"estate_id": ESTATE}, {"$set": {"balance_cents": 1_260_000}})
+    [paid, again] = refund(finance, contract["id"], "prf-2")["refunds"]
+    assert (paid["status"], again["status"], again["amount_cents"], again["owners_cents"]) == (
+        "refused", "done", 600_000, 420_000)
+
+
+@pytest.mark.parametrize("first", ["refund", "reversal"])
+def test_a_refund_and_a_reversal_of_one_of_its_receipts_at_once_pay_it_out_once(finance, monkeypatch, first):
+    """Each checked the other (the reversal the contract's refunds, the refund the receipts) before either wrote:
+    the receipt was reversed whole and paid back in part besides, its money out twice and its owners' part taken
+    out of the fund twice (found by r5 reviewing h5). The reversal claims the contract first: one of the two sees
+    the other."""
+    import threading
+
+    from finance import public_revenue
+    contract = register(finance)
+    for key in ("prr-q1", "prr-q2", "prr-q3"):
+        receive(finance, contract["id"], 600_000, key)
+    terminate(finance, contract["id"], "end-1", ends_on="2026-06-30")
+    from estate_common.testing import worker
+    latest = max(finance.list_revenue_receipts({"estate_id": ESTATE, "filters": {}})["items"],
+                 key=lambda r: (r["received_at"], r["id"]))  # the refund's first part
+    paused, other_done, answers = threading.Event(), threading.Event(), {}
+    manager_a = worker(FinanceService, caller=MANAGER, db=finance.db)
+    other = staff("boss2", ["manager"], [ESTATE])  # each his own journal of the day
+    manager_b = worker(FinanceService, caller=other, db=finance.db)
+    slow = "refund" if first == "reversal" else "refuse_refunded"
+    original = getattr(public_revenue, slow)
+
+    def pause(*args, **kwargs):
+        if not paused.is_set():
+            paused.set()
+            other_done.wait(10)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(public_revenue, slow, pause)
+
+    def run(name, call):
+        try:
+            answers[name] = call()
+        except (Conflict, BusinessRuleViolation) as refused:
+            answers[name] = refused
+        finally:
+            if name == first:
+                other_done.set()
+
+    def do_refund():
+        if first == "refund":
+            paused.wait(10)
+        return refund(manager_a, contract["id"], "prf-race")
+
+    def do_reverse():
+        if first == "reversal":
+            paused.wait(10)
+        return reverse(manager_b, latest["id"], "rv-race", caller=other)
+
+    threads = [threading.Thread(target=run, args=("refund", do_refund)),
+               threading.Thread(target=run, args=("reversal", do_reverse))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    stored = finance.db.revenue_contracts.find_one({"_id": contract["id"]})
+    paid_back = sum(part["amount_cents"] for r in stored.get("refunds") or [] if r["status"] == "done"
+                    for part in r["parts"] if part["receipt_id"] == latest["id"])
+    reversed_ = finance.db.revenue_receipts.find_one({"_id": latest["id"]})["status"] == "reversed"
+    assert not (reversed_ and paid_back), answers  # never both
+    out = sum(e["amount_cents"] for e in finance.db.journal.find(
+        {"kind": {"$in": ["public_revenue_refund", "public_revenue_reversal"]}}))
+    assert out == 600_000, answers  # the money after the end paid out once
+    assert isinstance(answers["reversal" if first == "refund" else "refund"], (Conflict, BusinessRuleViolation)) \
+        or first == "reversal", answers
