@@ -2617,6 +2617,10 @@ def reverse_revenue_receipt(db, outbox, caller, estate_id, receipt_id, data):
     if receipt["status"] != "reversal_pending" and not writes.sent_again(receipt):
         rules, now = store.rules_for(db, estate_id), clock.now()
         with open_journal_day(db, estate_id, caller.user, periods.day_of(now, rules)):
+            # claimed on the contract first (a refund of its money at the same moment: one sees the other, r5)
+            store.change_revenue_contract(db, outbox, estate_id, receipt["contract_id"], lambda current: Change(
+                public_revenue.reversal_claim(current, receipt_id, clock.to_iso(now))), keyed=False)
+
             def plan(current):
                 public_revenue.refuse_refunded(_named_revenue_contract(db, estate_id, current["contract_id"]),
                                                current["_id"])
@@ -2700,7 +2704,8 @@ def refund_revenue_contract(db, outbox, caller, estate_id, contract_id, data):
                 if public_revenue.refund_of(current, refund_id) is not None:
                     return None
                 receipts = store.revenue_receipts_of_contracts(db, estate_id, [contract_id], (
-                    "amount_cents", "owners_cents", "status", "destination", "fund_entry_id", "received_at"))
+                    "amount_cents", "owners_cents", "status", "destination", "fund_entry_id", "received_at",
+                    "reversal_refused"))
                 made = public_revenue.refund(refund_id, current, receipts, data, now, rules, caller.user,
                                              caller.roles)
                 taken = sum(part["owners_cents"] for part in made["parts"] if part["fund_reversal_id"])
@@ -2725,7 +2730,11 @@ def _finish_revenue_refund(db, outbox, contract, refund_id):
     refund = public_revenue.refund_of(contract, refund_id)
     if refund["status"] == "done":
         return contract
+    if refund["status"] == "refused":  # sent again with its key: refused again, never a 200 (r5)
+        raise BusinessRuleViolation("the maintenance fund no longer held the owners' part: this refund was refused",
+                                    [field_error("id", "refund refused by the fund")])
     estate_id = contract["estate_id"]
+    entries = []
     for part in refund["parts"]:
         if not part["fund_reversal_id"]:
             continue
@@ -2738,7 +2747,10 @@ def _finish_revenue_refund(db, outbox, contract, refund_id):
             store.insert_fund_entry(db, made | {"_id": part["fund_reversal_id"], "amount_cents": part["owners_cents"],
                                                 "refund_id": refund_id})
             entry = store.find_fund_entry(db, estate_id, part["fund_reversal_id"])
-        _finish_fund_deposit(db, outbox, entry)
+        entries.append(entry)
+    _take_refund_parts(db, outbox, contract, refund_id, entries)
+    for entry in entries:
+        _finish_fund_deposit(db, outbox, store.find_fund_entry(db, estate_id, entry["_id"]))
     store.insert_entry(db, journals.public_revenue_refund_entry(refund | {"estate_id": estate_id}))  # once
 
     def done(current):
@@ -2752,6 +2764,47 @@ def _finish_revenue_refund(db, outbox, contract, refund_id):
             actor=refund["by"])])
 
     return store.change_revenue_contract(db, outbox, estate_id, contract["_id"], done, keyed=False)
+
+
+def _take_refund_parts(db, outbox, contract, refund_id, entries):
+    """The owners' parts of a refund taken out of the fund in one write of its balance, all or none: the fund
+    refusing them by then (a use approved since the plan took the money) marks them and the refund ``refused``
+    (422; nothing paid back, counted nowhere), where the refund stayed ``pending`` for ever, counted as paid
+    back, with no journal entry and some of its parts out of the fund (found by r5 reviewing h5)."""
+    estate_id = contract["estate_id"]
+    pending = [entry for entry in entries if entry["status"] == "pending"]
+    refused = any(entry["status"] == "refused" for entry in entries)
+    if pending and not refused:
+        def take(current):
+            account, changed = dict(current), False
+            for entry in pending:
+                change = maintenance_fund.account_change(account, entry, clock.now())
+                if change is not None:
+                    account, changed = account | change.set, True
+            return Change({name: account[name] for name in ("balance_cents", "recent_entries", "updated_at")}) \
+                if changed else None
+
+        try:
+            store.change_fund_account(db, outbox, estate_id, _fund_account(db, outbox, estate_id)["_id"], take)
+            return
+        except BusinessRuleViolation:
+            refused = True
+    if not refused:
+        return
+    for entry in pending:
+        store.set_fund_entry(db, outbox, estate_id, entry["_id"], "pending", {"status": "refused"})
+
+    def refuse(current):
+        found = public_revenue.refund_of(current, refund_id)
+        if found["status"] != "pending":
+            return None
+        marked = found | {"status": "refused", "refused_at": clock.to_iso(clock.now())}
+        return Change({"refunds": [marked if r["id"] == refund_id else r for r in current["refunds"]]})
+
+    store.change_revenue_contract(db, outbox, estate_id, contract["_id"], refuse, keyed=False)
+    raise BusinessRuleViolation("the maintenance fund no longer holds the owners' part of this refund (what uses "
+                                "approved since took is spent): it is refused, nothing paid back",
+                                [field_error("id", "the owners' part is no longer in the fund")])
 
 
 def terminate_revenue_contract(db, outbox, caller, estate_id, contract_id, data):

@@ -157,14 +157,19 @@ def refund_of(contract_, refund_id_):
     return next((r for r in contract_.get("refunds") or [] if r["id"] == refund_id_), None)
 
 
+def _counted(contract_):
+    """The contract's refunds done or being paid (one the fund refused, ``refused``, paid nothing back)."""
+    return [r for r in contract_.get("refunds") or [] if r["status"] != "refused"]
+
+
 def refunded_cents(contract_):
     """What was paid back of the contract's receipts after its early end (``refunds``, done or being paid)."""
-    return sum(r["amount_cents"] for r in contract_.get("refunds") or [])
+    return sum(r["amount_cents"] for r in _counted(contract_))
 
 
 def refunded_from(contract_, receipt_id_):
     """The cents of ``receipt_id_`` paid back by the contract's refunds."""
-    return sum(part["amount_cents"] for r in contract_.get("refunds") or [] for part in r["parts"]
+    return sum(part["amount_cents"] for r in _counted(contract_) for part in r["parts"]
                if part["receipt_id"] == receipt_id_)
 
 
@@ -175,6 +180,26 @@ def refuse_refunded(contract_, receipt_id_):
     if cents:
         raise Conflict(f"{cents} cents of the receipt were paid back after the contract's early end: it is not "
                        "reversed", [field_error("id", "paid back in part after the contract's early end")])
+
+
+def reversal_claim(contract_, receipt_id_, at):
+    """The contract's changes that mark ``receipt_id_`` being reversed (``_reversals_claimed``: the receipt's id
+    and when), written on the contract before the reversal's plan is written on the receipt, refused 409 when
+    part of it was paid back (``refuse_refunded``): a refund decided after it sees the receipt as being reversed
+    (``being_reversed``). A refund and a reversal of one of its receipts at once each checked the other before
+    either wrote, and the receipt was reversed whole and paid back in part besides (found by r5 reviewing h5)."""
+    refuse_refunded(contract_, receipt_id_)
+    return {"_reversals_claimed": {**(contract_.get("_reversals_claimed") or {}), receipt_id_: at}}
+
+
+def being_reversed(contract_, receipt_):
+    """Whether ``receipt_`` is claimed for a reversal (``reversal_claim``) not refused since (a reversal the fund
+    refused puts the receipt back, ``reversal_refused``, standing again)."""
+    claimed = (contract_.get("_reversals_claimed") or {}).get(receipt_["_id"])
+    if claimed is None:
+        return False
+    refused = (receipt_.get("reversal_refused") or {}).get("refused_at")
+    return not (receipt_["status"] in REVERSIBLE and refused and refused >= claimed)
 
 
 def refund(refund_id_, contract_, receipts, data, now, rules, actor, caller_roles):
@@ -193,7 +218,7 @@ def refund(refund_id_, contract_, receipts, data, now, rules, actor, caller_role
         raise Conflict("only a contract ended early pays back what was received for the periods after its end",
                        [field_error("id", f"is {contract_.get('status', 'active')}")])
     reason = _reason(data)
-    standing = sorted((r for r in receipts if r["status"] in REVERSIBLE),
+    standing = sorted((r for r in receipts if r["status"] in REVERSIBLE and not being_reversed(contract_, r)),
                       key=lambda r: (r["received_at"], r["_id"]), reverse=True)
     due = periods_begun(contract_, contract_["ends_on"]) * contract_["amount_cents"]
     left = sum(r["amount_cents"] for r in standing) - refunded_cents(contract_) - due
