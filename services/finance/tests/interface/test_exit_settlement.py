@@ -502,3 +502,38 @@ def test_a_refund_refused_for_its_amount_does_not_stop_the_transfer(finance):
     assert (settled["kind"], settled["status"], settled["transfer_id"]) == ("transfer", "done", batch["id"])
     assert finance.db.journal.count_documents({"estate_id": ESTATE, "kind": "exit_refund"}) == 0
     assert handover(finance, "2026-10-31")["totals"]["owed_back_cents"] == 0
+
+
+def test_a_refund_asked_again_while_the_transfer_takes_its_household_over_pays_out_once(finance, monkeypatch):
+    """A refund refused for its amount, asked again with the right one at the moment the transfer took it over
+    (``_exit_adopted``): the refund had read its settlement before the household's lock, the transfer took it over
+    and moved its money, then the refund went on with what it had read and wrote an exit_refund entry of the
+    money the batch's exit_transfer entry counted too, paid out twice (found by r5 reviewing h5). Read again
+    under the lock, the refund sees the batch's and is refused 409."""
+    from estate_common.testing import worker
+    from finance import exit_settlement
+    from finance.service import FinanceService
+    approved(finance)
+    for period in ("2026-10", "2026-11"):
+        run(finance, period)
+    pay(finance, "hh_1", 2 * 21002 + 5000)
+    with pytest.raises(BusinessRuleViolation):
+        refund(finance, "hh_1", amount_cents=5000)  # 260.02 is owed back: awaiting its amount
+    accountant = worker(FinanceService, caller=ACCOUNTANT, db=finance.db)
+    refuse = exit_settlement.refuse_another
+    batches = []
+
+    def transfer_meanwhile(found, kind, batch=None):
+        if kind == exit_settlement.REFUND and not batches:
+            batches.append(transfer(accountant))
+        return refuse(found, kind, batch)
+
+    monkeypatch.setattr(exit_settlement, "refuse_another", transfer_meanwhile)
+    try:
+        refund(finance, "hh_1", amount_cents=26002, key="exit-2")
+    except Conflict:
+        pass
+    monkeypatch.setattr(exit_settlement, "refuse_another", refuse)
+    out = [(e["kind"], e["amount_cents"]) for e in finance.db.journal.find(
+        {"estate_id": ESTATE, "kind": {"$in": ["exit_refund", "exit_transfer"]}})]
+    assert sum(cents for _, cents in out) == 26002, out
