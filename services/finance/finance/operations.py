@@ -3498,8 +3498,8 @@ def _exit_settle(db, outbox, caller, estate_id, household_id, end_day, kind, met
         round_, settlement_id, found = round_ + 1, next_id, following
     if found is not None and found["status"] == exit_settlement.DONE:
         return found
-    found = _exit_adopted(db, outbox, found, batch)
-    exit_settlement.refuse_another(found, kind, batch)
+    if batch is None or found is None or not exit_settlement.adoptable(found):  # taken over under the lock below
+        exit_settlement.refuse_another(found, kind, batch)
     rules, now = store.rules_for(db, estate_id), clock.now()
     day = periods.day_of(now, rules)
     with journal_day(db, estate_id, caller.user, day):
@@ -3512,6 +3512,9 @@ def _exit_settle(db, outbox, caller, estate_id, household_id, end_day, kind, met
             raise BusinessRuleViolation(f"{caller.user}'s journal of {day} is settled and closed",
                                         [field_error("day", "is settled: no more entries")])
         with household(db, outbox, estate_id, household_id):
+            if found is not None:  # read again under the lock, and taken over by the transfer only there: a refund
+                # asked again went on with what it read before while the transfer took it over, paid out twice (r5)
+                found = _exit_adopted(db, outbox, store.find_exit_settlement(db, estate_id, settlement_id), batch)
             settlement = found or store.create_exit_settlement(db, exit_settlement.new_settlement(
                 estate_id, household_id, end_day, kind, method, note, caller.user, now, rules,
                 batch and batch["_id"], batch and batch["to_company"], round_))
