@@ -553,8 +553,8 @@ def test_a_refund_the_fund_refuses_between_its_plan_and_its_entry_is_refused_who
     its owners' part out of the fund (found by r5 reviewing h5). Now its parts are taken out of the fund at once
     or none is: the refund is refused (422), nothing taken, and so again with its key; a new one pays it all."""
     contract = register(finance)
-    for key, cents in (("prr-q1", 600_000), ("prr-q2", 600_000), ("prr-q3a", 300_000), ("prr-q3b", 300_000)):
-        receive(finance, contract["id"], cents, key)  # 1,260,000 in the fund
+    for n in range(6):  # three quarters paid by halves, 1,260,000 in the fund
+        receive(finance, contract["id"], 300_000, f"prr-{n}")
     terminate(finance, contract["id"], "end-1", ends_on="2026-06-30")  # 600,000 to pay back: two receipts' parts
     finish = operations._finish_revenue_refund
 
@@ -567,6 +567,7 @@ def test_a_refund_the_fund_refuses_between_its_plan_and_its_entry_is_refused_who
         refund(finance, contract["id"], "prf-1")
     monkeypatch.setattr(operations, "_finish_revenue_refund", finish)
     assert finance.db.fund_accounts.find_one({"estate_id": ESTATE})["balance_cents"] == 300_000  # nothing taken
+    assert finance.db.fund_entries.count_documents({"refund_id": {"$exists": True}, "status": "refused"}) == 2
     assert finance.db.fund_entries.count_documents({"refund_id": {"$exists": True}, "status": "posted"}) == 0
     with pytest.raises(BusinessRuleViolation):
         refund(finance, contract["id"], "prf-1")  # its key again: refused again, never a 200
@@ -646,3 +647,57 @@ def test_a_refund_and_a_reversal_of_one_of_its_receipts_at_once_pay_it_out_once(
     assert out == 600_000, answers  # the money after the end paid out once
     assert isinstance(answers["reversal" if first == "refund" else "refund"], (Conflict, BusinessRuleViolation)) \
         or first == "reversal", answers
+
+
+def test_a_refund_stopped_half_way_is_finished_by_the_sweep_all_its_parts_at_once(finance, monkeypatch):
+    """A refund a crash stopped after its fund entries were written: no retry came, it stayed pending for ever,
+    counted as paid back with no journal entry, and the sweep posted its fund entries one by one besides (found by
+    r5 reviewing h5). The sweep finishes it as its retry would: its parts at once, the journal entry, announced."""
+    contract = register(finance)
+    for n in range(6):  # three quarters paid by halves, 1,260,000 in the fund
+        receive(finance, contract["id"], 300_000, f"prr-{n}")
+    terminate(finance, contract["id"], "end-1", ends_on="2026-06-30")  # 600,000 to pay back: two receipts' parts
+    real = operations._take_refund_parts
+
+    def crash(*args, **kwargs):
+        raise RuntimeError("the process died")
+
+    monkeypatch.setattr(operations, "_take_refund_parts", crash)
+    with pytest.raises(RuntimeError):
+        refund(finance, contract["id"], "prf-h")
+    monkeypatch.setattr(operations, "_take_refund_parts", real)
+    [planned] = finance.db.revenue_contracts.find_one({"_id": contract["id"]})["refunds"]
+    assert finance.db.fund_entries.count_documents({"refund_id": {"$exists": True}, "status": "pending"}) == 2, \
+        planned["parts"]
+    clock.freeze(NOW + timedelta(minutes=5))
+    operations.finish_half_done(finance.db, finance.outbox)
+    [made] = finance.db.revenue_contracts.find_one({"_id": contract["id"]})["refunds"]
+    assert made["status"] == "done"
+    assert finance.db.fund_accounts.find_one({"estate_id": ESTATE})["balance_cents"] == 1_260_000 - 420_000
+    assert finance.db.journal.count_documents({"kind": "public_revenue_refund"}) == 1
+    assert len(finance.outbox.of_type("public_revenue_refunded")) == 1
+    assert operations.finish_half_done(finance.db, finance.outbox) == 0
+
+
+def test_a_refund_stopped_half_way_is_finished_and_counted_by_its_day_s_settlement(finance, monkeypatch):
+    """A manager's journal day settled with his refund half-done: its entry would land on a day closed without
+    it (r5 reviewing h5). The settlement finishes it first and counts it."""
+    contract = register(finance)
+    for n in range(6):
+        receive(finance, contract["id"], 300_000, f"prr-{n}")
+    terminate(finance, contract["id"], "end-1", ends_on="2026-06-30")
+    real = operations._take_refund_parts
+
+    def crash(*args, **kwargs):
+        raise RuntimeError("the process died")
+
+    monkeypatch.setattr(operations, "_take_refund_parts", crash)
+    with pytest.raises(RuntimeError):
+        refund(finance, contract["id"], "prf-d")
+    monkeypatch.setattr(operations, "_take_refund_parts", real)
+    clock.advance(timedelta(seconds=31))
+    as_caller(finance, MANAGER)
+    settled = finance.settle_day({"estate_id": ESTATE, "data": {"date": "2026-07-10", "cashier": "boss"}})
+    [made] = finance.db.revenue_contracts.find_one({"_id": contract["id"]})["refunds"]
+    assert made["status"] == "done"
+    assert (settled["entries"], settled["net_cents"]) == (1, -600_000)
