@@ -916,6 +916,8 @@ def finish_half_done(db, outbox, grace_seconds=HALF_DONE_GRACE_SECONDS):
             log.warning("a usage left half-done was refused when finished: the balance fell meanwhile")
         finished += 1
     for entry in store.pending_fund_deposits(db, before):
+        if entry.get("refund_id"):  # a public revenue refund's part: with the others of its refund, below (r5)
+            continue
         try:
             _finish_fund_deposit(db, outbox, entry)
         except BusinessRuleViolation:  # refused and marked so: the sweep goes on with the others
@@ -934,6 +936,12 @@ def finish_half_done(db, outbox, grace_seconds=HALF_DONE_GRACE_SECONDS):
         except BusinessRuleViolation:  # put back as it was, the reversal refused and marked so
             log.warning("a public revenue receipt's reversal left half-done was refused when finished: the fund's "
                         "balance")
+        finished += 1
+    for contract, refund_id in store.pending_revenue_refunds(db, before):  # else only a retry with its key (r5)
+        try:
+            _finish_revenue_refund(db, outbox, contract, refund_id)
+        except BusinessRuleViolation:  # refused and marked so: nothing paid back
+            log.warning("a public revenue refund left half-done was refused when finished: the fund's balance")
         finished += 1
     for deposit in store.pending_refunds(db, before):  # else only a later refund call or its day's settlement
         _finish_refund(db, outbox, deposit)
@@ -2250,6 +2258,11 @@ def _finish_day(db, outbox, estate_id, cashier, day):
         try:
             _finish_revenue_reversal(db, outbox, receipt)
         except BusinessRuleViolation:  # refused and put back: no entry
+            pass
+    for contract, refund_id in half_done["revenue_refunds"]:
+        try:
+            _finish_revenue_refund(db, outbox, contract, refund_id)
+        except BusinessRuleViolation:  # refused and marked so: no entry
             pass
 
 

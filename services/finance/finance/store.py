@@ -990,6 +990,9 @@ def half_done_of_day(db, estate_id, cashier, day):
                                                               "refund.deductions_reversal.cashier": cashier})),
         "revenue_reversals": list(store.scan(db.revenue_receipts, {**scope, "status": "reversal_pending",
                                                                    "reversal.by": cashier, "reversal.day": day})),
+        "revenue_refunds": [(contract, refund["id"]) for contract in store.scan(
+            db.revenue_contracts, {**scope, "refunds.status": "pending"}) for refund in contract["refunds"]
+            if (refund["status"], refund["by"], refund["day"]) == ("pending", cashier, day)],  # r5
     }
 
 
@@ -1850,6 +1853,14 @@ def pending_revenue_reversals(db, before_iso):
 def revenue_receipts_of_period(db, estate_id, period):
     """The receipts of the days of a month, quarter or year (the disclosure's and the reconciliation's)."""
     return list(store.scan(db.revenue_receipts, {"estate_id": estate_id, "day": store.days_of(period)}))
+
+
+def pending_revenue_refunds(db, before_iso):
+    """``(contract, refund_id)`` of the refunds after an early end a crash left before their fund entries, journal
+    entry or event (``status`` pending, made before ``before_iso``; r5)."""
+    return [(contract, refund["id"]) for contract in _found_by_household_or_estate(
+        db, "revenue_contracts", {"refunds.status": "pending"})
+        for refund in contract["refunds"] if refund["status"] == "pending" and refund["at"] < before_iso]
 
 
 def pending_revenue_receipts(db, before_iso):
