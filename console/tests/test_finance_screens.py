@@ -2826,7 +2826,11 @@ def test_a_manager_pays_back_what_was_received_after_a_contract_s_early_end(clie
     refunded = {**REVENUE_CONTRACT, "status": "terminated", "ends_on": "2026-06-30", "ends_on_as_signed": "2026-12-31",
                 "refunds": [{"id": "prf_1", "amount_cents": 600000, "operator_cents": 180000, "owners_cents": 420000,
                              "method": "transfer", "reason": "paid ahead", "parts": [], "status": "done", "by": "boss",
-                             "at": "2026-07-10T02:00:00Z", "day": "2026-07-10", "period": "2026-07"}]}
+                             "at": "2026-07-10T02:00:00Z", "day": "2026-07-10", "period": "2026-07"},
+                            {"id": "prf_2", "amount_cents": 100, "operator_cents": 30, "owners_cents": 70,
+                             "method": "transfer", "reason": "paid ahead", "parts": [], "status": "refused",
+                             "by": "boss", "at": "2026-07-10T02:00:00Z", "refused_at": "2026-07-10T02:00:00Z",
+                             "day": "2026-07-10", "period": "2026-07"}]}  # refused by the fund: paid nothing (r5)
     revenue_answers(fake)
     sign_in(client, fake, username="boss", roles=("manager",))
     assert "/contracts/prc_1/refund" not in client.get("/accounts/public-revenue").get_data(as_text=True)
@@ -2835,6 +2839,7 @@ def test_a_manager_pays_back_what_was_received_after_a_contract_s_early_end(clie
     page = client.get("/accounts/public-revenue").get_data(as_text=True)
     assert "/accounts/public-revenue/contracts/prc_1/refund" in page
     assert 'data-revenue-refund="prf_1"' in page and "已退还 ¥6,000.00" in page
+    assert 'data-revenue-refund="prf_2"' not in page and "¥1.00" not in page
     unticked = client.post("/accounts/public-revenue/contracts/prc_1/refund", data={
         "csrf_token": csrf_of(client), "idempotency_key": "k-rf", "method": "transfer", "reason": "paid ahead"})
     assert unticked.status_code == 302 and not _posts(fake, "/contracts/prc_1/refund")
