@@ -1960,6 +1960,11 @@ ZH = {
     "the maintenance fund no longer holds the receipt's owners' part: its reversal was refused":
         '专项维修资金已不再持有该笔收款的业主部分，冲正被拒绝',
     'reversal refused by the fund': '冲正被维修资金拒绝',
+    "the maintenance fund no longer held the owners' part: this refund was refused":
+        '专项维修资金已不再持有业主部分，此次退款被拒绝',
+    'refund refused by the fund': '退款被维修资金拒绝',
+    "the maintenance fund no longer holds the owners' part of this refund (what uses approved since took is spent): it is refused, nothing paid back":
+        '专项维修资金已不再持有此次退款的业主部分（此后批准的使用已支出）：退款被拒绝，未退还任何款项',
     'a cost of a period that has not begun is not recorded':
         '尚未开始的期间不能登记支出',
     # a report of a period before the estate's records can begin (estate_common/replica.py: every service's
