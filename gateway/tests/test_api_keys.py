@@ -10,6 +10,7 @@ import pytest
 
 from estate_common import clock
 from estate_common.errors import NotFound
+from estate_common.roles import HELD_WITH
 from gateway import api_keys, policy
 from gateway.routes import ROUTES
 
@@ -228,8 +229,9 @@ def test_no_log_line_shows_the_key(client, admin_token, caplog):
 @pytest.mark.parametrize("role", [role for role in policy.ROLES if role != "operator_admin"])
 def test_a_key_is_admitted_to_exactly_the_routes_of_its_role(app, client, rpc, contract, new_key, role):
     """The policy table holds for keys as for users (test_access.py): one key per role, every route (the
-    maintenance supervisor's with technician, as he is held: review r5)."""
-    roles = ("technician", role) if role == "maintenance_supervisor" else (role,)
+    maintenance supervisor's with technician, the security team's lead and supervisor with security, as
+    they are held: estate_common.roles.HELD_WITH)."""
+    roles = (HELD_WITH[role], role) if role in HELD_WITH else (role,)
     record, key = new_key(roles=roles, estate_ids=("A",))
     for route in ROUTES:
         kwargs = {"json": example_body(route)} if route.body else {}

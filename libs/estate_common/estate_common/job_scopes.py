@@ -29,7 +29,7 @@ HANDOVER_BATCH = "handover_batch"  # 批量交房: a handover weekend's flats ha
 # gateway/tests/test_export_scopes.py checks against the route table.
 EXPORT_READERS = {
     "households": FRONT_DESK | {"technician", "security", "accountant", "cashier", "archivist",
-                                "maintenance_supervisor"},
+                                "maintenance_supervisor", "security_lead", "security_supervisor"},
     "service_requests": FRONT_DESK | {"technician"},
     "work_orders": FRONT_DESK | {"technician", "security"},  # security: its findings' orders (maintenance narrows)
     "bills": FINANCE | {"agent", "steward"},
