@@ -777,17 +777,8 @@ def refund_revenue_contract(contract_id):
     """The money received for the periods after a contract's early end paid back by a manager, saying why,
     once its box is ticked (h5)."""
     form = request.form
-    back = url_for("finance.public_revenue")
-    if not common.confirmed():
-        return common.refuse_unconfirmed(back)
-    body = {"method": form.get("method", ""), "reason": form.get("reason", "").strip()}
-    _, refused = common.write(lambda: g.api.post(
-        g.api.estate(g.user.estate_id, f"public-revenue/contracts/{quote(contract_id, safe='')}/refund"), body,
-        idempotency_key=_key(form)), public_revenue)
-    if refused:
-        return refused
-    common.done("prv.refunded")
-    return redirect(back)
+    return _contract_step(contract_id, "refund", {"method": form.get("method", ""),
+                                                   "reason": form.get("reason", "").strip()}, "prv.refunded")
 
 
 @bp.post("/public-revenue/contracts/<contract_id>/terminate")
@@ -796,16 +787,22 @@ def terminate_revenue_contract(contract_id):
     """A contract ended early (its last day) or, with no day, cancelled as registered wrong, by a manager,
     saying why, once its box is ticked."""
     form = request.form
-    back = url_for("finance.public_revenue")
-    if not common.confirmed():
-        return common.refuse_unconfirmed(back)
     body = {"reason": form.get("reason", "").strip()}
     if form.get("ends_on", "").strip():
         body["ends_on"] = form["ends_on"].strip()
+    return _contract_step(contract_id, "terminate", body, "prv.terminated")
+
+
+def _contract_step(contract_id, step, body, done):
+    """A manager's step on a public revenue contract (refund, terminate) once its box is ticked: sent
+    with the form's key, the page again with the refusal, or back to the list saying ``done``."""
+    back = url_for("finance.public_revenue")
+    if not common.confirmed():
+        return common.refuse_unconfirmed(back)
     _, refused = common.write(lambda: g.api.post(
-        g.api.estate(g.user.estate_id, f"public-revenue/contracts/{quote(contract_id, safe='')}/terminate"), body,
-        idempotency_key=_key(form)), public_revenue)
+        g.api.estate(g.user.estate_id, f"public-revenue/contracts/{quote(contract_id, safe='')}/{step}"), body,
+        idempotency_key=_key(request.form)), public_revenue)
     if refused:
         return refused
-    common.done("prv.terminated")
+    common.done(done)
     return redirect(back)
