@@ -1573,6 +1573,19 @@ ZH = {
         '放行条最多提前 {0} 天开具',
     'a pass is issued at most {0} day ahead':
         '放行条最多提前 {0} 天开具',
+    # 有偿增值服务 (customer_service/paid_services.py, finance/standards.py; h8)
+    'the manager sets the price list of paid services':
+        '有偿服务价目由经理设定',
+    'an order is for a time to come':
+        '有偿服务只能预约将来的时间',
+    'the start is past':
+        '开始时间已过',
+    'the service is not on the price list any more':
+        '该服务已不在价目表中',
+    'is not active':
+        '已停用',
+    "{0} is priced by the estate's price list of paid services, not by a fee standard":
+        '{0} 按本小区的有偿服务价目表计价，不设收费标准',
     "goods carried out by anyone but the owner need the owner's consent":
         '非业主本人搬出物品，须有业主同意',
     'is required unless the owner carries them':
@@ -2966,12 +2979,13 @@ FRAGMENTS = {
     "takeover (接管验收)": "接管验收", "handover (交房)": "交房",
     "goods release pass": "物品放行条", "damage claim": "损失登记",
     "contractor": "外包单位", "upkeep finding": "巡查问题", "contractor month": "外包月度考核",
+    "paid service": "有偿服务项目", "service order": "有偿服务单",
     # what a state machine refuses for (``transitions.next_status``'s subject)
     "a complaint": "投诉", "a repair": "报修", "a consultation": "咨询", "a praise": "表扬", "a suggestion": "建议",
     "a key": "钥匙", "a custody item": "代管物品", "a tool loan": "工具借用", "an application": "申请",
     "a fire-lane check": "消防通道检查", "a round": "巡更", "an incident": "突发事件", "a work order": "工单",
     "a borrow request": "借阅申请", "a household": "房屋", "a goods release pass": "物品放行条",
-    "a damage claim": "损失登记", "an upkeep finding": "巡查问题",
+    "a damage claim": "损失登记", "an upkeep finding": "巡查问题", "a service order": "有偿服务单",
     # a state as that refusal writes it (its underscores as spaces)
     "accepted": "已验收", "appointed": "已预约", "approved": "已批准", "assigned": "已派工", "cancelled": "已取消",
     "clear": "畅通", "cleared": "已清理", "closed": "已关闭", "collected": "已领取", "completed": "已完成",
@@ -2981,7 +2995,7 @@ FRAGMENTS = {
     "open": "待处理", "out": "已借出", "pending": "待处理", "quoted": "已报价", "rejected": "已驳回",
     "released": "已发放", "renovating": "装修中", "replied": "已答复", "returned": "已归还", "under review": "审核中",
     "vacant": "空置", "verified": "已核实", "registered": "已登记", "reported": "已报案", "assessed": "已定损",
-    "negotiating": "协商中", "refused": "已拒赔", "paid": "已赔付", "visited": "已回访", "works started": "已开工", "withdrawn": "已撤回",
+    "negotiating": "协商中", "refused": "已拒赔", "paid": "已赔付", "ordered": "已下单", "done": "已完成", "visited": "已回访", "works started": "已开工", "withdrawn": "已撤回",
     # the days a date may not come before (archive's occupants)
     "a resident's arrival": "住户入住日期", "its from day": "开始日期", "the current owner's first day": "现业主的起始日期",
     "the day they moved in": "入住日期", "the household's last status change": "房屋上次状态变更日期",

@@ -49,6 +49,10 @@ DAMAGE_CLAIM_DECIDERS = MANAGEMENT
 # months; accounts read them (the fee less the deduction is theirs to pay)
 UPKEEP_READERS = FRONT_DESK | FINANCE
 UPKEEP_MANAGERS = MANAGEMENT
+# paid value-added services (有偿增值服务): the manager sets the price list, the desk takes the orders,
+# the accounts read both (the charges they bill)
+PAID_SERVICE_READERS = FRONT_DESK | FINANCE
+PAID_SERVICE_PRICERS = MANAGEMENT
 
 ALL_ESTATES = "*"
 

@@ -265,6 +265,12 @@ class World:
                                                                  "monthly_fee_cents": 3000000})["id"]
         ids["finding_id"] = self.post(f"{base}/upkeep-findings", {"contractor_id": ids["contractor_id"],
                                                                   "area": "5号楼 楼道", "description": "楼道未拖"})["id"]
+        # 有偿增值服务: B's price list and an order of it a week ahead (h8)
+        ids["service_id"] = self.post(f"{base}/paid-services", {"name": "深度保洁", "unit": "hour",
+                                                                "price_cents": 6000})["id"]
+        ids["order_id"] = self.post(f"{base}/service-orders", {
+            "household_id": household, "service_id": ids["service_id"], "start": "09:00", "quantity": 3,
+            "day": time.strftime("%Y-%m-%d", time.gmtime(time.time() + 7 * 86400))})["id"]
         ids["part_id"] = self.post(f"{base}/parts", {"code": "TAP-1", "name": "水龙头", "unit": "piece"})["id"]  # 备品备件
         ids["route_id"] = route
         ids["record_id"] = self.post(f"{base}/equipment/{ids['equipment_id']}/records", self._sample(

@@ -15,7 +15,7 @@ from . import common
 
 bp = Blueprint("accounts", __name__, url_prefix="/accounts")
 
-ITEMS = ("property_service", "parking", "renovation_management", "renovation_deposit", "repair")
+ITEMS = ("property_service", "parking", "renovation_management", "renovation_deposit", "repair", "paid_service")
 METHODS = ("cash", "wechat", "alipay", "bank", "transfer")
 
 

@@ -223,6 +223,7 @@ MESSAGES = {
     "fee.renovation_management": ("装修管理费", "Renovation management"),
     "fee.renovation_deposit": ("装修押金", "Renovation deposit"),
     "fee.repair": ("有偿维修", "Paid repair"),
+    "fee.paid_service": ("有偿增值服务", "Paid service"),
     "fee.deposit_deductions": ("押金扣除（损坏赔偿、垃圾清运、违规罚款）", "Kept from deposits (damage, rubbish, violations)"),
     "bill_status.unpaid": ("未缴清", "Unpaid"),
     "bill_status.paid": ("已缴清", "Paid"),

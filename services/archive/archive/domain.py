@@ -112,6 +112,8 @@ RECORDED_EVENTS = {
     ("customer_service", "application_rescheduled"): "renovation_application",
     # 物品放行: the goods that left a flat on a pass, when, at which gate (h8)
     ("customer_service", "goods_release_pass_used"): "goods_release_pass",
+    # 有偿增值服务: an order of a paid service done or cancelled, what it charged (h8)
+    ("customer_service", "service_order_closed"): "service_order",
     # 环境卫生 / 绿化养护品质检查: a contractor's fault put right (late or not), and the month the manager
     # signed with the deduction from its fee (h6)
     ("customer_service", "upkeep_finding_put_right"): "upkeep_finding",

@@ -574,6 +574,10 @@ class ArchiveService(EstateSettings, HasCustomFields, ExportsResources, ServiceB
     def record_goods_release_pass(self, event):
         self._record(event)
 
+    @consumes("customer_service", "service_order_closed")
+    def record_service_order(self, event):
+        self._record(event)
+
     @consumes("customer_service", "service_request_transferred")
     def record_service_request_transfer(self, event):
         self._record(event)

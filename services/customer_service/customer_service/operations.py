@@ -16,6 +16,7 @@ from estate_common.kpis import (before_the_estate, owed_a_year, owed_before_the_
 from estate_common.store import DuplicateKey, page_computed, public
 
 from . import (applications, complaint_analysis, complaints, damage_claims, desk_week, domain, events, front_desk,
+               paid_services,
                goods_passes, household_correction, intake, owner_contacts, portal, reclassification, rectifications, repairs, store,
                surveys, upkeep)
 from . import kpis as desk_kpis
@@ -1245,6 +1246,98 @@ def kpis(db, caller, period, estate_ids):
     return per_estate_month(caller, period, estate_ids, partial(store.rules_for, db),
                             estate_kpis)
 
+
+
+# -- paid value-added services (有偿增值服务, paid_services.py) ------------------------------------
+
+def list_paid_service(db, outbox, caller, estate_id, data):
+    """A service on the estate's price list: the manager sets the prices."""
+    _require(caller, MANAGEMENT, "the manager sets the price list of paid services")
+    doc_id = caller.created_id("ps", estate_id)
+    return public(store.create(db, outbox, "paid_services", estate_id, doc_id,
+                               lambda: paid_services.new_service(doc_id, estate_id, data, clock.now(), caller.user)))
+
+
+def update_paid_service(db, outbox, caller, estate_id, service_id, data):
+    _require(caller, MANAGEMENT, "the manager sets the price list of paid services")
+    return step(db, outbox, caller, "paid_services", estate_id, service_id, paid_services.update_service, data)
+
+
+def list_paid_services(db, estate_id, filters, limit, cursor):
+    """``active`` (true/false) and ``unit``."""
+    filters = dict(filters or {})
+    if "active" in filters:
+        filters["active"] = filters["active"] == "true"
+    return store.page(db, "paid_services", estate_id, filters, limit, cursor)
+
+
+def order_paid_service(db, outbox, caller, estate_id, data):
+    """An order of a household for a service of the price list (422 naming ``service_id`` for one not
+    listed or taken off it), its price fixed now, numbered per estate (SO-2026-000001) once every check
+    passed."""
+    domain.require_desk(caller)
+    order_id = caller.created_id("so", estate_id)
+
+    def new():
+        store.known_household(db, estate_id, data["household_id"])
+        service = store.referenced(db, "paid_services", estate_id, data["service_id"], "data.service_id")
+        now, rules = clock.now(), store.rules_for(db, estate_id)
+        paid_services.orderable(service)  # refused before a number is drawn
+        paid_services.scheduled_at(data, now, rules)
+        number = paid_services.number_of(now, rules["timezone"], store.next_number(
+            db, estate_id, paid_services.series_of(now, rules["timezone"])))
+        return paid_services.new_order(order_id, estate_id, data, service, number, now, rules, caller.user)
+
+    return public(store.create(db, outbox, "service_orders", estate_id, order_id, new))
+
+
+def list_service_orders(db, estate_id, filters, limit, cursor):
+    filters = dict(filters or {})
+    if "number" in filters:
+        filters["number"] = numbering.canonical(filters["number"])
+    return store.page(db, "service_orders", estate_id, filters, limit, cursor)
+
+
+def assign_service_order(db, outbox, caller, estate_id, order_id, data):
+    """To a member of staff (``username``) or one of the estate's contractors still engaged (422
+    naming ``contractor_id`` else)."""
+    domain.require_desk(caller)
+    if data.get("contractor_id"):
+        hired = store.referenced(db, "contractors", estate_id, data["contractor_id"], "data.contractor_id")
+        if not hired.get("active", True):
+            raise BusinessRuleViolation("the contractor is no longer engaged",
+                                        [field_error("data.contractor_id", "is no longer engaged")])
+        provider = {"kind": "contractor", "id": hired["_id"], "name": hired["name"]}
+    else:
+        provider = {"kind": "staff", "username": data["username"].strip()}
+    return step_on(db, outbox, "service_orders", estate_id, order_id,
+                   lambda order: paid_services.assign(order, provider, clock.now(), caller.user))
+
+
+def complete_service_order(db, outbox, caller, estate_id, order_id, data):
+    domain.require_desk(caller)
+    return step(db, outbox, caller, "service_orders", estate_id, order_id, paid_services.complete, data)
+
+
+def cancel_service_order(db, outbox, caller, estate_id, order_id, data):
+    domain.require_desk(caller)
+    rules = store.rules_for(db, estate_id)
+    return step_on(db, outbox, "service_orders", estate_id, order_id,
+                   lambda order: paid_services.cancel(order, data or {}, clock.now(), caller.user, rules))
+
+
+def complain_about_service_order(db, outbox, caller, estate_id, order_id, data):
+    """A complaint of the order's household about it: a complaint service request (its reference the
+    order's number, its nature ``service_attitude`` unless given), listed on the order."""
+    domain.require_desk(caller)
+    order = public(store.get(db, "service_orders", estate_id, order_id))
+    request = create_request(db, outbox, caller, estate_id, {
+        "kind": "complaint", "household_id": order["household_id"], "channel": data["channel"],
+        "description": data["description"], "nature": data.get("nature") or "service_attitude",
+        "reference": order["number"], **({"complainant": data["complainant"]} if data.get("complainant") else {})})
+    step_on(db, outbox, "service_orders", estate_id, order_id,
+            lambda found: paid_services.complained(found, request["id"], clock.now(), caller.user))
+    return request
 
 
 # -- the cleaning and greening contractors' checks (环境卫生 / 绿化养护品质检查, upkeep.py) -------------

@@ -103,6 +103,11 @@ DEFAULTS = {
     # 物品放行条: a goods release pass is good for one local day, issued at most this many days ahead
     # (a Saturday's move-out issued on the Monday before). DOMAIN.md gives none: chosen, a week.
     "goods_pass_valid_days": 7,
+    # 有偿增值服务: an order cancelled less than this many hours before its start pays the cancellation
+    # fee, service_cancel_fee_percent of the amount ordered (half up to the cent). DOMAIN.md gives none:
+    # chosen, a day's notice (the cleaner's day planned the evening before) and half the price.
+    "service_cancel_window_hours": 24,
+    "service_cancel_fee_percent": 50,
     # 公告: a notice is shown on the owner portal's board through its last day (until), at most this
     # many days ahead (estate_common.plausible). DOMAIN.md gives none: chosen, a year (a notice of the
     # year's fee standards); a notice with no last day stays until it is withdrawn.
@@ -177,6 +182,8 @@ MAXIMA = {
     "renovation_works_max_days": 365,  # a year of works is a building site, not a flat's renovation
     "tool_loan_max_days": 90,
     "goods_pass_valid_days": 30,
+    "service_cancel_window_hours": 168,
+    "service_cancel_fee_percent": 100,
     "notice_shown_max_days": 1095,
     "outage_notice_lead_hours": 720,  # a month: beyond it a notice is read too early to be remembered
     "recorded_within_days": plausible.RECORDED_WITHIN_DAYS_MAX,
@@ -196,7 +203,9 @@ MAXIMA = {
 MINIMA = {"return_visit_rate_target_percent": 100, "recorded_within_days": 0,
           # a finding, a late fix, a pass score or a deduction may count nothing (0)
           "upkeep_points_per_finding": 0, "upkeep_points_late": 0, "upkeep_points_unfixed": 0,
-          "upkeep_pass_score": 0, "upkeep_deduction_percent_per_point": 0, "upkeep_deduction_cap_percent": 0}
+          "upkeep_pass_score": 0, "upkeep_deduction_percent_per_point": 0, "upkeep_deduction_cap_percent": 0,
+          # an estate that charges no cancellation fee (有偿服务): no window, or 0 %
+          "service_cancel_window_hours": 0, "service_cancel_fee_percent": 0}
 
 # (lower, upper): the first may not be more than the second, as they apply (a complaint verified
 # after its reply is due; the bounds keep it now, the verification being the same day)

@@ -446,6 +446,58 @@ class CustomerService(CopiesEstates, CopiesHouseholds, EstateSettings, HasCustom
     def cancel_goods_release_pass(self, payload):
         return self._step(payload, "goods_release_passes", goods_passes.cancel)
 
+    # -- paid value-added services (有偿增值服务): the price list, orders, done or cancelled, charged once --
+    @rpc_method
+    def create_paid_service(self, payload):
+        return operations.list_paid_service(self.db, self.outbox, self.caller, payload["estate_id"], payload["data"])
+
+    @rpc_method
+    def update_paid_service(self, payload):
+        return operations.update_paid_service(self.db, self.outbox, self.caller, payload["estate_id"], payload["id"],
+                                              payload["data"])
+
+    @rpc_method
+    def list_paid_services(self, payload):
+        return operations.list_paid_services(self.db, payload["estate_id"], payload.get("filters"),
+                                             payload.get("limit"), payload.get("cursor"))
+
+    @rpc_method
+    def get_paid_service(self, payload):
+        return self._get(payload, "paid_services")
+
+    @rpc_method
+    def create_service_order(self, payload):
+        return operations.order_paid_service(self.db, self.outbox, self.caller, payload["estate_id"], payload["data"])
+
+    @rpc_method
+    def list_service_orders(self, payload):
+        return operations.list_service_orders(self.db, payload["estate_id"], payload.get("filters"),
+                                              payload.get("limit"), payload.get("cursor"))
+
+    @rpc_method
+    def get_service_order(self, payload):
+        return self._get(payload, "service_orders")
+
+    @rpc_method
+    def assign_service_order(self, payload):
+        return operations.assign_service_order(self.db, self.outbox, self.caller, payload["estate_id"], payload["id"],
+                                               payload["data"])
+
+    @rpc_method
+    def complete_service_order(self, payload):
+        return operations.complete_service_order(self.db, self.outbox, self.caller, payload["estate_id"],
+                                                 payload["id"], payload.get("data") or {})
+
+    @rpc_method
+    def cancel_service_order(self, payload):
+        return operations.cancel_service_order(self.db, self.outbox, self.caller, payload["estate_id"], payload["id"],
+                                               payload["data"])
+
+    @rpc_method
+    def complain_about_service_order(self, payload):
+        return operations.complain_about_service_order(self.db, self.outbox, self.caller, payload["estate_id"],
+                                                       payload["id"], payload["data"])
+
     @rpc_method
     def lend_tool(self, payload):
         return self._create(payload, "tool_loans", "tl", front_desk.new_tool_loan, with_rules=True)

@@ -98,6 +98,12 @@ INDEXES = {
                         ([("estate_id", 1), ("status", 1), ("due_at", 1)], {}),
                         ([("estate_id", 1), ("due_at", 1)], {})],
     "contractor_months": [(PAGED, {})],
+    # paid value-added services (有偿增值服务, paid_services.py): the price list, the orders by number,
+    # household and status
+    "paid_services": [(PAGED, {})],
+    "service_orders": [(PAGED, {}), ([("estate_id", 1), ("number", 1)], {"unique": True}),
+                       ([("estate_id", 1), ("household_id", 1), ("created_at", 1), ("_id", 1)], {}),
+                       ([("estate_id", 1), ("status", 1), ("created_at", 1), ("_id", 1)], {})],
     # damage claims (损失登记、理赔): a household's, the open ones, a month's (``damage_claim_query``)
     "damage_claims": [(PAGED, {}), ([("estate_id", 1), ("number", 1)], {"unique": True}),
                       ([("estate_id", 1), ("household_ids", 1), ("created_at", 1), ("_id", 1)], {}),
@@ -135,6 +141,7 @@ INDEXES = {
 NAMES = {  # collection -> what the API calls one of its documents
     "service_requests": "service request", "surveys": "survey", "notices": "notice", "keys": "key",
     "custody_items": "custody item", "tool_loans": "tool loan", "goods_release_passes": "goods release pass",
+    "paid_services": "paid service", "service_orders": "service order",
     "damage_claims": "damage claim",
     "applications": "application", "rectification_plans": "rectification plan",
     "owner_contacts": "owner contact",

@@ -52,6 +52,8 @@ AREA_CHARGE_ITEMS = {"renovation_management"}
 # one-off charges only, which another service raises: a monthly renovation deposit billed every
 # household, and no deposit was held to refund (found by a probe)
 CHARGE_ONLY_ITEMS = {"renovation_management", "renovation_deposit", "repair"}
+# priced by customer service's price list of paid services (有偿增值服务): no fee standard at all (h8)
+PRICE_LIST_ITEMS = {"paid_service"}
 STATUSES = ("vacant", "occupied", "renovating")
 
 
@@ -64,6 +66,9 @@ def new_standard(standard_id, estate_id, data, now, rules, actor):
         errors.append(field_error("data.cycle", "a price per m² needs a billing cycle (monthly, quarterly, yearly)"))
     if data["item"] in PERIODIC_ITEMS and data["cycle"] == PER_CHARGE:
         errors.append(field_error("data.cycle", f"{data['item']} is billed by cycle, not per charge"))
+    if data["item"] in PRICE_LIST_ITEMS:
+        errors.append(field_error("data.item", f"{data['item']} is priced by the estate's price list of paid services, "
+                                               "not by a fee standard"))
     if _periodic_one_off(data):
         errors.append(field_error("data.cycle", f"{data['item']} is a one-off charge: its standard is per charge"))
     if valid_to is not None and valid_to < valid_from:

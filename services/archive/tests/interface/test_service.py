@@ -2637,3 +2637,17 @@ def test_the_security_team_s_roll_calls_spot_checks_discipline_trainings_and_ass
     except Forbidden:
         seen = []
     assert seen == []
+
+
+def test_a_paid_service_order_closed_is_kept_once_under_its_household(archive, estate):
+    """有偿增值服务 (h8): an order done or cancelled, and what it charged, is the archive's; kept
+    under the household, redelivered once, no names (the provider's kind only)."""
+    closed = event("customer_service", "service_order_closed", estate["id"], {
+        "id": "so_1", "number": "SO-2026-000001", "household_id": "hh_1", "service_id": "ps_1", "how": "done",
+        "scheduled_at": "2026-12-15T01:00:00.000Z", "unit": "hour", "unit_price_cents": 6000, "quantity": 3,
+        "charged_cents": 21000, "provider_kind": "staff", "closed_at": "2026-12-15T05:00:00.000Z"}, actor="desk_li")
+    archive.record_service_order(closed)
+    archive.record_service_order(closed)  # redelivered
+    [record] = archive.list_records({"estate_id": estate["id"], "filters": {"subject_id": "so_1"}})["items"]
+    assert (record["subject_type"], record["event_type"], record["household_id"], record["data"]["charged_cents"]) == (
+        "service_order", "service_order_closed", "hh_1", 21000)

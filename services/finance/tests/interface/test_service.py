@@ -716,6 +716,28 @@ def test_a_charges_bill_is_announced_once_as_it_is_issued(finance):
     assert not finance.outbox.of_type("bill_settled")
 
 
+def test_a_paid_service_order_redelivered_is_billed_once(finance):
+    """有偿增值服务 (h8): an order done (or its cancellation fee) is the order's one charge, its id the
+    order's: delivered twice, one bill of the item paid_service, one charge_billed."""
+    raised = charge("customer_service", charge_id="so_1", item="paid_service", cents=17497)
+    raised["data"].update(description="Paid service: Deep clean SO-2026-000001",
+                          subject={"type": "service_order", "id": "so_1"})
+    finance.bill_renovation_charge(raised)
+    finance.bill_renovation_charge(raised)
+    [only] = bills(finance)
+    assert (only["item"], only["amount_cents"], only["status"]) == ("paid_service", 17497, "unpaid")
+    assert len(finance.outbox.of_type("charge_billed")) == 1
+
+
+def test_a_paid_service_has_no_fee_standard(finance):
+    """Its price is the estate's price list of paid services, customer service's (h8)."""
+    as_caller(finance, staff("qian", ["accountant"], [ESTATE]))
+    with pytest.raises(BusinessRuleViolation) as refused:
+        finance.create_fee_standard({"estate_id": ESTATE, "data": {
+            "item": "paid_service", "name": "cleaning", "cycle": "per_charge", "amount_cents": 6000}})
+    assert refused.value.errors[0]["field"] == "data.item"
+
+
 def test_the_same_charge_id_from_two_services_is_two_bills(finance):
     finance.bill_repair_charge(charge("maintenance"))
     finance.bill_parking_charge(charge("security_patrol", item="parking"))

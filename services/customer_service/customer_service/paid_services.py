@@ -1,0 +1,195 @@
+"""Paid value-added services (有偿增值服务: 家政保洁, 代收代缴, 快递代收…): what the service centre does
+for an owner at the owner's request and for a price.
+
+The estate's price list (``new_service``): each service its name, the unit it is priced by (an
+hour, a visit, an item, a m²) and the price of one unit in cents, active or not (a service taken
+off the list keeps its orders; a new order names an active one, 422 else). A price changed later
+changes no order taken: the order keeps the unit price of its day (``unit_price_cents``).
+
+An order (``new_order``): a household of the estate, a service, when (the local day and start time
+on the estate's clock), how many units; numbered per estate and year (SO-2026-000001). The desk
+assigns it to who does it (``assign``: a member of staff by username, or one of the estate's
+contractors; again to another while not done), it is done with the units actually delivered
+(``complete``: a 3-hour clean that took 4 is charged 4), and charged once through finance: the
+order's ``charge_raised`` (item ``paid_service``, the order's id the charge's: finance makes one
+bill of it however often it is delivered) in the same write as the step. The amount is units ×
+unit price, rounded half up to the cent (a quantity may be 2.5 hours).
+
+Cancelled (``cancel``) before it is done: free until ``service_cancel_window_hours`` before its
+start; later, ``service_cancel_fee_percent`` of the ordered amount (half up) is charged as the
+order's charge (a fee of 0 charges nothing). Done and cancelled are exclusive: the second of two
+at once finds the first's status and is a 409 (one write each, by the order's revision).
+
+A complaint about an order (``complained``) is a complaint service request of the household, its
+reference the order's number, listed on the order (``complaints``)."""
+from decimal import Decimal
+
+from estate_common import calendar, clock, money, numbering, transitions
+from estate_common.errors import BusinessRuleViolation, field_error
+
+from .domain import Change, history_entry
+
+NUMBER_PREFIX = "SO"
+SERIES = "service_order"
+SUBJECT_TYPE = "service_order"
+CHARGE_ITEM = "paid_service"
+
+UNITS = ("hour", "visit", "item", "m2")
+PROVIDER_KINDS = ("staff", "contractor")
+
+# status -> {action: next status}. An action not listed is refused (409).
+TRANSITIONS = {
+    "ordered": {"assign": "assigned", "cancel": "cancelled"},
+    "assigned": {"assign": "assigned", "complete": "done", "cancel": "cancelled"},
+    "done": {},
+    "cancelled": {},
+}
+
+
+def _text(data, name):
+    value = data.get(name)
+    value = value.strip() if isinstance(value, str) else value
+    return value or None
+
+
+# -- the price list ---------------------------------------------------------------------------
+
+def new_service(service_id, estate_id, data, now, user):
+    at = clock.to_iso(now)
+    return {"_id": service_id, "estate_id": estate_id, "name": data["name"].strip(), "unit": data["unit"],
+            "price_cents": data["price_cents"], "active": data.get("active", True),
+            "description": _text(data, "description"), "history": [history_entry(at, user, "listed")],
+            "created_at": at, "updated_at": at, "created_by": user, "_rev": 0}
+
+
+def update_service(service, data, now, user):
+    """A price, name or description changed, a service taken off the list or put back: orders
+    taken keep their price."""
+    at = clock.to_iso(now)
+    changes = {key: (data[key].strip() if isinstance(data[key], str) else data[key])
+               for key in ("name", "price_cents", "active", "description") if key in data}
+    note = ", ".join(f"{key} {changes[key]}" for key in sorted(changes))
+    return Change({**changes, "updated_at": at}, [history_entry(at, user, "updated", note)])
+
+
+# -- orders -----------------------------------------------------------------------------------
+
+def scheduled_at(data, now, rules):
+    """The order's start: ``day`` and ``start`` (HH:MM) on the estate's clock, as UTC; a start past
+    is a 422 (an order is for a time to come)."""
+    day = calendar.checked_day(data["day"], "data.day")
+    moment = calendar.at_local(day, data["start"], rules["timezone"])
+    if moment <= now:
+        raise BusinessRuleViolation("an order is for a time to come",
+                                    [field_error("data.day", "the start is past")])
+    return moment
+
+
+def amount(units, unit_price_cents):
+    """units × unit price in whole cents, half up (2.5 hours at 4,999 cents: 12,498 cents)."""
+    return money.to_cents(Decimal(str(units)) * Decimal(unit_price_cents))
+
+
+def orderable(service):
+    if not service["active"]:
+        raise BusinessRuleViolation("the service is not on the price list any more",
+                                    [field_error("data.service_id", "is not active")])
+
+
+def new_order(order_id, estate_id, data, service, number, now, rules, user):
+    orderable(service)
+    at = clock.to_iso(now)
+    start = scheduled_at(data, now, rules)
+    quantity = data["quantity"]
+    return {"_id": order_id, "estate_id": estate_id, "number": number, "household_id": data["household_id"],
+            "service_id": service["_id"], "service_name": service["name"], "unit": service["unit"],
+            "unit_price_cents": service["price_cents"], "quantity": quantity,
+            "ordered_cents": amount(quantity, service["price_cents"]),
+            "day": data["day"], "start": data["start"], "scheduled_at": clock.to_iso(start),
+            "notes": _text(data, "notes"), "status": "ordered", "provider": None,
+            "delivered_quantity": None, "charged_cents": None, "charge_id": None,
+            "done": None, "cancelled": None, "complaints": [],
+            "history": [history_entry(at, user, "ordered")],
+            "created_at": at, "updated_at": at, "created_by": user, "_rev": 0}
+
+
+def assign(order, provider, now, user):
+    """``provider``: ``{kind: staff, username}`` or ``{kind: contractor, id, name}`` (checked by the
+    caller against the estate's contractors)."""
+    status = transitions.next_status(TRANSITIONS, order["status"], "assign", "a service order")
+    at = clock.to_iso(now)
+    note = provider.get("username") or provider.get("name")
+    return Change({"status": status, "provider": provider, "updated_at": at},
+                  [history_entry(at, user, "assigned", note)])
+
+
+def _charge(order, amount_cents, what, at):
+    return {"id": order["_id"], "item": CHARGE_ITEM, "amount_cents": amount_cents,
+            "description": f"{what}: {order['service_name']} {order['number']}"[:500],
+            "household_id": order["household_id"], "subject": {"type": SUBJECT_TYPE, "id": order["_id"]},
+            "collected": False}
+
+
+def complete(order, data, now, user):
+    """Done with the units delivered (the ordered quantity when not given): charged once, in the
+    same write (a charge of 0 cents, a free service, raises none)."""
+    status = transitions.next_status(TRANSITIONS, order["status"], "complete", "a service order")
+    at = clock.to_iso(now)
+    delivered = data.get("quantity", order["quantity"])
+    cents = amount(delivered, order["unit_price_cents"])
+    events = [("charge_raised", _charge(order, cents, "Paid service", at))] if cents > 0 else []
+    done = {"at": at, "by": user, "notes": _text(data, "notes")}
+    return Change({"status": status, "delivered_quantity": delivered, "charged_cents": cents,
+                   "charge_id": order["_id"] if cents else None, "done": done, "updated_at": at},
+                  [history_entry(at, user, "done", f"{delivered} {order['unit']}, {cents} cents")],
+                  events + [("service_order_closed", closed_announced(order, "done", at, cents))])
+
+
+def cancellation_fee(order, now, rules):
+    """The fee of a cancellation at ``now``: none before the window; inside it (or after the start),
+    the estate's percent of the ordered amount, half up."""
+    start = clock.parse_iso(order["scheduled_at"])
+    hours = (start - now).total_seconds() / 3600
+    if hours >= rules["service_cancel_window_hours"]:
+        return 0
+    return money.to_cents(Decimal(order["ordered_cents"]) * Decimal(rules["service_cancel_fee_percent"]) / 100)
+
+
+def cancel(order, data, now, user, rules):
+    status = transitions.next_status(TRANSITIONS, order["status"], "cancel", "a service order")
+    at = clock.to_iso(now)
+    fee = cancellation_fee(order, now, rules)
+    reason = data["reason"].strip()
+    events = [("charge_raised", _charge(order, fee, "Cancellation fee", at))] if fee > 0 else []
+    return Change({"status": status, "charged_cents": fee, "charge_id": order["_id"] if fee else None,
+                   "cancelled": {"at": at, "by": user, "reason": reason, "fee_cents": fee}, "updated_at": at},
+                  [history_entry(at, user, "cancelled", f"{reason} (fee {fee} cents)")],
+                  events + [("service_order_closed", closed_announced(order, "cancelled", at, fee))])
+
+
+def closed_announced(order, how, at, charged_cents):
+    """``service_order_closed``: done or cancelled, what was charged; no names (the provider's kind
+    only)."""
+    provider = order.get("provider") or {}
+    return {"id": order["_id"], "number": order["number"], "household_id": order["household_id"],
+            "service_id": order["service_id"], "how": how, "scheduled_at": order["scheduled_at"],
+            "unit": order["unit"], "unit_price_cents": order["unit_price_cents"],
+            "quantity": order["quantity"], "charged_cents": charged_cents,
+            "provider_kind": provider.get("kind"), "closed_at": at}
+
+
+def complained(order, request_id, now, user):
+    """A complaint request about the order, listed on it (once)."""
+    if request_id in order["complaints"]:
+        return None
+    at = clock.to_iso(now)
+    return Change({"complaints": order["complaints"] + [request_id], "updated_at": at},
+                  [history_entry(at, user, "complained", request_id)])
+
+
+def number_of(now, tz, sequence):
+    return numbering.number(NUMBER_PREFIX, now, tz, sequence)
+
+
+def series_of(now, tz):
+    return numbering.series(SERIES, now, tz)

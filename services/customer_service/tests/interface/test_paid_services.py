@@ -1,0 +1,147 @@
+"""Paid value-added services (有偿增值服务) through the entrypoints: the manager's price list, the desk's
+orders (a 3-hour deep clean next Tuesday), assigned, done with the units delivered and charged once
+through finance, cancelled with a fee inside the window, complained about (found by h8's probe: the
+desk could take such an order only as a repair of category other, priced by a free quote, promised
+a repair's response time and counted in the repair KPIs)."""
+import pytest
+
+from customer_service import paid_services
+from estate_common import clock
+from estate_common.errors import BusinessRuleViolation, Conflict, Forbidden
+from estate_common.testing import as_caller, staff
+
+ESTATE = "est_1"
+AGENT = staff("zhang", ["agent"], [ESTATE])
+MANAGER = staff("wang", ["manager"], [ESTATE])
+
+
+@pytest.fixture(autouse=True)
+def frozen_clock():
+    clock.freeze(clock.parse_iso("2026-12-07T02:00:00Z"))  # Monday 10:00 in Shanghai
+
+
+def price(desk, caller=MANAGER, **data):
+    as_caller(desk, caller)
+    body = {"name": "Deep clean", "unit": "hour", "price_cents": 4999, **data}
+    return desk.create_paid_service({"estate_id": ESTATE, "data": body})
+
+
+def order(desk, service, key=None, **data):
+    as_caller(desk, AGENT, idempotency_key=key)
+    body = {"household_id": "hh_1", "service_id": service["id"], "day": "2026-12-15", "start": "09:00",
+            "quantity": 3, **data}
+    return desk.create_service_order({"estate_id": ESTATE, "data": body})
+
+
+def act(desk, name, found, **data):
+    as_caller(desk, AGENT)
+    return getattr(desk, f"{name}_service_order")({"estate_id": ESTATE, "id": found["id"], "data": data})
+
+
+def test_an_order_keeps_the_price_of_its_day_and_is_numbered_on_the_estate_s_clock(desk):
+    with pytest.raises(Forbidden):
+        price(desk, caller=AGENT)  # the manager sets the prices
+    clean = price(desk)
+    taken = order(desk, clean, key="k1")
+    assert (taken["number"], taken["status"], taken["unit_price_cents"], taken["ordered_cents"]) == (
+        "SO-2026-000001", "ordered", 4999, 14997)
+    assert taken["scheduled_at"] == "2026-12-15T01:00:00.000Z"  # 09:00 in Shanghai
+    assert order(desk, clean, key="k1") == taken  # a retry finds the first, no second number
+    as_caller(desk, MANAGER)
+    desk.update_paid_service({"estate_id": ESTATE, "id": clean["id"], "data": {"price_cents": 6000}})
+    assert desk.get_service_order({"estate_id": ESTATE, "id": taken["id"]})["unit_price_cents"] == 4999
+    assert order(desk, clean)["unit_price_cents"] == 6000
+    as_caller(desk, MANAGER)
+    desk.update_paid_service({"estate_id": ESTATE, "id": clean["id"], "data": {"active": False}})
+    with pytest.raises(BusinessRuleViolation) as refused:
+        order(desk, clean)
+    assert refused.value.errors[0]["field"] == "data.service_id"
+    with pytest.raises(BusinessRuleViolation):
+        order(desk, price(desk), day="2026-12-07", start="09:00")  # an hour ago
+    found = desk.list_service_orders({"estate_id": ESTATE, "filters": {"number": "so-2026-1"}})["items"]
+    assert [o["id"] for o in found] == [taken["id"]]
+
+
+def test_done_with_the_hours_delivered_is_charged_once_half_up(desk):
+    taken = order(desk, price(desk))
+    with pytest.raises(Conflict):
+        act(desk, "complete", taken)  # nobody assigned yet
+    act(desk, "assign", taken, username="cleaner.li")
+    done = act(desk, "complete", taken, quantity=3.5)
+    assert (done["status"], done["delivered_quantity"], done["charged_cents"]) == ("done", 3.5, 17497)  # 17496.5
+    [charge] = desk.outbox.of_type("charge_raised")
+    assert charge["data"] == {"id": taken["id"], "item": "paid_service", "amount_cents": 17497,
+                              "description": f"Paid service: Deep clean {taken['number']}", "household_id": "hh_1",
+                              "subject": {"type": "service_order", "id": taken["id"]}, "collected": False}
+    [closed] = desk.outbox.of_type("service_order_closed")
+    assert (closed["data"]["how"], closed["data"]["charged_cents"], closed["data"]["provider_kind"]) == (
+        "done", 17497, "staff")
+    with pytest.raises(Conflict):
+        act(desk, "complete", taken)  # done once
+    with pytest.raises(Conflict):
+        act(desk, "cancel", taken, reason="too late")
+    assert len(desk.outbox.of_type("charge_raised")) == 1
+
+
+def test_a_contractor_does_it_when_the_estate_has_one_engaged(desk):
+    taken = order(desk, price(desk))
+    as_caller(desk, MANAGER)
+    hired = desk.register_contractor({"estate_id": ESTATE, "data": {
+        "name": "Bright Clean Co", "service_line": "cleaning", "monthly_fee_cents": 1000000}})
+    with pytest.raises(BusinessRuleViolation):
+        act(desk, "assign", taken, contractor_id="ctr_unknown")
+    assigned = act(desk, "assign", taken, contractor_id=hired["id"])
+    assert assigned["provider"] == {"kind": "contractor", "id": hired["id"], "name": "Bright Clean Co"}
+
+
+def test_cancelled_the_day_before_pays_the_estate_s_fee_and_earlier_nothing(desk):
+    clean = price(desk)
+    early, late = order(desk, clean), order(desk, clean)
+    free = act(desk, "cancel", early, reason="plans changed")
+    assert (free["status"], free["charged_cents"], free["cancelled"]["fee_cents"]) == ("cancelled", 0, 0)
+    assert desk.outbox.of_type("charge_raised") == []
+    clock.freeze(clock.parse_iso("2026-12-14T12:00:00Z"))  # 20:00 the day before: 13 hours to go
+    charged = act(desk, "cancel", late, reason="the owner is away")
+    assert charged["cancelled"]["fee_cents"] == 7499  # 50 % of 14,997, half up
+    [fee] = desk.outbox.of_type("charge_raised")
+    assert (fee["data"]["id"], fee["data"]["amount_cents"]) == (late["id"], 7499)
+    with pytest.raises(Conflict):
+        act(desk, "cancel", late, reason="again")
+
+
+def test_the_estate_sets_its_window_and_fee(desk):
+    as_caller(desk, MANAGER)
+    desk.update_settings({"estate_id": ESTATE, "data": {"service_cancel_window_hours": 48,
+                                                        "service_cancel_fee_percent": 20}})
+    taken = order(desk, price(desk))
+    clock.freeze(clock.parse_iso("2026-12-13T12:00:00Z"))  # 37 hours before
+    assert act(desk, "cancel", taken, reason="x")["cancelled"]["fee_cents"] == 2999  # 20 % of 14,997
+
+
+def test_done_and_cancelled_at_once_one_wins_and_one_charge_is_raised(desk, monkeypatch):
+    taken = order(desk, price(desk))
+    act(desk, "assign", taken, username="cleaner.li")
+    clock.freeze(clock.parse_iso("2026-12-15T05:00:00Z"))  # after the clean: a cancellation would cost the fee
+    cancel = paid_services.cancel
+
+    def done_meanwhile(found, *args):
+        if found["status"] == "assigned":  # the cancel read the order before the completion was written
+            monkeypatch.setattr(paid_services, "cancel", cancel)
+            act(desk, "complete", taken)
+        return cancel(found, *args)
+
+    monkeypatch.setattr(paid_services, "cancel", done_meanwhile)
+    with pytest.raises(Conflict):
+        act(desk, "cancel", taken, reason="said the owner")
+    assert desk.get_service_order({"estate_id": ESTATE, "id": taken["id"]})["status"] == "done"
+    assert [c["data"]["amount_cents"] for c in desk.outbox.of_type("charge_raised")] == [14997]
+    assert len(desk.outbox.of_type("service_order_closed")) == 1
+
+
+def test_a_complaint_about_an_order_is_a_complaint_request_listed_on_it(desk):
+    taken = order(desk, price(desk))
+    complaint = act(desk, "complain_about", taken, channel="phone", description="the balcony was left undone",
+                    nature="cleaning")
+    assert (complaint["kind"], complaint["household_id"], complaint["complaint"]["reference"]) == (
+        "complaint", "hh_1", taken["number"])
+    assert desk.get_service_order({"estate_id": ESTATE, "id": taken["id"]})["complaints"] == [complaint["id"]]
