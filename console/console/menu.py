@@ -45,6 +45,9 @@ SECTIONS = (
         # 环境卫生 / 绿化养护品质检查: the steward's walk, the manager's contractors; accounts read (h6)
         Entry("registers.upkeep-findings", "menu.upkeep_findings", FRONT_DESK | FINANCE),
         Entry("registers.contractors", "menu.contractors", FRONT_DESK | FINANCE),
+        # 有偿增值服务: the price list and the orders; accounts read them (h8)
+        Entry("registers.service-orders", "menu.service_orders", FRONT_DESK | FINANCE),
+        Entry("registers.paid-services", "menu.paid_services", FRONT_DESK | FINANCE),
         Entry("registers.visitors", "menu.visitors", FRONT_DESK),
         Entry("registers.applications", "menu.applications", FRONT_DESK),
         Entry("registers.owner-contacts", "menu.owner_contacts", FRONT_DESK),

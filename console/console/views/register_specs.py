@@ -148,6 +148,8 @@ PICK_SOURCES = {
     "patrol-routes": Source("patrol-routes", ("name",)),
     # the estate's cleaning and greening contractors engaged (环境卫生 / 绿化养护品质检查, h6)
     "contractors": Source("contractors", ("name", "service_line"), query=(("active", "true"),)),
+    # the estate's price list of paid services still offered (有偿增值服务, h8)
+    "paid-services": Source("paid-services", ("name", "price_cents"), query=(("active", "true"),)),
     "check-plans": Source("archive/check-plans", ("year", "notes")),
     # the work orders of a common area's fault in hand (an incident's, a patrol's: 停水), as the repair
     # form offers them to join (desk._faults_in_hand): a notice about the fault names one (h7)
@@ -444,6 +446,39 @@ FRONT_DESK = (
                      F("monthly_fee_cents", "reg.monthly_fee", "money", True),
                      F("agreement_ref", "reg.agreement_ref")),
              filters=(F("service_line", "reg.upkeep_line", "choice", enum="UpkeepServiceLine", group="upkeep_line"),),
+             roles=menu.FRONT_DESK | menu.FINANCE),
+    # 有偿增值服务 (h8): the manager's price list; the desk's orders, assigned, done (charged once through
+    # finance) or cancelled (a fee inside the estate's window), complained about
+    Register("desk", "paid-services", "menu.paid_services", "paid-services",
+             (C("name", "reg.paid_service_name"), C("unit", "reg.paid_service_unit", "enum", "paid_unit"),
+              C("price_cents", "reg.unit_price", "money"), C("active", "reg.active", "bool")),
+             fields=(F("name", "reg.paid_service_name", required=True),
+                     F("unit", "reg.paid_service_unit", "choice", True, enum="PaidServiceUnit", group="paid_unit"),
+                     F("price_cents", "reg.unit_price", "money", True), F("description", "reg.description", "textarea")),
+             filters=(F("unit", "reg.paid_service_unit", "choice", enum="PaidServiceUnit", group="paid_unit"),),
+             actions=(A("edit", "reg.edit_paid_service", (F("price_cents", "reg.unit_price", "money"),
+                                                          F("name", "reg.paid_service_name")), method="PATCH"),),
+             roles=menu.FRONT_DESK | menu.FINANCE),
+    Register("desk", "service-orders", "menu.service_orders", "service-orders",
+             (C("number", "reg.number"), HOUSEHOLD, C("service_name", "reg.paid_service_name"),
+              C("scheduled_at", "reg.scheduled_at", "when"), C("quantity", "reg.order_quantity"),
+              C("unit_price_cents", "reg.unit_price", "money"), C("ordered_cents", "reg.ordered_amount", "money"),
+              C("charged_cents", "reg.charged_amount", "money"), C("status", "reg.status", "enum", "service_order")),
+             fields=(F("household_id", "picker.household", "household", True),
+                     F("service_id", "reg.paid_service_name", "pick", True, group="paid-services"),
+                     F("day", "reg.day", "date", True), F("start", "reg.start_time", required=True),
+                     F("quantity", "reg.order_quantity", "quantity", True), NOTE),
+             filters=(F("status", "reg.status", "choice", enum="ServiceOrderStatus", group="service_order"),
+                      F("household_id", "picker.household", "household"), F("number", "reg.number")),
+             actions=(A("assign", "reg.assign_order", (F("username", "reg.provider_username", required=True),),
+                        ("ordered", "assigned")),
+                      A("complete", "reg.complete_order", (F("quantity", "reg.delivered_quantity", "quantity"), NOTE),
+                        ("assigned",)),
+                      A("cancel", "reg.cancel_order", (F("reason", "reg.reason", "textarea", True),),
+                        ("ordered", "assigned")),
+                      A("complaint", "reg.complain_order", (
+                          F("channel", "reg.channel", "choice", True, enum="ServiceRequestChannel", group="channel"),
+                          F("description", "reg.description", "textarea", True)))),
              roles=menu.FRONT_DESK | menu.FINANCE),
     Register("desk", "upkeep-findings", "menu.upkeep_findings", "upkeep-findings",
              (C("contractor_id", "reg.contractor", source="contractors"), C("area", "reg.upkeep_area"),
