@@ -701,3 +701,72 @@ def test_a_refund_stopped_half_way_is_finished_and_counted_by_its_day_s_settleme
     [made] = finance.db.revenue_contracts.find_one({"_id": contract["id"]})["refunds"]
     assert made["status"] == "done"
     assert (settled["entries"], settled["net_cents"]) == (1, -600_000)
+
+
+# every write a refund makes after its plan, where the test stops the process right after it (h6)
+REFUND_WRITES = ("change_revenue_contract", "insert_fund_entry", "change_fund_account", "set_fund_entry",
+                 "insert_entry")
+
+
+def _refund_crashing_after(monkeypatch, crash_after):
+    """A fresh estate with 1,260,000 in the fund and a contract ended early (600,000 to pay back, two receipts'
+    parts, 420,000 of owners' parts out of the fund); its refund's process dies right after its write number
+    ``crash_after`` (None: not at all). The finance, the names of the writes made, and whether it died."""
+    from finance import store as finance_store
+    clock.freeze(NOW)
+    finance = worker(FinanceService, caller=ACCOUNTANT)
+    finance.copy_estate(event("archive", "estate_created", ESTATE, {
+        "id": ESTATE, "estate_id": ESTATE, "code": "EST-1", "name": "West Lake", "address": "9 Lake Rd", "version": 1}))
+    contract = register(finance)
+    for n in range(6):
+        receive(finance, contract["id"], 300_000, f"prr-{n}")
+    terminate(finance, contract["id"], "end-1", ends_on="2026-06-30")
+    done, died = [], []
+    with monkeypatch.context() as patched:
+        for name in REFUND_WRITES:
+            def wrapped(*args, _original=getattr(finance_store, name), _name=name, **kwargs):
+                result = _original(*args, **kwargs)
+                done.append(_name)
+                if len(done) == crash_after:
+                    died.append(_name)
+                    raise RuntimeError(f"the process died after {_name}")
+                return result
+            patched.setattr(finance_store, name, wrapped)
+        try:
+            refund(finance, contract["id"], "prf-crash")
+        except RuntimeError:
+            pass
+    return finance, contract, done, bool(died)
+
+
+def _refunded_once(finance, contract):
+    [made] = finance.db.revenue_contracts.find_one({"_id": contract["id"]})["refunds"]
+    assert (made["status"], made["amount_cents"], made["owners_cents"]) == ("done", 600_000, 420_000)
+    assert finance.db.fund_accounts.find_one({"estate_id": ESTATE})["balance_cents"] == 1_260_000 - 420_000
+    parts = list(finance.db.fund_entries.find({"refund_id": {"$exists": True}}))
+    assert sorted((e["status"], e["amount_cents"]) for e in parts) == [("posted", 210_000), ("posted", 210_000)]
+    account = finance.db.fund_accounts.find_one({"estate_id": ESTATE})
+    assert sorted(e["id"] for e in account["recent_entries"] if e["id"] in {p["_id"] for p in parts}) == sorted(
+        p["_id"] for p in parts)  # each part on the balance once
+    assert [(e["direction"], e["amount_cents"]) for e in finance.db.journal.find(
+        {"kind": "public_revenue_refund"})] == [("out", 600_000)]
+    assert len(finance.outbox.of_type("public_revenue_refunded")) == 1
+    assert len([e for e in finance.outbox.of_type("fund_deposit_reversed") if e["data"]["reversal_id"] in
+                {p["_id"] for p in parts}]) == 2
+
+
+def test_a_refund_crashed_after_any_of_its_writes_is_finished_by_the_sweep_exactly_once(monkeypatch):
+    """A refund whose process dies after any one of its writes, its fund parts taken off the balance or posted
+    among them, and no retry comes: the half-done sweep finishes it as the uncrashed call would have, its owners'
+    parts out of the fund once, one journal entry, one event; a second sweep finds nothing (asked of h6: proven,
+    each crash point)."""
+    finance, contract, writes_made, died = _refund_crashing_after(monkeypatch, None)
+    assert not died and "change_fund_account" in writes_made and writes_made.count("set_fund_entry") >= 2
+    _refunded_once(finance, contract)
+    for crash_after in range(1, len(writes_made) + 1):
+        finance, contract, _, died = _refund_crashing_after(monkeypatch, crash_after)
+        assert died, crash_after
+        clock.freeze(NOW + timedelta(minutes=5))
+        operations.finish_half_done(finance.db, finance.outbox)
+        _refunded_once(finance, contract)
+        assert operations.finish_half_done(finance.db, finance.outbox) == 0, crash_after
