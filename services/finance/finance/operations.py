@@ -2573,9 +2573,8 @@ def record_revenue_receipt(db, outbox, caller, estate_id, contract_id, data):
             if existing is None:
                 receipt = public_revenue.receipt(receipt_id, contract, data, now, rules, caller.user)
                 # claimed on the contract first (a cancellation at the same moment: one wins, h5)
-                store.change_revenue_contract(db, outbox, estate_id, contract_id, lambda current: (
-                    None if (claim := public_revenue.receipt_claim(current, receipt_id)) is None else Change(claim)),
-                    keyed=False)
+                store.change_revenue_contract(db, outbox, estate_id, contract_id, lambda current: Change(
+                    public_revenue.receipt_claim(current, receipt_id, clock.now_iso())), keyed=False)
                 store.insert_revenue_receipt(db, receipt | {"status": "pending"})
                 existing = store.find_revenue_receipt(db, estate_id, receipt_id)
                 if existing["status"] == "pending":

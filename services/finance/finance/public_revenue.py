@@ -33,13 +33,14 @@
 
 Plain functions: no broker, no store.
 """
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from estate_common import calendar, clock, ids, money, personal_numbers, roles
 from estate_common.errors import BusinessRuleViolation, Conflict, Forbidden, field_error
 
 from . import maintenance_fund, periods
+from .rules import RECEIPT_CLAIM_STALE_SECONDS
 
 KINDS = ("advertising", "parking", "lockers_vending", "room_lease", "recycling", "other")
 PERIOD_MONTHS = (1, 3, 6, 12)
@@ -98,19 +99,26 @@ def _is_reverser(caller_roles):
 def termination(contract_, data, now, rules, actor, caller_roles, receipts):
     """The fields of a contract ended early (``data.ends_on``, within its term: ``terminated``) or cancelled
     (no ``ends_on``: registered wrong, ``cancelled``, refused while a receipt against it stands: ``receipts``,
-    those not reversed). Once (409); by a manager (403); saying why (422)."""
+    those not reversed, and the claims of receipts being written, a stale one's dropped: ``standing_receipts``).
+    Once (409); by a manager (403); saying why (422)."""
     if not _is_reverser(caller_roles):
         raise Forbidden("a manager ends or cancels a contract of the common parts")
     if contract_.get("status", "active") != "active":
         raise Conflict(f"the contract is {contract_['status']} already",
                        [field_error("id", f"is {contract_['status']} already")])
     reason = _reason(data)
-    ends = data.get("ends_on")
+    ends, dropped = data.get("ends_on"), {}
     if ends is None:
-        standing = [r["_id"] for r in standing_receipts(contract_, receipts)]
+        stale_before = clock.to_iso(now - timedelta(seconds=RECEIPT_CLAIM_STALE_SECONDS))
+        standing = [r["_id"] for r in standing_receipts(contract_, receipts, stale_before)]
         if standing:
             raise Conflict(f"{len(standing)} receipts stand against the contract: reverse them before cancelling it "
                            "(or end it early on a day)", [field_error("id", "has receipts")])
+        stale = stale_claims(contract_, receipts, stale_before)
+        if stale:  # a crash's claims, dropped: the retry of one is refused 409, the contract cancelled
+            dropped = {"_receipts_claimed": [c for c in contract_.get("_receipts_claimed") or [] if c not in stale],
+                       "_receipts_claimed_at": {c: at for c, at in (contract_.get("_receipts_claimed_at") or {}).items()
+                                                if c not in stale}}
         status = "cancelled"
     else:
         if not contract_["starts_on"] <= ends <= contract_["ends_on"]:
@@ -119,7 +127,8 @@ def termination(contract_, data, now, rules, actor, caller_roles, receipts):
                 f"cancel one registered wrong leave ends_on out", [field_error("data.ends_on", "is outside the term")])
         status = "terminated"
     return {"status": status, "ends_on": ends or contract_["ends_on"], "ends_on_as_signed": contract_["ends_on"],
-            "termination": {"reason": reason, "by": actor, "at": clock.to_iso(now), "day": periods.day_of(now, rules)}}
+            "termination": {"reason": reason, "by": actor, "at": clock.to_iso(now), "day": periods.day_of(now, rules)},
+            **dropped}
 
 
 def refuse_cancelled(contract_):
@@ -129,27 +138,39 @@ def refuse_cancelled(contract_):
                        [field_error("id", "is cancelled")])
 
 
-def receipt_claim(contract_, receipt_id_):
-    """The contract's changes that mark ``receipt_id_`` being recorded against it (``_receipts_claimed``),
-    written on the contract before the receipt is: a cancellation decided after it sees the receipt (standing
-    even before its own write), and a receipt claimed after a cancellation is refused 409 (``refuse_cancelled``).
-    A contract cancelled while a receipt was being recorded for it ended cancelled with a receipt: each had
-    checked the other before either wrote (found by h5). None when claimed already (a retry)."""
+def receipt_claim(contract_, receipt_id_, at):
+    """The contract's changes that mark ``receipt_id_`` being recorded against it (``_receipts_claimed``, and when:
+    ``_receipts_claimed_at``), written on the contract before the receipt is: a cancellation decided after it sees
+    the receipt (standing even before its own write), and a receipt claimed after a cancellation is refused 409
+    (``refuse_cancelled``). A contract cancelled while a receipt was being recorded for it ended cancelled with a
+    receipt: each had checked the other before either wrote (found by h5). Claimed already (a retry), the claim is
+    written again at ``at``: fresh again, and a write the cancel's revision-checked decision meets (h6)."""
     refuse_cancelled(contract_)
     claimed = list(contract_.get("_receipts_claimed") or [])
-    if receipt_id_ in claimed:
-        return None
-    return {"_receipts_claimed": claimed + [receipt_id_]}
+    return {"_receipts_claimed": claimed + ([] if receipt_id_ in claimed else [receipt_id_]),
+            "_receipts_claimed_at": {**(contract_.get("_receipts_claimed_at") or {}), receipt_id_: at}}
 
 
-def standing_receipts(contract_, receipts):
+def stale_claims(contract_, receipts, stale_before):
+    """The contract's receipt claims with no receipt written, made before ``stale_before`` (an ISO time): a crash's
+    between the claim and the receipt, whose writer is gone (``rules.RECEIPT_CLAIM_STALE_SECONDS``). A claim with no
+    time is from before claims had one: stale too. Left standing, it blocked the contract's cancellation until its
+    retry came, for ever if none did (h6)."""
+    written = {r["_id"] for r in receipts}
+    at = contract_.get("_receipts_claimed_at") or {}
+    return [claimed for claimed in contract_.get("_receipts_claimed") or []
+            if claimed not in written and (at.get(claimed) or "") < stale_before]
+
+
+def standing_receipts(contract_, receipts, stale_before=""):
     """The receipts standing against the contract for its cancellation: those not reversed, and those claimed
     on it (``receipt_claim``) not written yet (being recorded at this moment, or a crash's, which its retry
-    finishes)."""
+    finishes), but for a claim gone stale (``stale_claims``: made before ``stale_before``)."""
     written = {r["_id"] for r in receipts}
+    stale = set(stale_claims(contract_, receipts, stale_before)) if stale_before else set()
     return [r for r in receipts if r["status"] != "reversed"] + [
         {"_id": claimed, "status": "pending"} for claimed in contract_.get("_receipts_claimed") or []
-        if claimed not in written]
+        if claimed not in written and claimed not in stale]
 
 
 def refund_of(contract_, refund_id_):

@@ -184,3 +184,9 @@ LOCKED_BATCH = 100
 # half-done sweep finishes it. Longer than HOUSEHOLD_LOCK_SECONDS, so the dead writer's lock
 # has expired by then, and far longer than any live payment takes.
 HALF_DONE_GRACE_SECONDS = 60
+
+# A receipt's claim on its contract (``public_revenue.receipt_claim``) is written just before the receipt is: a
+# claim this old with no receipt written is a crash's (its writer died between the two writes) and no longer
+# holds the contract from its cancellation; the claim's retry with its key claims it again (h6). As the sweep's
+# grace: far longer than a live writer takes between the two writes.
+RECEIPT_CLAIM_STALE_SECONDS = HALF_DONE_GRACE_SECONDS

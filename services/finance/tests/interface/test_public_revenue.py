@@ -770,3 +770,76 @@ def test_a_refund_crashed_after_any_of_its_writes_is_finished_by_the_sweep_exact
         operations.finish_half_done(finance.db, finance.outbox)
         _refunded_once(finance, contract)
         assert operations.finish_half_done(finance.db, finance.outbox) == 0, crash_after
+
+
+def _receipt_claimed_then_crashed(finance, monkeypatch, contract_id, key):
+    """A receipt whose process dies after its claim on the contract, before the receipt is written."""
+    from finance import store as finance_store
+
+    def crash(db, receipt):
+        raise RuntimeError("the process died")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(finance_store, "insert_revenue_receipt", crash)
+        with pytest.raises(RuntimeError):
+            receive(finance, contract_id, 100_000, key)
+    assert finance.db.revenue_receipts.count_documents({}) == 0
+
+
+def test_a_receipt_s_claim_a_crash_left_no_longer_blocks_the_cancel_once_stale(finance, monkeypatch):
+    """A receipt's claim on its contract left by a crash before the receipt was written blocked the contract's
+    cancellation (409) until a retry with its key came, for ever if none came (asked of h6). A claim older than
+    the bound (``RECEIPT_CLAIM_STALE_SECONDS``: a live writer writes its receipt within milliseconds) no longer
+    stands: the cancel goes through, the claim is dropped, and the retry is then refused 409, nothing written."""
+    from finance.rules import RECEIPT_CLAIM_STALE_SECONDS
+    contract = register(finance)
+    _receipt_claimed_then_crashed(finance, monkeypatch, contract["id"], "prr-dead")
+    with pytest.raises(Conflict):  # a fresh claim: its writer may be writing its receipt at this moment
+        terminate(finance, contract["id"], "cancel-fresh")
+    clock.advance(timedelta(seconds=RECEIPT_CLAIM_STALE_SECONDS + 1))
+    cancelled = terminate(finance, contract["id"], "cancel-stale")
+    assert cancelled["status"] == "cancelled"
+    stored = finance.db.revenue_contracts.find_one({"_id": contract["id"]})
+    assert not stored.get("_receipts_claimed") and not stored.get("_receipts_claimed_at")
+    with pytest.raises(Conflict):  # its retry: against a cancelled contract, nothing is received
+        receive(finance, contract["id"], 100_000, "prr-dead")
+    assert finance.db.revenue_receipts.count_documents({}) == 0
+    assert finance.db.journal.count_documents({"kind": "public_revenue"}) == 0
+
+
+def test_a_stale_claim_retried_claims_again_and_blocks_the_cancel(finance, monkeypatch):
+    """The crashed receipt's retry after the bound claims the contract again (a write the cancel's decision
+    meets): the receipt is posted and the cancel refused 409, never a cancelled contract with a receipt."""
+    from finance.rules import RECEIPT_CLAIM_STALE_SECONDS
+    contract = register(finance)
+    _receipt_claimed_then_crashed(finance, monkeypatch, contract["id"], "prr-late")
+    clock.advance(timedelta(seconds=RECEIPT_CLAIM_STALE_SECONDS + 1))
+    assert receive(finance, contract["id"], 100_000, "prr-late")["status"] == "posted"
+    with pytest.raises(Conflict):
+        terminate(finance, contract["id"], "cancel-late")
+    assert finance.db.revenue_contracts.find_one({"_id": contract["id"]})["status"] == "active"
+
+
+def test_a_stale_claim_retried_while_the_cancel_decides_ends_one_way_only(finance, monkeypatch):
+    """The retry's claim written between the cancel's read and its write: the cancel's revision-checked write
+    decides again and sees it (409); the receipt is posted. The claim refreshed, not left as it was (the retry
+    wrote nothing on the contract, and the cancel went through with the receipt written after it)."""
+    from finance import public_revenue
+    from finance.rules import RECEIPT_CLAIM_STALE_SECONDS
+    contract = register(finance)
+    _receipt_claimed_then_crashed(finance, monkeypatch, contract["id"], "prr-race")
+    clock.advance(timedelta(seconds=RECEIPT_CLAIM_STALE_SECONDS + 1))
+    decide, retried = public_revenue.termination, []
+
+    def retry_meanwhile(*args, **kwargs):
+        fields = decide(*args, **kwargs)
+        if not retried:
+            retried.append(receive(worker(FinanceService, caller=ACCOUNTANT, db=finance.db), contract["id"], 100_000,
+                                   "prr-race"))
+        return fields
+
+    monkeypatch.setattr(public_revenue, "termination", retry_meanwhile)
+    with pytest.raises(Conflict):
+        terminate(finance, contract["id"], "cancel-race")
+    assert retried[0]["status"] == "posted"
+    assert finance.db.revenue_contracts.find_one({"_id": contract["id"]})["status"] == "active"
