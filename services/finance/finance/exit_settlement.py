@@ -25,7 +25,7 @@ Plain functions: no broker, no store.
 from estate_common import clock, ids, plausible
 from estate_common.errors import BusinessRuleViolation, Conflict, InvalidInput, field_error
 
-from . import exit_handover, payers, periods
+from . import exit_handover, payers, payments, periods
 
 REFUND, TRANSFER = "refund", "transfer"
 PENDING, DONE = "pending", "done"
@@ -132,7 +132,9 @@ def refuse_nothing_owed(household_id, end_day):
         "no bill of days after it", [field_error("household_id", "has nothing owed back at the contract's end")])
 
 
-# on a refund refused for its amount (``refuse_other_amount``, ``refuse_short``): planned, nothing taken, no entry
+# on a refund refused for its amount once planned (``refuse_other_amount`` when the plan differs from the dry run,
+# ``parts_after_cancel``, that refused a first call before anything was written; ``refuse_short``): nothing taken,
+# no entry
 AWAITING_AMOUNT = "awaiting_amount"
 
 
@@ -150,6 +152,41 @@ def refuse_other_amount(asked, settlement):
             f"the money owed back to the owner of {settlement['household_id']} at the contract's end "
             f"{settlement['as_of']} is {settlement['amount_cents']} cents, not the {asked} asked: nothing was paid "
             "out", [field_error("data.amount_cents", f"is {settlement['amount_cents']} cents owed back")])
+
+
+def parts_after_cancel(to_cancel, sources, released_to, unpaid, at, owner_since):
+    """``owners_parts`` a settlement would plan, worked out without writing (a dry run of ``operations.
+    _exit_move_money``'s steps in their order): each bill of ``to_cancel`` (as stored, its allocations) cancelled
+    and its money given back to its payments (``released_to``: each allocation's payment, as stored, by id; a
+    payment not posted takes nothing back), the household's money then put on its ``unpaid`` bills not cancelled,
+    as prepaid money is (``payments.allocate``) after each bill given back and once more at the end. A refund
+    refused for its amount is refused on these, before its bills are cancelled (asked of h6)."""
+    cancelled = {bill["_id"] for bill in to_cancel}
+    money = {p["_id"]: dict(p) for p in sources}
+    bills = {b["_id"]: dict(b) for b in unpaid if b["_id"] not in cancelled}
+
+    def apply():
+        held = sorted((p for p in money.values() if p.get("status", "posted") == "posted"
+                       and p.get("unapplied_cents", 0) > 0), key=lambda p: (p["posted_at"], p["_id"]))
+        if not held:
+            return
+        for allocation in payments.allocate(payments.bills_to_settle(list(bills.values())), held, at, owner_since):
+            money[allocation["payment_id"]]["unapplied_cents"] -= allocation["amount_cents"]
+            bills[allocation["bill_id"]]["paid_cents"] += allocation["amount_cents"]
+
+    for bill in to_cancel:
+        released = list(bill.get("allocations") or [])
+        if bill["status"] == "cancelled" or not released:
+            continue
+        for allocation in released:
+            payment = money.get(allocation["payment_id"]) or released_to.get(allocation["payment_id"])
+            if payment is None or payment.get("status", "posted") != "posted":
+                continue
+            money[payment["_id"]] = dict(payment, unapplied_cents=payment.get("unapplied_cents", 0)
+                                         + allocation["amount_cents"])
+        apply()
+    apply()
+    return owners_parts(sorted(money.values(), key=lambda p: (p["posted_at"], p["_id"])))
 
 
 def held_parts(parts, payments, settlement_id):

@@ -3579,6 +3579,8 @@ def _exit_move_money(db, outbox, settlement, actor, whole=False, asked=None):
         to_cancel, across = exit_settlement.bills_after_end(
             store.owner_bills_of_household(db, estate_id, household_id), end_day)
         exit_settlement.refuse_across(across, end_day)
+        if whole and asked is not None:  # refused for its amount before anything is written (asked of h6)
+            _exit_refuse_other_amount_unwritten(db, settlement, to_cancel, asked)
         if to_cancel:  # before the first money moves; a settlement that moves none fixes no day (r11)
             _exit_end_day_claimed(db, estate_id, end_day, actor, settlement)
         for bill in to_cancel:
@@ -3628,6 +3630,30 @@ def _exit_move_money(db, outbox, settlement, actor, whole=False, asked=None):
         settlement = store.change_exit_settlement(db, outbox, estate_id, settlement["_id"], lambda current: Change(
             changes) if current["payments"] != actual else None)
     return settlement
+
+
+def _exit_refuse_other_amount_unwritten(db, settlement, to_cancel, asked):
+    """A refund's first plan asked for another amount than it would pay out (``exit_settlement.
+    parts_after_cancel``, its bills' cancellation worked out without writing) refused 422 naming that amount,
+    its settlement taken away, nothing written: refused only once planned, it had cancelled the household's bills
+    after the end, settled its bills up to it with their money, fixed the estate's end day (asked of h6). A plan
+    that differs from the dry run (a writer outside the household's lock meanwhile) is refused as before, once
+    planned (``refuse_other_amount``)."""
+    estate_id, household_id = settlement["estate_id"], settlement["household_id"]
+    released_to = {}
+    for bill in to_cancel:
+        for allocation in bill.get("allocations") or []:
+            if allocation["payment_id"] not in released_to:
+                released_to[allocation["payment_id"]] = store.find_payment(db, estate_id, allocation["payment_id"])
+    parts = exit_settlement.parts_after_cancel(
+        to_cancel, store.prepaid_sources(db, estate_id, household_id),
+        {pid: p for pid, p in released_to.items() if p is not None}, store.unpaid_bills(db, estate_id, household_id),
+        clock.now_iso(), (store.find_household(db, estate_id, household_id) or {}).get("owner_since"))
+    amount = sum(part["amount_cents"] for part in parts)
+    if exit_settlement.nothing_to_settle(to_cancel, parts) or amount == asked:
+        return
+    store.drop_unmoved_exit_settlement(db, estate_id, settlement["_id"])
+    exit_settlement.refuse_other_amount(asked, settlement | {"amount_cents": amount})
 
 
 def transfer_exit_prepaid(db, outbox, caller, estate_id, data):

@@ -537,3 +537,67 @@ def test_a_refund_asked_again_while_the_transfer_takes_its_household_over_pays_o
     out = [(e["kind"], e["amount_cents"]) for e in finance.db.journal.find(
         {"estate_id": ESTATE, "kind": {"$in": ["exit_refund", "exit_transfer"]}})]
     assert sum(cents for _, cents in out) == 26002, out
+
+
+def _money_as_it_stands(finance):
+    """Every document a settlement may write, as stored, and the events announced so far."""
+    return ({name: sorted(finance.db[name].find({}), key=lambda d: d["_id"]) for name in (
+        "bills", "payments", "exit_settlements", "exit_end_days", "journal")}, len(finance.outbox.published))
+
+
+def test_a_refund_refused_for_its_amount_leaves_nothing_changed(finance):
+    """A refund asked for another amount than owed back was refused 422 only after its settlement was planned:
+    the household's bills after the end were cancelled (their money given back, settling its bills up to the end),
+    the estate's end day fixed, a settlement left pending (asked of h6). Refused now before anything is written:
+    the bills, payments, settlements and end day as they were, no event; asked again for the amount named, paid."""
+    approved(finance)
+    for period in ("2026-10", "2026-11"):
+        run(finance, period)
+    pay(finance, "hh_1", 2 * 21002 + 5000)  # November paid ahead and 50.00 beyond: 260.02 owed back
+    before = _money_as_it_stands(finance)
+    with pytest.raises(BusinessRuleViolation) as refused:
+        refund(finance, "hh_1", amount_cents=5000)
+    assert refused.value.errors == [{"field": "data.amount_cents", "message": "is 26002 cents owed back"}]
+    assert _money_as_it_stands(finance) == before
+    assert bill_of(finance, "hh_1", "2026-11")["status"] == "paid"
+    done = refund(finance, "hh_1", key="exit-2", amount_cents=26002)
+    assert (done["status"], done["amount_cents"]) == ("done", 26002)
+
+
+def test_a_refund_refused_for_its_amount_names_what_the_cancelled_bills_leave_after_the_arrears(finance):
+    """The amount named by the refusal is what the refund pays: November's money given back settles October,
+    left unpaid, first (the dry run of the cancellation is the settlement's own order), nothing written."""
+    approved(finance)
+    for period in ("2026-10", "2026-11"):
+        run(finance, period)
+    november = bill_of(finance, "hh_1", "2026-11")
+    pay(finance, "hh_1", 21002, bill_ids=[november["id"]])  # November paid, October owed
+    assert bill_of(finance, "hh_1", "2026-10")["status"] == "unpaid"
+    before = _money_as_it_stands(finance)
+    with pytest.raises(BusinessRuleViolation) as refused:  # November's 210.02 settles October: nothing owed back
+        refund(finance, "hh_1", amount_cents=21002)
+    assert refused.value.errors == [{"field": "data.amount_cents", "message": "is 0 cents owed back"}]
+    assert _money_as_it_stands(finance) == before
+
+
+@pytest.mark.parametrize("paid", [
+    [(21002, None)], [(21002, "2026-11")], [(21002, "2026-11"), (500, None)], [(30000, "2026-11"), (21002, "2026-09")],
+    [(3 * 21002 + 1, None)], [(10000, "2026-11"), (10000, "2026-10"), (30000, None)], [(21002, "2026-11"), (7, "2026-09")]])
+def test_the_amount_a_refused_refund_names_is_the_one_it_pays(finance, paid):
+    """The dry run's amount (named by the refusal) is the plan's: asked again for it, the refund pays it, whichever
+    bills the household's payments named and whatever its money settles once November is cancelled."""
+    approved(finance)
+    for period in ("2026-09", "2026-10", "2026-11"):
+        run(finance, period)
+    for n, (cents, period) in enumerate(paid):
+        extra = {"bill_ids": [bill_of(finance, "hh_1", period)["id"]]} if period else {}
+        pay(finance, "hh_1", cents, key=f"pay-{n}", **extra)
+    before = _money_as_it_stands(finance)
+    with pytest.raises(BusinessRuleViolation) as refused:
+        refund(finance, "hh_1", amount_cents=99_999_999)
+    assert _money_as_it_stands(finance) == before
+    [error] = refused.value.errors
+    named = int(error["message"].split()[1]) if error["field"] == "data.amount_cents" else None  # else nothing owed
+    if named is not None:
+        done = refund(finance, "hh_1", key="exit-2", amount_cents=named)
+        assert (done["status"], done["amount_cents"]) == ("done", named)
