@@ -2774,6 +2774,10 @@ ZH = {
         '{0} 截至 {1} 的应退预收款正在以 {2} 方式结算',
     'is being settled as a {0}':
         '正在以 {0} 方式结算',
+    'the money owed back of {0} at {1} was handed to the next company by the transfer ({2} cents): nothing was refunded':
+        '{0} 截至 {1} 的应退预收款已随移交转给新物业公司（{2} 分）：未作退还',
+    'settled by the transfer':
+        '已随移交结算',
     'a bill of the household changed while the money owed back was settled: try again':
         '结算应退预收款时该户账单发生变化，请重试',
     "no transfer of the money owed back at this contract's end":

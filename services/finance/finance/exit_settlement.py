@@ -313,6 +313,16 @@ def refuse_another(found, kind, batch):
                        f"{found['kind']}", [field_error("household_id", f"is being settled as a {found['kind']}")])
 
 
+def refuse_transferred(settlement, kind):
+    """409 when a refund call (``kind``) finds the household's money settled by the transfer (``settlement``, done,
+    the batch's): answered 200 with it, the console said "refunded" with its amount and the accountant counted out
+    money the batch handed to the next company, paid twice (found by h6: a new round's refund racing the transfer)."""
+    if kind == REFUND and settlement["kind"] == TRANSFER:
+        raise Conflict(f"the money owed back of {settlement['household_id']} at {settlement['as_of']} was handed to "
+                       f"the next company by the transfer ({settlement.get('amount_cents', 0)} cents): nothing was "
+                       "refunded", [field_error("household_id", "settled by the transfer")])
+
+
 def refuse_reversal(payment):
     """A payment whose money unused was paid out at the contract's end is not reversed: a reversal
     pays its whole amount back, so that part would go out twice."""

@@ -3509,6 +3509,7 @@ def _exit_settle(db, outbox, caller, estate_id, household_id, end_day, kind, met
             break
         round_, settlement_id, found = round_ + 1, next_id, following
     if found is not None and found["status"] == exit_settlement.DONE:
+        exit_settlement.refuse_transferred(found, kind)
         return found
     if batch is None or found is None or not exit_settlement.adoptable(found):  # taken over under the lock below
         exit_settlement.refuse_another(found, kind, batch)
@@ -3531,6 +3532,7 @@ def _exit_settle(db, outbox, caller, estate_id, household_id, end_day, kind, met
                 estate_id, household_id, end_day, kind, method, note, caller.user, now, rules,
                 batch and batch["_id"], batch and batch["to_company"], round_))
             if settlement["status"] == exit_settlement.DONE:
+                exit_settlement.refuse_transferred(settlement, kind)
                 return settlement
             # read again under the lock: another call's settlement begun since the read above (a refund
             # racing the transfer) is not taken for this one's (found by r8 reviewing h8)

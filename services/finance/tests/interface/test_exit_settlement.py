@@ -601,3 +601,36 @@ def test_the_amount_a_refused_refund_names_is_the_one_it_pays(finance, paid):
     if named is not None:
         done = refund(finance, "hh_1", key="exit-2", amount_cents=named)
         assert (done["status"], done["amount_cents"]) == ("done", named)
+
+
+def test_a_refund_finding_its_household_settled_by_the_transfer_is_refused_not_answered_as_paid(finance, monkeypatch):
+    """A household refunded, paid 7.77 since, its refund asked again (a new round) as the transfer ran: the transfer
+    settled the 7.77 in its round and the refund answered 200 with that settlement, 7.77 (kind transfer, no exit_refund
+    entry); the console said "refunded 7.77" and the accountant counted out money the batch handed to the next company:
+    paid twice (found by h6 through the gateway, two threads). A refund call that finds its household's money settled
+    by the transfer is refused 409 saying so; asked after the transfer, the same."""
+    from estate_common.testing import worker
+    from finance import exit_settlement
+    from finance.service import FinanceService
+    approved(finance)
+    run(finance, "2026-10")
+    pay(finance, "hh_1", 21002 + 5000)
+    assert refund(finance, "hh_1")["amount_cents"] == 5000
+    pay(finance, "hh_1", 777)
+    accountant = worker(FinanceService, caller=ACCOUNTANT, db=finance.db)
+    refuse, batches = exit_settlement.refuse_another, []
+
+    def transfer_meanwhile(found, kind, batch=None):
+        if kind == exit_settlement.REFUND and not batches:
+            batches.append(transfer(accountant))
+        return refuse(found, kind, batch)
+
+    monkeypatch.setattr(exit_settlement, "refuse_another", transfer_meanwhile)
+    with pytest.raises(Conflict) as refused:
+        refund(finance, "hh_1", key="exit-2")
+    monkeypatch.setattr(exit_settlement, "refuse_another", refuse)
+    assert "transfer" in str(refused.value)
+    assert {line["household_id"]: line["amount_cents"] for line in batches[0]["households"]} == {"hh_1": 777}
+    with pytest.raises(Conflict):  # asked after the transfer: the same
+        refund(finance, "hh_1", key="exit-3")
+    assert [e["amount_cents"] for e in finance.db.journal.find({"estate_id": ESTATE, "kind": "exit_refund"})] == [5000]
