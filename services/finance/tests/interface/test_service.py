@@ -5318,3 +5318,27 @@ def test_what_a_period_carries_out_is_the_arrears_of_its_last_local_day_with_a_p
     pay(finance, "hh_1", 1000)
     after_out, after_in, after_listed = figures()
     assert (after_out, after_in["carried_in_cents"], after_listed) == (out, carried_in["carried_in_cents"], listed)
+
+
+def test_two_reversals_of_a_refund_s_deductions_at_once_naming_two_drawers_pay_back_once(finance, monkeypatch):
+    """The refund's cashier left; two managers reverse its deductions at once, one naming himself, the other a cashier
+    of the estate (``paid_by``, two journal days' locks: nothing serialises them but the deposit's write): one is
+    reversed, the other refused 409, the money paid back from one drawer once (h6's review: passes)."""
+    deposit = refundable_deposit(finance)
+    acting(finance, CASHIER)
+    finance.refund_deposit({"estate_id": ESTATE, "id": deposit["id"], "data": {"method": "cash", "deductions": [
+        {"kind": "damage", "cents": 30001, "reason": "电梯"}]}})
+    boss = acting(worker(FinanceService, caller=MANAGER, db=finance.db), MANAGER, "rv-boss")
+    other = acting(worker(FinanceService, caller=MANAGER, db=finance.db),
+                   staff("mia", ["manager"], [ESTATE]), "rv-mia")
+    other.caller.cashier = "cashier"
+    answers = side_by_side(monkeypatch, lambda: boss.reverse_deposit_deductions({
+        "estate_id": ESTATE, "id": deposit["id"], "data": {"reason": "录错", "paid_by": "boss"}}),
+        lambda: other.reverse_deposit_deductions({
+            "estate_id": ESTATE, "id": deposit["id"], "data": {"reason": "录错", "paid_by": "zhao"}}),
+        at=(store, "change_deposit"), hold=2)
+    assert sorted(type(error).__name__ for _, error in answers if error) == ["Conflict"], answers
+    back = finance.db.journal.find({"kind": "deposit_deduction_reversal"})
+    assert [(entry["amount_cents"], entry["cashier"] in ("boss", "zhao")) for entry in back] == [(30001, True)]
+    assert len(boss.outbox.of_type("deposit_deductions_reversed") + other.outbox.of_type(
+        "deposit_deductions_reversed")) == 1
