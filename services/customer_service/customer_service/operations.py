@@ -493,7 +493,13 @@ def reclassify_request(db, outbox, caller, estate_id, request_id, data):
         if data["kind"] == "repair" and request.get("household_id"):
             earlier = _earlier_repair(db, estate_id, request["household_id"], data,
                                       clock.parse_iso(request["created_at"]), rules, request["_id"])
-        return reclassification.reclassify(request, data, clock.now(), caller.user, rules, earlier)
+        outage_notice = None
+        if data.get("outage_notice_id"):  # 计划停水停电: a consultation of the cut, as a registration's call (h4)
+            outage_notice = store.known_notice(db, estate_id, data["outage_notice_id"], "data.outage_notice_id")
+            front_desk.outage_call_check(outage_notice, reclassification.building_of(request, store.household(
+                db, estate_id, request["household_id"]) if request.get("household_id") else None),
+                clock.now(), data["kind"])
+        return reclassification.reclassify(request, data, clock.now(), caller.user, rules, earlier, outage_notice)
 
     return step_on(db, outbox, "service_requests", estate_id, request_id, decide)
 

@@ -22,7 +22,7 @@ store.
 from estate_common import clock
 from estate_common.errors import BusinessRuleViolation, Conflict, field_error
 
-from . import complaints, intake
+from . import complaints, front_desk, intake
 from .domain import Change, created_event_data, history_entry
 
 # the fields of the new kind's record a reclassification takes, as a registration does (intake.ONLY_FOR):
@@ -50,9 +50,21 @@ def check(request, data):
     complaints.check_about(data, request.get("household_id"))  # the estate's the caller checks, as a registration's
 
 
-def reclassify(request, data, now, user, rules, earlier_repair_id=None):
+def building_of(request, household):
+    """The building a reclassified call comes from, as a call about a planned cut is checked by it
+    (``front_desk.outage_call_check``): its household's, or an unmatched portal filing's address."""
+    if household is not None:
+        return household.get("building")
+    return ((request.get("portal") or {}).get("address") or {}).get("building")
+
+
+def reclassify(request, data, now, user, rules, earlier_repair_id=None, outage_notice=None):
     """The change of ``request`` to ``data["kind"]`` (``earlier_repair_id``: the household's recent
-    repair a repair now repeats, judged by the caller, who reads the store, once ``check`` passed)."""
+    repair a repair now repeats, judged by the caller, who reads the store, once ``check`` passed).
+    ``outage_notice``: the planned cut's notice the request is now a call about (``outage_notice_id``,
+    checked by the caller as a registration's): named on it, so the notice counts it, and a
+    consultation answered by the notice's words now, as one registered naming it is at once (the
+    unclassified repair the desk was warned of, ``cut_warnings``, could not name the cut: h4)."""
     kind, reason, at = data["kind"], data["reason"].strip(), clock.to_iso(now)
     created = clock.parse_iso(request["created_at"])
     registered = {"kind": kind, **{name: data[name] for name in KIND_FIELDS if name in data}}
@@ -74,6 +86,12 @@ def reclassify(request, data, now, user, rules, earlier_repair_id=None):
         # counted among its calls, nor announced with it (found by r7 reviewing h7)
         changes["outage_notice_id"] = None
     entries = [history_entry(at, user, "reclassified", f"from {request['kind']} to {kind}: {reason}")]
+    if outage_notice is not None:
+        changes["outage_notice_id"] = outage_notice["_id"]
+        if kind == "consultation":  # answered by the notice, now (front_desk.answered_by_outage)
+            answer = front_desk.outage_answer(outage_notice)
+            changes.update({"status": "replied", "reply": answer, "replied_at": at, "answered_at": at})
+            entries.append(history_entry(at, user, "replied", f"the planned cut's notice: {outage_notice['title']}"))
     portal = request.get("portal") or {}
     if kind != "repair" and portal.get("urgent") and portal.get("urgent_confirmed") is None:
         # a filer's urgent mark is a repair's: judged not one, which the match would ask of a repair
