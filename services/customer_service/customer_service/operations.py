@@ -471,9 +471,15 @@ def match_household(db, outbox, caller, estate_id, request_id, data):
             # the desk's own registration is (create_request)
             front_desk.refuse_repair_of_a_cut(store.cuts_standing(
                 db, estate_id, utility, household.get("building"), clock.now_iso()))
+        # an unclassified repair matched during a cut: the desk told of the cuts standing, as its own
+        # registration tells it (create_request); the match gave none (h4)
+        unclassified = front_desk.unclassified_during_a_cut(
+            {"kind": request["kind"], "category": data.get("category", request.get("category")), "own_fault": own_fault})
+        warnings = front_desk.cut_warnings(store.cuts_standing(
+            db, estate_id, None, household.get("building"), clock.now_iso())) if unclassified else []
         return portal.match(request, data["household_id"], clock.now(), caller.user, earlier, data.get("category"),
                             data.get("emergency"), store.rules_for(db, estate_id), data.get("emergency_category"),
-                            own_fault)
+                            own_fault, warnings)
 
     return step_on(db, outbox, "service_requests", estate_id, request_id, decide)
 

@@ -195,11 +195,13 @@ def judged_urgency(request, emergency, now, rules, user, emergency_category=None
 
 
 def match(request, household_id, now, user, earlier_repair_id=None, category=None, emergency=None, rules=None,
-          emergency_category=None, own_fault=None):
+          emergency_category=None, own_fault=None, cut_warnings=()):
     """The desk names the household of an unmatched portal request, a repair's ``category`` maybe
     and whether it is an emergency (``judged_urgency``); its ``service_request_created`` leaves
     with this write (maintenance opens a repair's order). A repair that repeats the household's
-    ``earlier_repair_id`` needs its return visit, as the desk's would."""
+    ``earlier_repair_id`` needs its return visit, as the desk's would. ``cut_warnings``: the planned
+    cuts standing in the household's building when the repair is matched unclassified
+    (``front_desk.cut_warnings``), kept on it for the desk, in no event."""
     if not unmatched(request):
         raise Conflict("this request has its household already")
     at = clock.to_iso(now)
@@ -210,11 +212,13 @@ def match(request, household_id, now, user, earlier_repair_id=None, category=Non
     named = {"category": category} if category is not None else {}
     if own_fault:  # the desk's judgement of a repair during a planned cut of its utility (``judged_own_fault``)
         named["own_fault"] = True
+    kept = {"cut_warnings": list(cut_warnings)} if cut_warnings else {}
     matched = {**classified(request, category), "household_id": household_id, **repeat, **urgency, **named}
     # announced now, by the desk: the event says so, beside its created_at (the filing), for a record of
     # the filing that names the portal and its time, and who matched it when (archive)
     announced = domain.created_event_data(matched) | {"matched_at": at, "matched_by": user}
-    return Change({"household_id": household_id, "portal": portal, "updated_at": at, **named, **repeat, **urgency},
+    return Change({"household_id": household_id, "portal": portal, "updated_at": at, **named, **repeat, **urgency,
+                   **kept},
                   [history_entry(at, user, "household_matched", household_id), *judged],
                   [("service_request_created", announced)])
 
