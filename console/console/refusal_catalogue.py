@@ -2350,6 +2350,14 @@ ZH = {
         '该计划停水停电已取消：如有新的停水停电，请发布新公告',
     'the cut is over (its service was back at {0}): publish a new notice for a new cut':
         '该计划停水停电已结束（已于 {0} 恢复）：如有新的停水停电，请发布新公告',
+    'the cut started at {0}: it is not called off under way; revise its expected_restoration_at to when the service is back':
+        '该计划停水停电已于 {0} 开始，进行中不能取消：请修订预计恢复时间为实际恢复的时间',
+    'the cut started at {0}: its start is not moved; revise its end (ends_at or expected_restoration_at)':
+        '该计划停水停电已于 {0} 开始，开始时间不能再改：请修订其结束时间（结束时间或预计恢复时间）',
+    'a planned cut called off is back at no time':
+        '已取消的计划停水停电没有恢复时间',
+    'leave it out: the cut is called off':
+        '停水停电已取消，请不填',
     'a cut is moved by its new starts_at and ends_at, or called off by cancelled alone':
         '停水停电改期须同时填写新的开始和结束时间；取消则只勾选“停水停电取消”',
     'give starts_at and ends_at, or cancelled: true':

@@ -246,7 +246,9 @@ def revised_outage(notice, value, now, user, reason, rules):
     first published with (``published_window``) and its lead; brought forward inside the lead, it is told
     late (``notice_on_time`` false: the owners had less than the lead to prepare); put off, it stays as
     judged. A notice of no cut is a 422; a cut called off already, or over (its end passed), is a 409
-    (publish a new notice); both times or ``cancelled`` alone, 400 else. The desk withdrew a cut called off (off the board: an owner
+    (publish a new notice); one under way (its start passed) is neither called off nor its start moved,
+    a 409 naming its start (the board said 已取消 with the water off: h4): its end moved, earlier when the
+    service is back, is the way; both times or ``cancelled`` alone, 400 else. The desk withdrew a cut called off (off the board: an owner
     who read it on Monday never read that the water stays on) and could move only its end (h3)."""
     field = "data.outage"
     outage = notice.get("outage")
@@ -257,11 +259,18 @@ def revised_outage(notice, value, now, user, reason, rules):
     if clock.parse_iso(outage["ends_at"]) <= now:  # it happened: not to be called off or made a new one (r3)
         raise Conflict(f"the cut is over (its service was back at {outage['ends_at']}): "
                        "publish a new notice for a new cut")
+    started = clock.parse_iso(outage["starts_at"]) <= now
     if value.get("cancelled") is True and set(value) == {"cancelled"}:
+        if started:  # under way: the board said 已取消 with the water off (h4)
+            raise Conflict(f"the cut started at {outage['starts_at']}: it is not called off under way; "
+                           "revise its expected_restoration_at to when the service is back")
         return {**outage, "cancelled": {"at": clock.to_iso(now), "by": user, "reason": reason}}, "cancelled"
     if value.get("cancelled") or not {"starts_at", "ends_at"} <= set(value):
         raise InvalidInput("a cut is moved by its new starts_at and ends_at, or called off by cancelled alone",
                            [field_error(field, "give starts_at and ends_at, or cancelled: true")])
+    if started and clock.parse_iso(value["starts_at"]) != clock.parse_iso(outage["starts_at"]):
+        raise Conflict(f"the cut started at {outage['starts_at']}: its start is not moved; "
+                       "revise its end (ends_at or expected_restoration_at)")
     moved = planned_outage({"utility": outage["utility"], **value}, now, rules)
     if _window(moved) == _window(outage):
         return outage, None
@@ -313,7 +322,11 @@ def revise_notice(notice, data, now, user, rules):
             # day) is a revision of those (taken as a replay, they were dropped: r3 reviewing h3)
             return None
         asked["outage"], outage_change = revised_outage(notice, data["outage"], now, user, reason, rules)
-        if outage_change == "moved":
+        if outage_change == "cancelled" and "expected_restoration_at" in asked:
+            # a cut called off is back at no time: the notice's time moved and the cut's end stayed (h4)
+            raise BusinessRuleViolation("a planned cut called off is back at no time", [field_error(
+                "data.expected_restoration_at", "leave it out: the cut is called off")])
+        if outage_change != "cancelled":  # moved, or its window again: one end on the revision
             asked.update(moved_cut_times(notice, asked, rules))
     changed = {name: value for name, value in asked.items() if notice.get(name) != value}
     if not changed:
@@ -327,7 +340,9 @@ def revise_notice(notice, data, now, user, rules):
     if outage_change:  # the cut moved or called off: its notice's cut as it now stands
         update["outage"] = changed["outage"]
     elif notice.get("outage") and "expected_restoration_at" in changed:
-        update["outage"] = moved_outage_end(notice["outage"], changed["expected_restoration_at"])
+        update["outage"] = changed["outage"] = moved_outage_end(notice["outage"], changed["expected_restoration_at"])
+        if not notice["outage"].get("cancelled"):  # its end moved: maintenance's restart check follows (h4)
+            outage_change = "moved"
     if "until" in changed:  # its last day moved: from now on (a day to come, as when published)
         update["shown_until"] = shown_until(changed["until"], now, rules)
     revisions = list(notice.get("revisions") or [])

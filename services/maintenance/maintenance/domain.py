@@ -576,6 +576,10 @@ def outage_revised(order, event, now, rules):
     cut = data["outage"]
     if change == "moved":
         times = outage_times(cut, data["revised_at"], rules)
+        if clock.parse_iso(cut["starts_at"]) == clock.parse_iso(order["outage"]["starts_at"]):
+            # its end alone moved (the restoration revised): the preparation stays due as it was, where
+            # judged as a new window revised after its due time it fell due at the start (h4)
+            times["prep_due_at"] = order["outage"]["prep_due_at"]
         entry = history_entry(stamp, event.get("actor"), "outage_moved",
                               f"the cut moved to {cut['starts_at']} – {cut['ends_at']}: {data['reason']}",
                               event["event_id"])

@@ -140,3 +140,18 @@ def test_a_revision_heard_before_the_publication_opens_the_order_as_the_cut_now_
     [called_off] = orders(engineering, source_type="notice", status="cancelled")
     assert called_off["source"]["id"] == "ntc_2"
     assert domain.work_order_id(ESTATE, "notice", "ntc_2") == called_off["id"]
+
+
+def test_a_cut_s_end_moved_alone_moves_the_restart_check_and_keeps_the_preparation_due(engineering):
+    """The desk revised the restoration alone (back at 20:00, not 18:00): customer service now says the cut
+    moved (``outage_change: moved``, its start as it was); the order's restart check follows the end and its
+    preparation stays due as before, where judged as a new window it fell due at the start (h4)."""
+    engineering.open_for_planned_cut(published())
+    before = the_order(engineering)
+    clock.freeze(STARTS - timedelta(hours=1))  # past the preparation's due time: a new window would be late
+    engineering.follow_planned_cut(revised("moved", ends=ENDS + timedelta(hours=2)))
+    order = the_order(engineering)
+    assert order["outage"]["restart_due_at"] == clock.to_iso(ENDS + timedelta(hours=2))
+    assert order["outage"]["prep_due_at"] == before["outage"]["prep_due_at"]
+    assert order["response_due_at"] == before["response_due_at"]
+
