@@ -2386,6 +2386,7 @@ _MESSAGES = {
     "event.work_order_completed": ("工单完工", "Work order completed"),
     "event.work_order_cancelled": ("工单取消", "Work order cancelled"),
     "event.work_order_overdue": ("工单逾期", "Work order overdue"),
+    "event.work_order_outage_moved": ("停水停电工单改期", "Cut's work order moved"),
     "event.work_order_assigned": ("工单派工", "Work order assigned"),
     "event.work_order_appointed": ("工单预约", "Appointment agreed"),
     # the same event when its time is a new one in place of an earlier (``rescheduled``: i18n.record_event)

@@ -82,6 +82,7 @@ DECISIONS = {
     "maintenance/equipment_out_of_service:out_of_service.reason": ARCHIVE,
     "maintenance/equipment_out_of_service:handed_over_from.reason": ARCHIVE,
     "maintenance/equipment_retired:retired.reason": ARCHIVE,
+    "maintenance/work_order_outage_moved:reason": ARCHIVE + " (the notice's revision's reason, which notice_revised carries)",
     "maintenance/work_order_cancelled:reason":
         "customer service writes it into the request's outcome, the caller's answer (numbers_in_text)",
     "security_patrol/anomaly_reported:description":

@@ -32,6 +32,8 @@ RECORDED_EVENTS = {
     ("maintenance", "work_order_held"): "work_order",  # 待料: waiting for parts or for the occupant
     ("maintenance", "work_order_resumed"): "work_order",  # back to work after a hold or a new appointment
     ("maintenance", "work_order_help_requested"): "work_order",  # handed back for help
+    # 计划停水停电: a cut's preparation order took the cut's moved times (改期, or its end alone: h4)
+    ("maintenance", "work_order_outage_moved"): "work_order",
     ("security_patrol", "patrol_round_finished"): "patrol_round",
     ("security_patrol", "anomaly_reported"): "patrol_anomaly",
     ("security_patrol", "incident_escalated"): "incident",

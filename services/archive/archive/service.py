@@ -292,6 +292,10 @@ class ArchiveService(EstateSettings, HasCustomFields, ExportsResources, ServiceB
     def record_work_order_appointment(self, event):
         self._record(event)
 
+    @consumes("maintenance", "work_order_outage_moved")
+    def record_work_order_outage_move(self, event):
+        self._record(event)
+
     @consumes("maintenance", "work_order_quoted")
     def record_work_order_quote(self, event):
         self._record(event)

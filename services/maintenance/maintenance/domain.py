@@ -583,8 +583,14 @@ def outage_revised(order, event, now, rules):
         entry = history_entry(stamp, event.get("actor"), "outage_moved",
                               f"the cut moved to {cut['starts_at']} – {cut['ends_at']}: {data['reason']}",
                               event["event_id"])
+        # announced: archive's record of the order and an integrator kept the first times (h4)
+        moved = {"id": order["_id"], "number": order["number"], "source": order["source"],
+                 "outage": {"notice_id": order["outage"]["notice_id"], **times},
+                 "before": {name: order["outage"][name] for name in times},
+                 "response_due_at": times["prep_due_at"], "reason": data["reason"], "revision": data["revision"],
+                 "moved_at": stamp}
         return Change({**kept, "outage": {**order["outage"], **times}, "response_due_at": times["prep_due_at"]},
-                      [entry])
+                      [entry], [("work_order_outage_moved", moved)])
     reason = f"the planned cut was called off (计划停水停电取消): {data['reason']}"
     called_off = {**order["outage"], "cancelled": cut.get("cancelled") or {"at": stamp, "by": event.get("actor"),
                                                                            "reason": data["reason"]}}

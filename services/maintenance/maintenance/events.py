@@ -43,6 +43,8 @@ def build(outbox, estate_id, event_type, data, actor=None):
         return outbox.event("renovation_reviewed", estate_id, data, actor=actor)
     if event_type == "work_order_overdue":  # archive keeps it on the order's record; for integrators (webhooks)
         return outbox.event("work_order_overdue", estate_id, data, actor=actor)
+    if event_type == "work_order_outage_moved":  # 计划停水停电: a cut's order took its moved times; archive; webhooks
+        return outbox.event("work_order_outage_moved", estate_id, data, actor=actor)
     if event_type == "work_order_cancelled":  # archive keeps the cancelled order
         return outbox.event("work_order_cancelled", estate_id, data, actor=actor)
     if event_type == "equipment_registered":  # archive opens the equipment archive

@@ -832,6 +832,26 @@ def test_an_orders_assignment_and_appointments_are_kept_on_its_record_once_each(
     assert len(found) == 4  # found by the number people know the order by
 
 
+def test_a_cut_s_order_moved_times_are_kept_on_its_record_once(archive, estate):
+    """计划停水停电: maintenance moved a planned cut's preparation order with the cut and announced nothing,
+    so the order's record kept the first window (h4). ``work_order_outage_moved`` is kept on the order's
+    record, once however often it is delivered."""
+    times = {"starts_at": "2026-12-01T00:00:00.000Z", "ends_at": "2026-12-01T10:00:00.000Z",
+             "prep_due_at": "2026-11-30T22:00:00.000Z", "restart_due_at": "2026-12-01T10:00:00.000Z"}
+    moved = event("maintenance", "work_order_outage_moved", estate["id"], {
+        "id": "wo_8", "number": "WO-2026-000008", "source": {"type": "notice", "id": "nt_8"},
+        "outage": {"notice_id": "nt_8", **times, "starts_at": "2026-12-03T00:00:00.000Z",
+                   "ends_at": "2026-12-03T10:00:00.000Z", "prep_due_at": "2026-12-02T22:00:00.000Z",
+                   "restart_due_at": "2026-12-03T10:00:00.000Z"},
+        "before": times, "response_due_at": "2026-12-02T22:00:00.000Z", "reason": "自来水公司改期",
+        "revision": 1, "moved_at": "2026-11-30T01:00:00.000Z"})
+    archive.record_work_order_outage_move(moved)
+    archive.record_work_order_outage_move(moved)  # redelivered
+    [kept] = archive.list_records({"estate_id": estate["id"], "filters": {"subject_id": "wo_8"}})["items"]
+    assert (kept["event_type"], kept["subject_type"]) == ("work_order_outage_moved", "work_order")
+    assert kept["data"]["before"]["starts_at"] == "2026-12-01T00:00:00.000Z"
+
+
 def test_a_reversed_payment_is_kept_beside_its_posting(archive, estate):
     posted = dict(closed_events(estate["id"]))["record_payment"]
     reversed_ = event("finance", "payment_reversed", estate["id"], {

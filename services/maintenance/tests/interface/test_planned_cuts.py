@@ -155,3 +155,28 @@ def test_a_cut_s_end_moved_alone_moves_the_restart_check_and_keeps_the_preparati
     assert order["outage"]["prep_due_at"] == before["outage"]["prep_due_at"]
     assert order["response_due_at"] == before["response_due_at"]
 
+
+def test_the_order_s_moved_times_are_announced(engineering):
+    """A moved cut moved its order's times and announced nothing: archive's record of the order and an
+    integrator kept the first window, due times and all (h4). ``work_order_outage_moved`` tells them, once
+    per revision applied; a cut called off announces the order's cancellation, as before."""
+    engineering.open_for_planned_cut(published())
+    later = STARTS + timedelta(days=2)
+    move = revised("moved", revision=1, starts=later, ends=later + timedelta(hours=8), reason="自来水公司改期")
+    engineering.follow_planned_cut(move)
+    engineering.follow_planned_cut(move)  # redelivered: nothing more
+    order = the_order(engineering)
+    [told] = [e["data"] for e in engineering.outbox.of_type("work_order_outage_moved")]
+    assert told["id"] == order["id"] and told["number"] == order["number"]
+    assert told["source"] == {"type": "notice", "id": "ntc_1"}
+    assert told["outage"] == {"notice_id": "ntc_1", "starts_at": clock.to_iso(later),
+                              "ends_at": clock.to_iso(later + timedelta(hours=8)),
+                              "prep_due_at": clock.to_iso(later - timedelta(hours=2)),
+                              "restart_due_at": clock.to_iso(later + timedelta(hours=8))}
+    assert told["before"] == {"starts_at": clock.to_iso(STARTS), "ends_at": clock.to_iso(ENDS),
+                              "prep_due_at": clock.to_iso(STARTS - timedelta(hours=2)),
+                              "restart_due_at": clock.to_iso(ENDS)}
+    assert told["response_due_at"] == order["response_due_at"] == told["outage"]["prep_due_at"]
+    assert told["reason"] == "自来水公司改期" and told["revision"] == 1
+    [entry] = [h for h in order["history"] if h["action"] == "outage_moved"]
+    assert told["moved_at"] == entry["at"]
