@@ -2354,6 +2354,8 @@ ZH = {
         '该计划停水停电已于 {0} 开始，进行中不能取消：请修订预计恢复时间为实际恢复的时间',
     'the cut started at {0}: its start is not moved; revise its end (ends_at or expected_restoration_at)':
         '该计划停水停电已于 {0} 开始，开始时间不能再改：请修订其结束时间（结束时间或预计恢复时间）',
+    'a planned cut of the estate is being changed or judged by another call; try again in a moment':
+        '本小区的计划停水停电正由其他操作修改或核对，请稍后再试',
     'a planned cut called off is back at no time':
         '已取消的计划停水停电没有恢复时间',
     'leave it out: the cut is called off':

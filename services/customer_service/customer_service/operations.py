@@ -5,6 +5,10 @@ with the rule modules (``intake``, ``complaints``, ``handling``, ``repairs``,
 the events in the same document write, a lost race decided again.
 """
 import logging
+import random
+import time
+from contextlib import contextmanager, nullcontext
+from datetime import timedelta
 from functools import cache, partial
 
 from estate_common import (backfills, calendar, clock, custom_fields, exports, fee_prices, ids, numbering,
@@ -54,6 +58,37 @@ def create(db, outbox, caller, collection, prefix, build, estate_id, data, with_
     return public(store.create(db, outbox, collection, estate_id, doc_id, new))
 
 
+# 计划停水停电: the estate's cut guard (``store.lock_cut_guard``), held a moment while a cut's window is
+# read and judged or changed; waited for this long, looked at again every so often, given up after
+CUT_GUARD_SECONDS = 30  # a guard whose holder died is taken over after this
+CUT_GUARD_WAIT_SECONDS = 5
+CUT_GUARD_RETRY_SECONDS = 0.02
+
+
+@contextmanager
+def cut_guard(db, estate_id):
+    """The estate's cut guard held while the block runs (given back however it ends): a repair's
+    registration reads the cuts standing and writes its request under it, a revision reads and moves a
+    cut under it, so neither is judged on a window the other is changing (a move racing a registration
+    let a repair of a cut standing through: h4). Waited for ``CUT_GUARD_WAIT_SECONDS`` (each holder
+    keeps it for one read and one write), a 409 to try again after that."""
+    gives_up_at = time.monotonic() + CUT_GUARD_WAIT_SECONDS
+    while True:
+        now = clock.now()
+        try:
+            lock = store.lock_cut_guard(db, estate_id, clock.to_iso(now),
+                                        clock.to_iso(now + timedelta(seconds=CUT_GUARD_SECONDS)))
+            break
+        except Conflict:
+            if time.monotonic() >= gives_up_at:
+                raise
+            time.sleep(CUT_GUARD_RETRY_SECONDS * (0.5 + random.random()))
+    try:
+        yield
+    finally:
+        store.unlock(db, lock)
+
+
 def create_request(db, outbox, caller, estate_id, data):
     domain.require_desk(caller)
 
@@ -98,8 +133,11 @@ def create_request(db, outbox, caller, estate_id, data):
         return request, [("service_request_created", domain.created_event_data(request))]
 
     request_id = caller.created_id("sr", estate_id)
-    request = _announced.create(db, outbox, "service_requests", estate_id, request_id, new,
-                                fresh=caller.creates_new_id)
+    # a repair is judged on the cuts standing (the guard, cut_warnings): read and written under the cut guard
+    guarded = data["kind"] == "repair" and not data.get("joins_work_order_id")
+    with cut_guard(db, estate_id) if guarded else nullcontext():
+        request = _announced.create(db, outbox, "service_requests", estate_id, request_id, new,
+                                    fresh=caller.creates_new_id)
     if request.get("joins_work_order_id") and request["status"] != "closed":
         request = close_if_order_done(db, outbox, estate_id, request)
     return public(request)
@@ -395,7 +433,8 @@ def portal_create(db, outbox, caller, estate_code, data):
         replayed.append(True)
         return portal.refiled(stored, digest, secret)
 
-    request = _announced.create(db, outbox, "service_requests", estate_id, request_id, new, found=found)
+    with cut_guard(db, estate_id) if portal.cut_to_answer(data) else nullcontext():  # judged on the cuts (h4)
+        request = _announced.create(db, outbox, "service_requests", estate_id, request_id, new, found=found)
     filed = portal.filed_view(request, public_codes.code(estate_code, secret))
     return {"result": filed, "replayed": bool(replayed)} if caller.replay_flag else filed
 
@@ -481,7 +520,8 @@ def match_household(db, outbox, caller, estate_id, request_id, data):
                             data.get("emergency"), store.rules_for(db, estate_id), data.get("emergency_category"),
                             own_fault, warnings)
 
-    return step_on(db, outbox, "service_requests", estate_id, request_id, decide)
+    with cut_guard(db, estate_id):  # judged on the cuts standing, as a registration (h4)
+        return step_on(db, outbox, "service_requests", estate_id, request_id, decide)
 
 
 def reclassify_request(db, outbox, caller, estate_id, request_id, data):
@@ -1029,8 +1069,11 @@ def revise_notice(db, outbox, caller, estate_id, notice_id, data):
     """修订: a notice's body, last day or expected restoration changed, with its reason
     (``front_desk.revise_notice``), by the estate's rules."""
     rules = store.rules_for(db, estate_id)
-    return notices_with_faults(db, estate_id, [step_on(db, outbox, "notices", estate_id, notice_id, lambda notice: (
-        front_desk.revise_notice(notice, data, clock.now(), caller.user, rules)))])[0]
+    # a cut's window read and moved under the cut guard, as the repairs judged on it are (h4)
+    with cut_guard(db, estate_id) if "outage" in data or "expected_restoration_at" in data else nullcontext():
+        revised = step_on(db, outbox, "notices", estate_id, notice_id, lambda notice: (
+            front_desk.revise_notice(notice, data, clock.now(), caller.user, rules)))
+    return notices_with_faults(db, estate_id, [revised])[0]
 
 
 def list_notices(db, estate_id, filters, limit, cursor):
@@ -1175,7 +1218,9 @@ def create_notice(db, outbox, caller, estate_id, data):
                 raise BusinessRuleViolation("the work order is another incident's", [field_error(
                     "data.incident_id", "is not the incident the work order was opened for")])
             data = {**data, "incident_id": source["id"]}
-    notice = create(db, outbox, caller, "notices", "nt", front_desk.published_notice, estate_id, data, with_rules=True)
+    with cut_guard(db, estate_id) if data.get("outage") else nullcontext():  # a cut from now: as a move (h4)
+        notice = create(db, outbox, caller, "notices", "nt", front_desk.published_notice, estate_id, data,
+                        with_rules=True)
     if plan_id:
         step_on(db, outbox, "rectification_plans", estate_id, plan_id,
                 lambda plan: rectifications.noticed(plan, notice, caller.user))

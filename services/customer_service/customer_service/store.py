@@ -10,8 +10,9 @@ import re
 from datetime import timedelta
 
 from estate_common import (calendar, clock, closed_counts, common_store, custom_fields,
-                           custom_fields_store, export_store, jobs, numbering, phones, replica, settings, store, writes)
+                           custom_fields_store, export_store, ids, jobs, numbering, phones, replica, settings, store, writes)
 from estate_common.errors import BusinessRuleViolation, Conflict, NotFound, field_error
+from estate_common.store import DuplicateKey
 from estate_common.text import address_spellings
 
 from . import surveys
@@ -136,6 +137,9 @@ INDEXES = {
         ([("estate_id", 1), ("_on_household", 1)], {}),
     ],
     **custom_fields_store.INDEXES,
+    # the estate's cut guard (``cut_guard``): one document an estate while a planned cut's window is
+    # read and judged or changed, its _id the estate's
+    "locks": [([("estate_id", 1)], {})],
 }
 
 NAMES = {  # collection -> what the API calls one of its documents
@@ -406,6 +410,29 @@ def cuts_standing(db, estate_id, utility, building, now):
              **notice_filters({"building": building or ""}, now)}
     return list(db.notices.find(query, {"title": 1, "expected_restoration_at": 1, "outage.utility": 1})
                 .sort([("created_at", 1), ("_id", 1)]))
+
+
+def lock_cut_guard(db, estate_id, now_iso, expires_iso):
+    """计划停水停电: take the estate's cut guard, the lock under which a planned cut's window is read and
+    judged (a repair's registration, a portal filing, a match) or changed (a notice of a cut published,
+    moved, called off), ``(lock_id, token, estate_id)``; Conflict while another holds it (unexpired).
+    A move racing a registration was judged on the window the registration read before it (h4)."""
+    lock_id, token = ids.natural_id("lock", estate_id, "cut-guard"), ids.new_id("tok")
+    try:
+        db.locks.insert_one({"_id": lock_id, "estate_id": estate_id, "token": token, "expires_at": expires_iso})
+        return lock_id, token, estate_id
+    except DuplicateKey:
+        if db.locks.update_one({"_id": lock_id, "estate_id": estate_id, "expires_at": {"$lt": now_iso}},
+                               {"$set": {"token": token, "expires_at": expires_iso}}).modified_count:
+            return lock_id, token, estate_id
+    raise Conflict("a planned cut of the estate is being changed or judged by another call; try again in a moment",
+                   retry_after=1)
+
+
+def unlock(db, lock):
+    """Give back a lock taken by ``lock_cut_guard`` (if it is still ours)."""
+    lock_id, token, estate_id = lock
+    db.locks.delete_one({"_id": lock_id, "estate_id": estate_id, "token": token})
 
 
 def outage_calls(db, estate_id, notice_ids):

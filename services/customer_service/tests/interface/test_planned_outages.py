@@ -571,3 +571,59 @@ def test_a_call_off_or_a_revision_names_one_end_for_the_notice_and_its_cut(estat
     assert announced["data"]["outage"]["ends_at"] == "2026-12-01T12:00:00.000Z"
     off = revise(estate, notice, outage={"cancelled": True}, reason="取消")
     assert off["outage"]["ends_at"] == off["expected_restoration_at"]
+
+
+def test_a_move_racing_a_repair_s_registration_is_judged_on_the_window_it_leaves(estate, monkeypatch):
+    """The cut moved to today while a water repair was being registered: the registration read the window
+    before the move and wrote after it, a repair of a cut standing registered as if none stood (judged on
+    the window read: h3's leftovers). The guard's read and the registration's write hold the estate's cut
+    guard, as a move's read and write do: the move waits for the registration (or the registration for the
+    move), never between them. Two threads, the registration paused after its read."""
+    import threading
+
+    from customer_service import store as cs_store
+    from customer_service.service import CustomerService
+    from estate_common.testing import worker
+
+    notice = publish(estate, starts=LATER_STARTS, ends=LATER_ENDS)  # Thursday's cut
+    clock.freeze(clock.parse_iso("2026-12-01T02:00:00Z"))  # Tuesday 10:00: no cut stands
+    mover = worker(CustomerService, caller=AGENT, db=estate.db)
+    mover.outbox = estate.outbox
+    read, moved, answers = threading.Event(), threading.Event(), {}
+    standing = cs_store.cuts_standing
+
+    def paused(*args, **kwargs):
+        found = standing(*args, **kwargs)
+        if threading.current_thread().name == "registration" and not read.is_set():
+            read.set()
+            moved.wait(1.5)  # the move comes now, if the guard lets it
+        return found
+
+    monkeypatch.setattr(cs_store, "cuts_standing", paused)
+
+    def register():
+        try:
+            answers["repair"] = repair(estate, category="water")
+        except Conflict as refused:
+            answers["repair"] = refused
+
+    def move():
+        read.wait(5)
+        try:
+            answers["move"] = mover.revise_notice({"estate_id": ESTATE, "id": notice["id"], "data": {
+                "reason": "提前到今天", "outage": {"starts_at": "2026-12-01T01:00:00Z", "ends_at": ENDS}}})
+        finally:
+            moved.set()
+
+    threads = [threading.Thread(target=register, name="registration"), threading.Thread(target=move, name="move")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert answers["move"]["outage"]["starts_at"] == "2026-12-01T01:00:00.000Z"
+    written = [e["event_type"] for e in estate.outbox.published if e["event_type"] in ("service_request_created",
+                                                                                   "notice_revised")]
+    # registered on the window it read, so before the move; or refused on the moved one
+    assert written in (["service_request_created", "notice_revised"], ["notice_revised"])
+    if written == ["notice_revised"]:
+        assert isinstance(answers["repair"], Conflict)
