@@ -2174,8 +2174,9 @@ _MESSAGES = {
     "portal.own_fault": ("只有我家这样（邻居家正常）", "Only my flat (the neighbours have it)"),
     "portal.utility_hint": ("楼栋正在计划停水停电时，同类报修会直接告知恢复时间，不派工；只有你家这样请勾选。",
                             "During a planned cut of your building you are told when it is back and no job is made; tick the box if only your flat has it."),
-    "sr.cut_warnings": ("登记时该楼栋正在计划停水停电，未分类的报修可能由此引起：如属停水停电来电，请改类为咨询并选所询公告；如属户内故障，请补充类别",
-                        "A planned cut stood in the building when this unclassified repair was registered: if the call is about the cut, reclassify it as a consultation naming the notice; if the flat's own fault, classify it"),
+    "sr.cut_warnings": ("登记时该楼栋正在计划停水停电，未分类的报修可能由此引起。如属户内故障，维修照常进行。如属停水停电来电：尚未转工程部的网上报修，请改类为咨询并选所询公告；已转工程部的报修，请工程部取消其工单（报修随之关闭），再登记一条选所询公告的咨询",
+                        "A planned cut stood in the building when this unclassified repair was registered. If the flat's own fault, the repair goes on. If the call is about the cut: a portal filing not yet sent to engineering is reclassified as a consultation naming the notice; a repair sent to engineering has its work order cancelled there (the request closes with it) and the call registered as a consultation naming the notice"),
+    "sr.reclassify_for_cut": ("咨询或投诉计划停水停电时选择", "for a consultation or complaint about a planned cut"),
     "sr.cut_back_at": ("预计 {at} 恢复", "expected back {at}"),
     "sr.portal_utility": ("住户所报：{utility}", "The resident said: {utility}"),
     "portal.urgent": ("紧急维修（如水管爆裂、燃气异味、有人被困电梯）", "Urgent: a burst pipe, a gas smell, someone trapped in a lift"),
@@ -2516,6 +2517,11 @@ _MESSAGES = {
     "field.since": ("起始时间", "Since"),  # failed deliveries sent again from this moment on
     "field.assigned_at": ("派工时间", "Assigned at"),  # a work order's assignment (work_order_assigned)
     "field.set_at": ("约定时间", "Agreed at"),  # when a work order's visit was agreed (work_order_appointed)
+    # a planned cut's preparation order moved with the cut (work_order_outage_moved, h4)
+    "field.before": ("改期前", "Before"),
+    "field.moved_at": ("改期时间", "Moved at"),
+    "field.prep_due_at": ("准备截止时间", "Preparation due"),
+    "field.restart_due_at": ("恢复检查截止时间", "Restart check due"),
     "field.rescheduled": ("改约", "Rescheduled"),  # the visit agreed is a new time in place of an earlier one
     # a portal filing's registration (service_request_created): the desk's match, after the filing
     "field.matched_at": ("匹配房屋时间", "Household matched at"),

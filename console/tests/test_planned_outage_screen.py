@@ -205,3 +205,30 @@ def test_the_notice_s_revision_moves_the_cut_or_calls_it_off_and_the_list_and_bo
                     "cancelled": True}}]})
     board = client.get("/portal/E1/notices", headers={"Accept-Language": "zh"}).get_data(as_text=True)
     assert "已改期" in board and "原定" in board and "12-01 08:00" in board and "已取消" in board
+
+
+def test_a_filing_warned_of_a_cut_is_reclassified_a_consultation_naming_the_cut_s_notice(client, fake):
+    """h4: the warning told the desk to reclassify the call a consultation naming the notice, and neither
+    the API nor the reclassify form could name one. The form offers the cuts on the board and sends the one
+    picked for a consultation or complaint, none for another kind."""
+    sign_in(client, fake)
+    filing = {"id": "sr_1", "number": "SR-2026-000001", "kind": "repair", "household_id": None, "channel": "portal",
+              "description": "没水", "status": "open", "due_at": "2026-12-02T00:00:00Z", "category": None,
+              "created_at": "2026-12-01T02:00:00Z", "history": [],
+              "cut_warnings": [{"notice_id": "nt_cut", "title": "计划停水通知", "utility": "water",
+                                "expected_restoration_at": "2026-12-01T10:00:00Z"}]}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/service-requests/sr_1", filing)
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/notices", {"items": [CUT, PLAIN], "next_cursor": None})
+    page = client.get("/desk/requests/sr_1", headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
+    form = page.split('id="reclassify"')[1].split("</form>")[0]
+    assert 'name="outage_notice_id"' in form and '<option value="nt_cut">计划停水通知' in form
+    assert 'value="nt_plain"' not in form
+    assert "已转工程部的报修" in page  # the warning says what undoes a repair that left
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/service-requests/sr_1/reclassify",
+            {**filing, "kind": "consultation", "status": "replied", "outage_notice_id": "nt_cut"})
+    for kind, named in (("consultation", True), ("suggestion", False)):
+        client.post("/desk/requests/sr_1/reclassify", data={
+            "csrf_token": csrf_of(client), "idempotency_key": f"rc-{kind}", "kind": kind, "reason": "是停水",
+            "outage_notice_id": "nt_cut"})
+        [sent] = [c for c in fake.calls if c["method"] == "POST" and c["path"].endswith("/reclassify")][-1:]
+        assert ("outage_notice_id" in sent["json"]) is named

@@ -312,7 +312,10 @@ def request_detail(request_id):
                            history=common.households_shown(item.get("history") or [], {
                                item["household_id"]: common.household_label(household)} if household else None),
                            attempt_methods=ATTEMPT_METHODS, causes=CAUSES, departments=DEPARTMENTS, text_fields=ACTIONS,
-                           may_transfer=may_transfer, may_reclassify=_reclassifiable(item), kinds=KINDS,
+                           may_transfer=may_transfer, may_reclassify=(reclassifiable := _reclassifiable(item)),
+                           kinds=KINDS,
+                           # 计划停水停电: the cuts a consultation (or complaint) reclassified may name (h4)
+                           cuts=_cuts_on_the_board() if reclassifiable and item.get("kind") != "consultation" else [],
                            may_join=may_join, faults=faults,
                            natures=NATURES,
                            colleagues=common.usernames("desk-colleagues") if may_transfer else [],
@@ -413,6 +416,9 @@ def request_reclassify(request_id):
     kind = form.get("kind", "").strip()
     body = {"kind": kind, "reason": form.get("reason", "").strip()}
     body.update({name: form[name].strip() for name in RECLASSIFY_FIELDS.get(kind, ()) if form.get(name, "").strip()})
+    if kind in OUTAGE_CALL_KINDS and form.get("outage_notice_id", "").strip():
+        # 计划停水停电: a call about a planned cut, its notice named (the repair the desk was warned of: h4)
+        body["outage_notice_id"] = form["outage_notice_id"].strip()
     if kind == "complaint" and form.get("other_household_id", "").strip():
         # a neighbour dispute's other household, its address typed (3-1-1302) as the registration's past one list
         body["other_household_id"] = common.household_typed(form["other_household_id"])
