@@ -133,8 +133,12 @@ def create_request(db, outbox, caller, estate_id, data):
         return request, [("service_request_created", domain.created_event_data(request))]
 
     request_id = caller.created_id("sr", estate_id)
-    # a repair is judged on the cuts standing (the guard, cut_warnings): read and written under the cut guard
-    guarded = data["kind"] == "repair" and not data.get("joins_work_order_id")
+    # a repair judged on the cuts standing (a cut's utility: the guard; unclassified: cut_warnings) is read
+    # and written under the cut guard; another (a door lock, a drain) reads no cut and waits for none
+    guarded = data["kind"] == "repair" and not data.get("joins_work_order_id") and (
+        front_desk.unclassified_during_a_cut(data) or (
+            front_desk.UTILITY_OF_CATEGORY.get(data.get("category")) and data.get("own_fault") is not True
+            and data.get("emergency") is not True))
     with cut_guard(db, estate_id) if guarded else nullcontext():
         request = _announced.create(db, outbox, "service_requests", estate_id, request_id, new,
                                     fresh=caller.creates_new_id)
