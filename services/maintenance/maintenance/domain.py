@@ -589,8 +589,10 @@ def outage_revised(order, event, now, rules):
                  "before": {name: order["outage"][name] for name in times},
                  "response_due_at": times["prep_due_at"], "reason": data["reason"], "revision": data["revision"],
                  "moved_at": stamp}
+        # opened from this very revision (heard before the publication): its times were these already
+        told = [("work_order_outage_moved", moved)] if moved["before"] != times else []
         return Change({**kept, "outage": {**order["outage"], **times}, "response_due_at": times["prep_due_at"]},
-                      [entry], [("work_order_outage_moved", moved)])
+                      [entry], told)
     reason = f"the planned cut was called off (计划停水停电取消): {data['reason']}"
     called_off = {**order["outage"], "cancelled": cut.get("cancelled") or {"at": stamp, "by": event.get("actor"),
                                                                            "reason": data["reason"]}}

@@ -135,6 +135,7 @@ def test_a_revision_heard_before_the_publication_opens_the_order_as_the_cut_now_
     engineering.open_for_planned_cut(published())  # each event type has its queue: it came after
     order = the_order(engineering)
     assert order["outage"]["starts_at"] == clock.to_iso(later)
+    assert engineering.outbox.of_type("work_order_outage_moved") == []  # opened so: nothing moved (h4)
     engineering.follow_planned_cut(revised("cancelled", revision=2, notice_id="ntc_2"))
     engineering.open_for_planned_cut(published("ntc_2"))
     [called_off] = orders(engineering, source_type="notice", status="cancelled")
