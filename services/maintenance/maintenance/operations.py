@@ -1409,10 +1409,11 @@ def return_part(db, outbox, caller, estate_id, part_id, data):
     store.get(db, "parts", estate_id, part_id)
     order = store.referenced(db, "work_orders", estate_id, data["work_order_id"], "data.work_order_id")
     domain.check_hands(order, "draw_parts", caller.roles, caller.user)  # his order's, his helper's, the supervisor's
-    days = store.rules_for(db, estate_id)["part_late_return_days"] if order["status"] == "completed" else 0
+    rules = store.rules_for(db, estate_id)
+    days = rules["part_late_return_days"] if order["status"] == "completed" else 0
     return _part_moved(db, outbox, estate_id, part_id, lambda part, now: parts.give_back(
-        part, order, data["qty"], now, caller.user, store.part_order_movements(db, part, order["_id"]), days),
-        order=order)
+        part, order, data["qty"], now, caller.user, store.part_order_movements(db, part, order["_id"]), days,
+        rules["timezone"]), order=order)
 
 
 def count_part(db, outbox, caller, estate_id, part_id, data):
@@ -1484,10 +1485,10 @@ def _part_reached_order(db, outbox, estate_id, part_id, movement, order_id):
         return None
 
     _order_change(db, outbox, estate_id, order_id, reach)
-    if late and parts.kept_as_late_return(late[1], movement, store.rules_for(db, estate_id)["part_late_return_days"]):
+    if late and parts.kept_as_late_return(late[1], movement):
         # the parts are on the shelf: a return after the sign-off (never undone: issued again meanwhile, the
-        # store went below nothing), its period's cost correction (found by r2 reviewing h2)
-        store.movement_returned_late(db, estate_id, movement["id"], late[1]["completed_at"])
+        # store went below nothing), its period's cost correction (found by r2 reviewing h2), announced
+        _returned_late(db, outbox, estate_id, part_id, movement, late[1]["completed_at"])
         late.clear()
     if late:
         undoing_id = ids.natural_id("mov", "undoes", movement["id"])
@@ -1504,6 +1505,28 @@ def _part_reached_order(db, outbox, estate_id, part_id, movement, order_id):
     store.movement_reached(db, estate_id, movement["id"])
     if late:
         raise Conflict(f"the work order was {late[0]} meanwhile: parts are issued to and returned from an open order")
+
+
+def _returned_late(db, outbox, estate_id, part_id, movement, order_completed_at):
+    """A return kept as a late one after the fact (``parts.kept_as_late_return``): its movement marked
+    (``after_sign_off``, ``order_completed_at``) and the correction announced (``part_moved`` with
+    ``correction``: it was announced a return to an open order; archive and the integrators never learnt it
+    is the cost correction of the order's period, found by h5). The announcement is a write on the part
+    (its outbox) that keeps the movement's id (``parts.LATE_TOLD``), so that a crash before the movement's
+    mark, the sweep taking the step again, announces it once."""
+    corrected = {**movement, "after_sign_off": True, "order_completed_at": order_completed_at}
+
+    def told(part):
+        if part.get(parts.LATE_TOLD) == movement["id"]:
+            return None
+        stored = store.find_movement(db, part, movement["id"])
+        if stored is not None and stored.get("after_sign_off"):
+            return None  # marked already (before the announcement was a write of its own)
+        return Change({parts.LATE_TOLD: movement["id"]}, [], [
+            ("part_moved", parts.corrected_event_data(part, corrected, "kept_as_late_return"))])
+
+    _change(db, outbox, "parts", estate_id, part_id, told, keyed=False)
+    store.movement_returned_late(db, estate_id, movement["id"], order_completed_at)
 
 
 def sweep_part_movements(db, outbox, now, settle_seconds=60):

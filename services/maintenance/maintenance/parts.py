@@ -26,7 +26,7 @@ Quantities are exact: thousandths held as integers (12.5 m of cable is 12500), a
 from datetime import timedelta
 from decimal import Decimal
 
-from estate_common import clock, ids
+from estate_common import calendar, clock, ids
 from estate_common.errors import BusinessRuleViolation, Conflict, field_error
 from estate_common.money import to_cents
 from estate_common.writes import Change
@@ -51,6 +51,9 @@ TO_REACH = "to_reach"
 # it was never worked (cancelled): an order done with (``domain.CLOSED``). A cancelled one still gives back
 # what it holds (``_open``'s ``returning``: r8), a signed-off one nothing
 CLOSED_ORDER = CLOSED
+# the last return kept as a late one after the fact whose correction the part announced
+# (``operations._returned_late``): bookkeeping, so that the sweep taking the step again announces it once
+LATE_TOLD = "_late_return_told"
 
 
 def part_id(estate_id, code):
@@ -230,7 +233,7 @@ def issue(part, order, qty, now, actor):
                   work_order_number=order.get("number"))
 
 
-def give_back(part, order, qty, now, actor, movements, late_return_days=0):
+def give_back(part, order, qty, now, actor, movements, late_return_days=0, tz=calendar.DEFAULT_TIMEZONE):
     """退库: ``qty`` not used on an order back to the store, at most what the order holds of the part
     (``movements``: the part's movements of the order; 422), at the value the order took for it. A
     cancelled order's parts come back too: it was cancelled before its work started (``domain.cancel``),
@@ -241,10 +244,13 @@ def give_back(part, order, qty, now, actor, movements, late_return_days=0):
     ``part_late_return_days``: the unused tap brought back the next day, where no return was possible
     after the sign-off, h2): the store is credited at the value the order took, and the movement is the
     cost correction of the order's period (``after_sign_off``, ``order_completed_at``: the costs view of
-    the period the order was signed off in shows it), never an edit of the signed-off order. Later, 409."""
+    the period the order was signed off in shows it), never an edit of the signed-off order. Later, 409.
+    The days are the estate's calendar days (``tz``): the sign-off's day and the ``late_return_days`` after it
+    (counted as N×24 h from the sign-off, a job signed off at 00:10 had a day less than one at 23:50 the day
+    before; found by h5)."""
     late = order["status"] == "completed"
     if late:
-        _late_return_open(order, now, late_return_days)
+        _late_return_open(order, now, late_return_days, tz)
     else:
         _open(order, returning=True)
     qty_milli = _positive(milli(qty, part["unit"], "data.qty"))
@@ -269,11 +275,12 @@ def _reaching(order, movements):
                                                                  if "_id" in movement else movement))]
 
 
-def _late_return_open(order, now, days):
-    """409 for a return to an order signed off more than ``days`` ago (or at all, with 0)."""
+def _late_return_open(order, now, days, tz):
+    """409 for a return to an order signed off more than ``days`` calendar days ago on the estate's clock
+    ``tz`` (after the end of the ``days``-th day after the sign-off's day), or at all with 0."""
     signed = clock.parse_iso(order["completed_at"])
-    if not days or now > signed + timedelta(days=days):
-        raise Conflict(f"the work order was signed off on {order['completed_at'][:10]}: a part comes back to the "
+    if not days or now >= calendar.day_end(signed, tz, days=days + 1):
+        raise Conflict(f"the work order was signed off on {calendar.day_of(signed, tz)}: a part comes back to the "
                        f"store within {days} days of its sign-off")
 
 
@@ -307,14 +314,14 @@ def reached_too_late(order, movement):
     return order["status"] == "cancelled" and movement["kind"] == "issue"
 
 
-def kept_as_late_return(order, movement, late_return_days):
+def kept_as_late_return(order, movement):
     """Whether ``movement``, which reached ``order`` too late (``reached_too_late``), is a return after the
-    order's sign-off (``give_back``'s late one) rather than undone: a return to a signed-off order within
-    ``late_return_days`` of its sign-off. Its parts are on the shelf and the order's cost took them: undone,
-    the store said them out (and, issued again meanwhile, went below nothing)."""
-    if order["status"] != "completed" or movement["kind"] != "return" or not late_return_days:
-        return False
-    return clock.parse_iso(movement["at"]) <= clock.parse_iso(order["completed_at"]) + timedelta(days=late_return_days)
+    order's sign-off (``give_back``'s late one) rather than undone: a return to a signed-off order. Its parts
+    are on the shelf and the order's cost took them: undone, the store said them out (and, issued again
+    meanwhile, went below nothing). Whatever the estate's ``part_late_return_days``: the return was asked of
+    the order open (the window is of a return asked after the sign-off), and with 0 days it was undone, the
+    store below nothing (found by h5)."""
+    return order["status"] == "completed" and movement["kind"] == "return"
 
 
 def signed_movements(movements, order_id):
@@ -366,6 +373,16 @@ def moved_event_data(part, changes, movement):
     return {"id": part["_id"], "code": part["code"], "name": part["name"], "unit": part["unit"],
             "movement": shown_movement(movement), "on_hand": shown_qty(changes["on_hand_milli"]),
             "value_cents": changes["value_cents"]}
+
+
+def corrected_event_data(part, movement, correction):
+    """``part_moved`` again, correcting what an earlier one said of ``movement`` (``correction``:
+    ``kept_as_late_return``, a return announced to an open order that reached it signed off without it, now
+    the cost correction of the order's period): the movement as it now is, the part as it is (the correction
+    moves nothing)."""
+    return {"id": part["_id"], "code": part["code"], "name": part["name"], "unit": part["unit"],
+            "movement": shown_movement(movement), "on_hand": shown_qty(part["on_hand_milli"]),
+            "value_cents": part["value_cents"], "correction": correction}
 
 
 def updated_event_data(part, change):

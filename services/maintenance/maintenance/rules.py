@@ -65,7 +65,7 @@ DEFAULTS = {
     "incident_join_window_minutes": 120,
     "weather_emergency_levels": ["yellow", "orange", "red"],
     # 退库 after the sign-off: an unused part brought back to the store after its order was signed off
-    # (the engineer back the next day with the tap he did not fit) is taken back within this many days
+    # (the engineer back the next day with the tap he did not fit) is taken back within this many calendar days
     # of the sign-off, the store credited and the order's period given a cost correction (parts.give_back);
     # later, refused (409). Not in DOMAIN.md: chosen, a week (h2), time for a job done on a Friday to be
     # returned on the Monday, short enough that the part is still the order's; 0: none after the sign-off.

@@ -404,7 +404,7 @@ def test_a_late_return_past_the_estate_s_window_is_refused(engineering):
     order_id = started(engineering)
     moved(engineering, "issue_part", tap["id"], work_order_id=order_id, qty=3)
     act(engineering, "complete_work_order", order_id, **completion())
-    clock.advance(timedelta(days=7, minutes=1))
+    clock.advance(timedelta(days=8))  # the 8th calendar day after the sign-off's (7 days and a minute: the 7th, h5)
     with pytest.raises(Conflict):
         moved(engineering, "return_part", tap["id"], work_order_id=order_id, qty=1)
     as_caller(engineering, MANAGER)
@@ -547,3 +547,108 @@ def test_a_return_while_its_order_is_signed_off_is_a_late_return(engineering, mo
     assert signed["material_cost_cents"] == 7000 + 1800
     costs = engineering.get_costs({"estate_id": ESTATE, "filters": {"period": signed["completed_at"][:7]}})
     assert costs["late_returns_cents"] == 3500
+
+
+# -- h5: the leftovers of the late returns ------------------------------------------------------------
+
+def _returned_while_signed_off(engineering, monkeypatch, crash=True):
+    """A tap handed back while its order was signed off without it (the sign-off read the store before),
+    the process dying (``crash``) before the return reached the order; the other tap issued to another
+    order meanwhile. ``(tap, order_id)``."""
+    from maintenance import operations, store
+    tap = part(engineering, "TAP", qty=2, unit_cost_cents=3500)
+    order_id = started(engineering)
+    other_id = open_repair(engineering, request_id="sr_2")
+    act(engineering, "assign_work_order", other_id, technician="chen")
+    moved(engineering, "issue_part", tap["id"], work_order_id=order_id, qty=2)
+    found = store.referenced
+
+    def signed_off_meanwhile(*args):
+        order = found(*args)
+        monkeypatch.setattr(store, "referenced", found)
+        act(engineering, "complete_work_order", order_id, **completion())
+        return order
+
+    def died(*args):
+        raise RuntimeError("the process died")
+
+    monkeypatch.setattr(store, "referenced", signed_off_meanwhile)
+    if crash:
+        monkeypatch.setattr(operations, "_part_reached_order", died)
+        with pytest.raises(RuntimeError):
+            moved(engineering, "return_part", tap["id"], work_order_id=order_id, qty=1)
+    else:
+        moved(engineering, "return_part", tap["id"], work_order_id=order_id, qty=1)
+    monkeypatch.undo()
+    moved(engineering, "issue_part", tap["id"], work_order_id=other_id, qty=1)  # the tap on the shelf
+    return tap, order_id
+
+
+def test_with_no_late_returns_a_return_the_sign_off_missed_never_takes_the_store_below_nothing(engineering,
+                                                                                                monkeypatch):
+    """An estate allowing no return after the sign-off (part_late_return_days 0): a return made while the
+    order was open that reached it after its sign-off was undone, the tap on the shelf said out again; issued
+    again meanwhile, the store held -1 tap (found by h5). The return was asked of an open order: kept, the
+    cost correction of the order's period, as with a window; the store never below nothing."""
+    from datetime import timedelta
+    from estate_common.testing import as_caller
+    as_caller(engineering, MANAGER)
+    engineering.update_settings({"estate_id": ESTATE, "data": {"part_late_return_days": 0}})
+    as_caller(engineering, TECHNICIAN)
+    tap, order_id = _returned_while_signed_off(engineering, monkeypatch)
+    engineering.sweep_part_movements(clock.now() + timedelta(minutes=5))
+    stock = engineering.get_part({"estate_id": ESTATE, "id": tap["id"]})
+    assert (stock["on_hand"], stock["value_cents"]) == (0, 0)
+    signed = engineering.get_work_order({"estate_id": ESTATE, "id": order_id})
+    costs = engineering.get_costs({"estate_id": ESTATE, "filters": {"period": signed["completed_at"][:7]}})
+    assert costs["late_returns_cents"] == 3500
+    with pytest.raises(Conflict):  # asked after the sign-off: none with 0 days
+        moved(engineering, "return_part", tap["id"], work_order_id=order_id, qty=1)
+
+
+def test_the_window_of_a_late_return_is_counted_in_the_estate_s_calendar_days(engineering):
+    """part_late_return_days counted as N×24 h from the sign-off: a job signed off at 00:10 had its tap refused
+    at noon of the 7th day after, one signed off at 23:50 the day before taken until 23:50 (found by h5). The
+    window is the sign-off's day and the N days after it on the estate's calendar (Asia/Shanghai: UTC+8)."""
+    from datetime import datetime, timedelta, timezone
+    tap = part(engineering, "TAP", qty=5, unit_cost_cents=3500)
+    order_id = started(engineering)
+    moved(engineering, "issue_part", tap["id"], work_order_id=order_id, qty=3)
+    clock.freeze(datetime(2026, 11, 23, 16, 10, tzinfo=timezone.utc))  # 00:10 on the 24th in Shanghai
+    act(engineering, "complete_work_order", order_id, **completion())
+    clock.freeze(datetime(2026, 12, 1, 4, 0, tzinfo=timezone.utc))  # noon on 1 December, the 7th day after
+    assert moved(engineering, "return_part", tap["id"], work_order_id=order_id, qty=1)["on_hand"] == 3
+    clock.freeze(datetime(2026, 12, 1, 15, 59, tzinfo=timezone.utc))  # 23:59 the same day
+    assert moved(engineering, "return_part", tap["id"], work_order_id=order_id, qty=1)["on_hand"] == 4
+    clock.advance(timedelta(minutes=1))  # midnight: the 8th day
+    with pytest.raises(Conflict):
+        moved(engineering, "return_part", tap["id"], work_order_id=order_id, qty=1)
+
+
+def test_a_return_kept_as_a_late_one_after_the_fact_is_announced_corrected(engineering, monkeypatch):
+    """The return was announced (part_moved) as a return to an open order; kept as a late one when it reached
+    the order signed off without it, archive and the integrators were never told it is the cost correction
+    of the order's period (found by h5). A part_moved correcting it (``correction``), once."""
+    from datetime import timedelta
+    tap, order_id = _returned_while_signed_off(engineering, monkeypatch)
+    engineering.sweep_part_movements(clock.now() + timedelta(minutes=5))
+    engineering.sweep_part_movements(clock.now() + timedelta(minutes=10))
+    signed = engineering.get_work_order({"estate_id": ESTATE, "id": order_id})
+    returns = [event["data"] for event in engineering.outbox.of_type("part_moved")
+               if event["data"]["movement"]["kind"] == "return"]
+    assert [data.get("correction") for data in returns] == [None, "kept_as_late_return"]
+    first, corrected = returns
+    assert corrected["movement"]["id"] == first["movement"]["id"]
+    assert "after_sign_off" not in first["movement"]
+    assert (corrected["movement"]["after_sign_off"], corrected["movement"]["order_completed_at"]) == (
+        True, signed["completed_at"])
+    assert (corrected["on_hand"], corrected["value_cents"]) == (0, 0)  # the part as it is now
+
+
+def test_a_return_kept_late_by_its_own_call_is_announced_corrected_too(engineering, monkeypatch):
+    tap, order_id = _returned_while_signed_off(engineering, monkeypatch, crash=False)
+    returns = [event["data"] for event in engineering.outbox.of_type("part_moved")
+               if event["data"]["movement"]["kind"] == "return"]
+    assert [data.get("correction") for data in returns] == [None, "kept_as_late_return"]
+    page = engineering.list_part_movements({"estate_id": ESTATE, "id": tap["id"], "filters": {"kind": "return"}})
+    assert page["items"][0]["after_sign_off"] is True
