@@ -647,9 +647,12 @@ def open_from_incident(db, outbox, event):
     until checked for it (``_lift_out_until_checked``), where the plan's step "lift out of service until
     checked" recorded nothing (found by h12, a lift kept out after an entrapment). A flooding names the piece
     it affects, of any system (h5: the lift of a flooded shaft, taken out the same way). An entrapment or a
-    flooding may join the desk's open order instead (``_join_desk_order``)."""
+    flooding may join the desk's open order instead (``_join_desk_order``). An entrapment naming its place
+    alone means the one lift there (``_lift_at_place``, h5)."""
     estate_id, data = event["estate_id"], event["data"]
     piece = store.find(db, "equipment", estate_id, data["equipment_id"]) if data.get("equipment_id") else None
+    if piece is None and data["type"] == domain.JOINING_INCIDENT and not data.get("equipment_id"):
+        piece = _lift_at_place(db, estate_id, data)
     lift = piece if piece and piece.get("system") == "elevator" else None
     if data["type"] == domain.JOINING_INCIDENT:
         piece = lift  # an entrapment's pump named is left running (found by review r12 of h12)
@@ -675,6 +678,14 @@ def open_from_incident(db, outbox, event):
         # it looked for the desk's order before it wrote its own, as the call's order for it: either side sees
         # the other now (h4)
         _desk_order_found(db, outbox, event, order, rules, lift)
+
+
+def _lift_at_place(db, estate_id, incident):
+    """The one lift at the place an entrapment names without naming a lift (``domain.lift_meant``), or None
+    (none there, or two: a wrong lift is worse than none). Its own order named no lift, the lift stayed in
+    service and the call's order named on it afterwards found no entrapment order there (found by h5)."""
+    lift_id = domain.lift_meant(incident, store.lifts_of(db, estate_id))
+    return store.find(db, "equipment", estate_id, lift_id) if lift_id else None
 
 
 def _join_desk_order(db, outbox, event, rules, piece=None):

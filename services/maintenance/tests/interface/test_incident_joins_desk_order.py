@@ -316,3 +316,25 @@ def test_a_later_call_about_the_lift_is_within_the_window_of_the_entrapment_not_
     second = desk_order_on(engineering, engineering.lift["id"], request_id="sr_2", created_at=clock.now())
     [told] = announced(engineering, "work_order_incident_found")
     assert (told["id"], told["work_order_id"], told["incident_id"]) == (second["id"], first["id"], "inc_lift")
+
+
+def test_an_entrapment_naming_only_its_place_opens_its_order_on_the_one_lift_there(engineering):
+    """The guard named the place (Building 3) and no lift: with no desk order to join, the entrapment's own order
+    named no lift, the lift stayed in service, and the call's order named on the lift afterwards found no
+    entrapment order on it: two emergency orders, two technicians (found by h5). The one lift at the place is
+    the lift meant: the order names it, takes it out until checked, and the call's order is told to join it;
+    two lifts at the place, none (a wrong join is worse than two orders)."""
+    engineering.open_from_incident(entrapment())  # "Building 3", no lift named
+    fault = engineering.db.work_orders.find_one({"_id": domain.work_order_id(ESTATE, "incident", "inc_lift")})
+    assert fault["equipment_id"] == engineering.lift["id"]
+    [lift] = out_now(engineering)
+    assert (lift["id"], lift["out_of_service"]["work_order_id"]) == (engineering.lift["id"], fault["_id"])
+    clock.freeze(clock.now() + timedelta(minutes=6))
+    desk = desk_order_on(engineering, engineering.lift["id"])
+    [told] = announced(engineering, "work_order_incident_found")
+    assert (told["id"], told["work_order_id"], told["incident_id"]) == (desk["id"], fault["_id"], "inc_lift")
+    engineering.create_equipment({"estate_id": ESTATE, "data": {
+        "code": "LIFT-3B", "name": "3号楼货梯", "system": "elevator", "location": "building 3 "}})
+    engineering.open_from_incident(entrapment("inc_two"))
+    assert engineering.db.work_orders.find_one(
+        {"_id": domain.work_order_id(ESTATE, "incident", "inc_two")}).get("equipment_id") is None
