@@ -602,6 +602,16 @@ def plan_cancelled(plan, equipment, now):
                        "updated_at": stamp})
 
 
+def orphan_plan_cancelled(plan, why, now):
+    """A plan whose piece or checklist is gone (``operations._cancel_orphan_plan``, h5) cancelled: it stops
+    (``active`` false), ``cancelled_at`` and ``cancel_reason`` (``why``) say so. None when stopped already."""
+    if not plan.get("active"):
+        return None
+    stamp = clock.to_iso(now)
+    return Change(set={"active": False, "cancelled_at": stamp, "cancel_reason": f"cancelled: {why}",
+                       "updated_at": stamp})
+
+
 def cancelled_plan_event_data(plan, equipment, inspections):
     """``maintenance_plan_cancelled``: on the piece's archive (``id`` the piece), the plan and the scheduled
     inspections cancelled with it (``inspections``: their ids)."""

@@ -782,8 +782,10 @@ def open_plan_orders(db, outbox, plan, now, until, tz):
     """The plan's orders due up to ``until`` (one per due date, by natural id), then the plan
     moved on past them: another scheduler that moved it first wins, and nothing opens twice."""
     equipment = store.find(db, "equipment", plan["estate_id"], plan["equipment_id"])
+    if equipment is None:
+        return _cancel_orphan_plan(db, outbox, plan, "its equipment is no longer in the register")
     # the due dates before the piece's retirement (``ledger.retired``), if it has one
-    dates = ledger.before_retirement(equipment, ledger.due_dates(plan, until)) if equipment is not None else []
+    dates = ledger.before_retirement(equipment, ledger.due_dates(plan, until))
     if not dates:
         if equipment is not None:  # a retired piece's plan at its day: cancelled (h4)
             _cancel_retired_plan(db, outbox, plan["estate_id"], plan, equipment)
@@ -803,13 +805,27 @@ def open_plan_orders(db, outbox, plan, now, until, tz):
     return len(dates)
 
 
+def _cancel_orphan_plan(db, outbox, plan, why):
+    """A plan whose piece or checklist is gone (a document deleted by hand, a partial restore): it opened
+    nothing and stayed active and due, read again by every sweep for ever, shown in force (found by h5).
+    Cancelled (``ledger.orphan_plan_cancelled``: ``active`` false, ``cancel_reason`` naming what is gone), its
+    slot released, logged; not announced (``maintenance_plan_cancelled`` is of a retired piece's plan, filed
+    on its archive: a piece that is gone has none). Nothing opened: 0."""
+    estate_id = plan["estate_id"]
+    _change(db, outbox, "maintenance_plans", estate_id, plan["_id"],
+            lambda current: ledger.orphan_plan_cancelled(current, why, clock.now()), keyed=False)
+    store.release_plan_slot(db, estate_id, ledger.plan_slot_id(estate_id, plan), plan["_id"])
+    log.warning("maintenance plan %s of estate %s cancelled: %s", plan["_id"], estate_id, why)
+    return 0
+
+
 def open_plan_inspections(db, outbox, plan, equipment, dates, now):
     """A plan that schedules a checklist opens one inspection per due date (instead of a work
     order: the inspection's failed items open the orders), then moves on past them."""
     estate_id = plan["estate_id"]
     checklist = store.find(db, "checklists", estate_id, plan["checklist_id"])
     if checklist is None:
-        return 0
+        return _cancel_orphan_plan(db, outbox, plan, "its checklist is no longer there")
     checklist = _checklist_used(db, outbox, checklist, "plan")
     for due_on in dates:
         inspection_id = checklists.plan_inspection_id(estate_id, plan["_id"], due_on)

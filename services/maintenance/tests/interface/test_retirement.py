@@ -254,3 +254,31 @@ def test_a_plan_of_a_piece_retired_by_its_first_day_is_refused(ledger):
         "equipment_id": ledger.lift["id"], "kind": "daily_inspection", "every_days": 1,
         "next_due_on": "2026-11-24", "checklist_id": ledger.checklist["id"]}})
     assert plan["active"] is True
+
+
+def test_a_plan_whose_checklist_or_piece_is_gone_is_cancelled_by_the_sweep_once(ledger):
+    """A plan whose checklist was deleted, or whose piece's document is missing (a restore, a hand's fix in the
+    database), opened nothing and stayed active and due: every sweep read it again and did nothing, for ever,
+    and its supervisor saw a plan in force (found by h5). The sweep cancels it (``active`` false,
+    ``cancelled_at``, ``cancel_reason`` naming what is gone), once; the plans beside it go on."""
+    checklist_plan = ledger.create_maintenance_plan({"estate_id": ESTATE, "data": {
+        "equipment_id": ledger.lift["id"], "kind": "daily_inspection", "every_days": 1,
+        "next_due_on": "2026-11-24", "checklist_id": ledger.checklist["id"]}})
+    piece_plan = ledger.create_maintenance_plan({"estate_id": ESTATE, "data": {
+        "equipment_id": ledger.old["id"], "kind": "periodic_maintenance", "every_days": 30,
+        "next_due_on": "2026-11-25"}})
+    kept = ledger.create_maintenance_plan({"estate_id": ESTATE, "data": {
+        "equipment_id": ledger.lift["id"], "kind": "periodic_maintenance", "every_days": 30,
+        "next_due_on": "2026-11-25"}})
+    ledger.db.checklists.delete_one({"_id": ledger.checklist["id"]})
+    ledger.db.equipment.delete_one({"_id": ledger.old["id"]})
+    clock.freeze(clock.parse_iso("2026-11-26T02:00:00Z"))
+    ledger.schedule_plans(clock.now())
+    first = {plan_id: ledger.get_maintenance_plan({"estate_id": ESTATE, "id": plan_id})
+             for plan_id in (checklist_plan["id"], piece_plan["id"], kept["id"])}
+    assert first[checklist_plan["id"]]["active"] is False and "checklist" in first[checklist_plan["id"]]["cancel_reason"]
+    assert first[piece_plan["id"]]["active"] is False and "equipment" in first[piece_plan["id"]]["cancel_reason"]
+    assert first[kept["id"]]["active"] is True and first[kept["id"]]["next_due_on"] > "2026-11-25"
+    ledger.schedule_plans(clock.now())  # once
+    for plan_id, shown in first.items():
+        assert ledger.get_maintenance_plan({"estate_id": ESTATE, "id": plan_id}) == shown
