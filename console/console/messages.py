@@ -2656,6 +2656,7 @@ _MESSAGES = {
     "import_col.reference": ("单号", "Reference"),
     "import_col.note": ("备注", "Note"),
     "field.finding": ("核实情况", "Finding"),
+    "field.false_alarm": ("误报", "False alarm"),
     "field.staff_named": ("被投诉员工", "Staff member complained about"),
     "field.other_household_id": ("纠纷对方房屋", "The other household (neighbour dispute)"),
     "field.entry_id": ("记录", "Entry"),
@@ -3849,6 +3850,10 @@ _MESSAGES = {
     "incident.step": ("步骤", "Step"),
     "incident.record_step": ("记录步骤", "Record the step"),
     "incident.summary": ("总结", "Summary"),
+    "incident.false_alarm": ("误报(未发生:为它停运的电梯恢复运行,并入的报修工单不再属于它)",
+                             "A false alarm (nothing happened: the lift taken out for it back in service, "
+                             "the desk's order it joined no longer its)"),
+    "incident.false_alarm_shown": ("误报", "False alarm"),
     # 电梯困人解救 (h1): an entrapment's release, from its report, against the estate's target
     "incident.release": ("困人解救", "Passengers released"),
     "incident.release_minutes": ("报警后 {minutes} 分钟", "{minutes} min after the report"),

@@ -39,6 +39,22 @@ def test_an_incident_shows_its_plan_with_what_is_done_and_records_the_pending_st
     _only_documented(fake, documented_routes)
 
 
+def test_an_incident_is_closed_as_a_false_alarm_from_its_page(client, fake):
+    """误报: no way to say nothing happened (found by h5): a box by the summary, sent as false_alarm, shown after."""
+    sign_in(client, fake, username="gus", roles=("security",))
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/incidents/in_1", INCIDENT)
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/incidents/in_1/close", INCIDENT)
+    page = client.get("/security/incidents/in_1", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    assert 'name="false_alarm"' in page and "误报" in page
+    client.post("/security/incidents/in_1/close", data={"csrf_token": csrf_of(client), "summary": "nobody in the car",
+                                                         "false_alarm": "on", "confirm": "yes"})
+    assert fake.calls[-1]["json"] == {"summary": "nobody in the car", "false_alarm": True}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/incidents/in_1", {**INCIDENT, "status": "closed", "false_alarm": True,
+                                                                  "summary": "nobody in the car"})
+    shown = client.get("/security/incidents/in_1", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "False alarm" in shown
+
+
 def test_an_entrapment_names_its_lift_out_of_service_until_checked(client, fake):
     """The entrapment names its lift (h12, a lift kept out after an entrapment): its page says which, and
     to a guard, who reads no ledger, what was asked: out of service until checked, unless maintenance

@@ -18,7 +18,7 @@ RELEASED_AT = Field("released_at", "incident.released_at", "moment")
 
 @bp.get("/<item_id>")
 @estate_needed
-def detail(item_id, problem=None, summary=""):
+def detail(item_id, problem=None, summary="", false_alarm=False):
     incident = g.api.get(g.api.estate(g.user.estate_id, f"incidents/{item_id}"))
     titles = {step.get("step"): i18n.step_title(step.get("title")) for step in incident.get("plan", [])}
     done = {step.get("step") for step in incident.get("steps", [])}
@@ -32,7 +32,7 @@ def detail(item_id, problem=None, summary=""):
                            orders=_emergency_orders(incident, item_id, night), night=night,
                            pending=set(incident.get("pending_steps", [])), manager_steps=manager_steps,
                            may_reclassify=permissions.may("POST", "incidents/{incident_id}/reclassify"),
-                           summary=summary, problem=problem or common.take_problem())
+                           summary=summary, false_alarm=false_alarm, problem=problem or common.take_problem())
 
 
 def _lift_state(incident):
@@ -146,12 +146,13 @@ def reclassify(item_id):
 @estate_needed
 def close(item_id):
     summary = request.form.get("summary", "").strip()
+    false_alarm = request.form.get("false_alarm") == "on"  # 误报 (h5)
     if not common.confirmed():  # no step is recorded on a closed incident
-        return detail(item_id, common.unconfirmed_problem(), summary), 400
+        return detail(item_id, common.unconfirmed_problem(), summary, false_alarm), 400
+    body = ({"summary": summary} if summary else {}) | ({"false_alarm": True} if false_alarm else {})
     _, refused = common.write(  # a refusal keeps the summary as typed (a redirect lost it)
-        lambda: g.api.post(g.api.estate(g.user.estate_id, f"incidents/{item_id}/close"),
-                           {"summary": summary} if summary else {}),
-        lambda problem: detail(item_id, problem, summary),
+        lambda: g.api.post(g.api.estate(g.user.estate_id, f"incidents/{item_id}/close"), body),
+        lambda problem: detail(item_id, problem, summary, false_alarm),
         common.Reached(f"incidents/{item_id}", lambda found: found.get("status") == "closed", "incident.already_closed"),
         url_for("incidents.detail", item_id=item_id))
     if refused:

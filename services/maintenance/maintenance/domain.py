@@ -1352,6 +1352,29 @@ def incident_joined(order, event, now, rules, equipment=None):
     return Change(changes, [entry], [("work_order_incident_joined", data), *marked])
 
 
+def false_alarm_released(order, event, now):
+    """The desk's order an incident joined (``incident_joined``), the incident closed as a false alarm (h5): no
+    longer its entrapment's or flooding's (the marks a later call about the lift or the unit is told to join it
+    by removed, ``incident_order_found``, ``burst_order_found``), a history entry naming it. Its priority, its
+    response and the incident named on it stay: the calls joined to it were promised so, told already. None
+    when done already (the event again) or the order is done."""
+    incident = event["data"]
+    if order["status"] in CLOSED or any(entry.get("action") == "incident_false_alarm" and (
+            entry.get("event_id") == event["event_id"] or incident["number"] in (entry.get("note") or ""))
+            for entry in order["history"]):
+        return None
+    unset = ()
+    if order.get(ENTRAPMENT_JOINED) == incident["id"]:
+        unset += (ENTRAPMENT_JOINED, ENTRAPMENT_OPENED)
+    if order.get(FLOODING_JOINED) == incident["id"]:
+        unset += (FLOODING_JOINED, FLOODING_OPENED, FLOODED_FLAT)
+    stamp = clock.to_iso(now)
+    entry = history_entry(stamp, event.get("actor"), "incident_false_alarm",
+                          f"incident {incident['number']} closed as a false alarm: the order is no longer its",
+                          event["event_id"])
+    return Change({"updated_at": stamp}, [entry], unset=unset)
+
+
 # the other way round (found by h6): the guard's entrapment opened its own order first (its event handled
 # before the call's, or the desk named the lift on the call's order only afterwards), and the call's order
 # for the same lift was a second one. Maintenance tells customer service (``work_order_incident_found``),

@@ -1317,6 +1317,34 @@ def keep_entrapment_release(db, event):
     store.keep_release(db, estate_id, order_id, data["id"], data["release"], event["event_id"])
 
 
+def release_false_alarm(db, outbox, event):
+    """An incident closed as a false alarm (security's ``incident_closed`` with ``false_alarm``: nobody in the car,
+    no water; h5, where there was no such state): what it took released. The lift taken out of service until
+    checked for it (its order's spell, the incident's reason) back in service, its note naming the false alarm;
+    the desk's order it joined no longer its entrapment or flooding (``domain.false_alarm_released``: a later
+    call about the lift or the unit is not told to join it; the order's priority and its calls' promises stand,
+    told already). Once: a redelivery finds the lift in service and the order's entry."""
+    estate_id, data = event["estate_id"], event["data"]
+    if not data.get("false_alarm"):
+        return
+    joined_id = store.incident_join(db, estate_id, data["id"])
+    order_id = joined_id or domain.work_order_id(estate_id, "incident", data["id"])
+    reason = ledger.incident_reason(data.get("type"), data["number"])
+    note = f"incident {data['number']} closed as a false alarm"
+    actor = event.get("actor") or f"incident {data['number']}"
+    for equipment_id in store.equipment_out_for(db, estate_id, order_id):
+        def back(equipment):
+            standing = equipment.get("out_of_service") or {}
+            if (standing.get("work_order_id"), standing.get("reason")) != (order_id, reason):
+                return None  # out for the order's own fault, or taken out again since: left so
+            return ledger.back_in_service(equipment, note, clock.now(), actor)
+
+        _change(db, outbox, "equipment", estate_id, equipment_id, back, keyed=False)
+    if joined_id:
+        _order_change(db, outbox, estate_id, joined_id,
+                      lambda order: domain.false_alarm_released(order, event, clock.now()))
+
+
 def get_costs(db, estate_id, filters):
     period = _month_asked(store.estate(db, estate_id), filters, clock.now())
     return {"estate_id": estate_id, **cost_summary(db, estate_id, period, by_system=True)}

@@ -267,8 +267,10 @@ class MaintenanceService(CopiesEstates, CopiesHouseholds, EstateSettings, HasCus
 
     @consumes("security_patrol", "incident_closed")
     def keep_closed_incident_release(self, event):
-        """An entrapment's release its closing carries (one released before the release was told)."""
+        """An entrapment's release its closing carries (one released before the release was told); closed as a
+        false alarm, what the incident took released (``operations.release_false_alarm``, h5)."""
         operations.keep_entrapment_release(self.db, event)
+        operations.release_false_alarm(self.db, self.outbox, event)
 
     @consumes("security_patrol", "emergency_alert_raised")
     def on_emergency_alert_raised(self, event):

@@ -298,12 +298,14 @@ def release_timeliness(entrapments, now, target_minutes):
     return within, counted
 
 
-def close(incident, summary, now):
+def close(incident, summary, now, false_alarm=False):
     """The changes that close an incident; a written summary is required (422 without), and the
     plan's escalation to the manager must be recorded first (422): every plan has one (DOMAIN.md:
     an incident "escalates to the manager … as the plan says"), and a major burglary was closed
     with the manager never told (found by review). Other steps may stay undone (calling the police
-    to a false alarm): the closed event lists them (``steps_not_done``)."""
+    to a false alarm): the closed event lists them (``steps_not_done``). ``false_alarm`` (误报: nothing happened,
+    nobody in the car): kept and announced, maintenance releasing what the incident took (h5: there was no
+    such state, a false entrapment kept its lift out until checked and the desk's order an emergency)."""
     require(incident, "close")
     text = (summary or "").strip()
     if not text:
@@ -315,7 +317,8 @@ def close(incident, summary, now):
         raise BusinessRuleViolation("the manager is told of every incident before it is closed",
                                     [field_error("pending_steps", f"record the plan's step '{to_manager[0]}' first")])
     stamp = clock.to_iso(now)
-    return {"status": "closed", "summary": text, "closed_at": stamp, "updated_at": stamp}
+    return {"status": "closed", "summary": text, "closed_at": stamp, "updated_at": stamp,
+            "false_alarm": bool(false_alarm)}
 
 
 def reclassify(incident, major, reason, now, caller):
@@ -368,4 +371,5 @@ def closed_event_data(incident, target_minutes=None):
         "steps_done": [s["step"] for s in incident["steps"]],
         "steps_not_done": list(incident["pending_steps"]),
         "escalations": [{"to": e["to"], "step": e["step"], "at": e["at"]} for e in incident["escalations"]],
+        "false_alarm": bool(incident.get("false_alarm")),
     } | ({"release": release(incident, target_minutes)} if incident["type"] == ENTRAPMENT else {})

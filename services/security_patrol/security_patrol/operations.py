@@ -712,7 +712,7 @@ def reclassify_incident(db, outbox, caller, estate_id, incident_id, data):
 
 def close_incident(db, outbox, estate_id, incident_id, data):
     def decide(incident):
-        changes = incidents.close(incident, data.get("summary"), clock.now())
+        changes = incidents.close(incident, data.get("summary"), clock.now(), data.get("false_alarm", False))
         return Change(changes, events=[("incident_closed", incidents.closed_event_data(
             incident | changes, _release_target(db, estate_id, incident)))])
 

@@ -338,3 +338,42 @@ def test_an_entrapment_naming_only_its_place_opens_its_order_on_the_one_lift_the
     engineering.open_from_incident(entrapment("inc_two"))
     assert engineering.db.work_orders.find_one(
         {"_id": domain.work_order_id(ESTATE, "incident", "inc_two")}).get("equipment_id") is None
+
+
+def closed_as_false_alarm(incident_id="inc_lift", false_alarm=True):
+    return event("security_patrol", "incident_closed", ESTATE, {
+        "id": incident_id, "number": "INC-2026-000007", "type": "elevator_entrapment", "major": False,
+        "location": "Building 3", "opened_at": clock.now_iso(), "closed_at": clock.now_iso(),
+        "summary": "误报: nobody in the car", "steps_done": ["notify_manager"], "steps_not_done": [],
+        "escalations": [], "false_alarm": false_alarm})
+
+
+def test_an_entrapment_closed_as_a_false_alarm_releases_the_lift_and_the_desk_s_order_it_joined(engineering):
+    """Security had no false-alarm state: an entrapment nobody was in kept the lift it joined out of service until
+    checked by hand, and the desk's order kept it as its entrapment, a later call about the lift told to join it
+    (found by h5). Closed as a false alarm: the lift taken out for it back in service, the order no longer the
+    entrapment's (a history entry says so; its calls' promises stand), once however often the event comes."""
+    desk = desk_order_on(engineering, engineering.lift["id"])
+    engineering.open_from_incident(entrapment(equipment_id=engineering.lift["id"]))
+    assert out_now(engineering)
+    closed = closed_as_false_alarm()
+    engineering.keep_closed_incident_release(closed)
+    engineering.keep_closed_incident_release(closed)  # redelivered
+    assert out_now(engineering) == []
+    [back] = announced(engineering, "equipment_back_in_service")
+    assert "false alarm" in back["back"]["note"] and "INC-2026-000007" in back["back"]["note"]
+    order = engineering.get_work_order({"estate_id": ESTATE, "id": desk["id"]})
+    assert [e["action"] for e in order["history"]].count("incident_false_alarm") == 1
+    stored = engineering.db.work_orders.find_one({"_id": desk["id"]})
+    assert domain.ENTRAPMENT_JOINED not in stored
+    clock.freeze(clock.now() + timedelta(minutes=5))
+    desk_order_on(engineering, engineering.lift["id"], request_id="sr_2")  # no entrapment to join any more
+    assert not announced(engineering, "work_order_incident_found")
+
+
+def test_an_entrapment_s_own_order_closed_as_a_false_alarm_puts_its_lift_back_and_a_real_one_keeps_it_out(engineering):
+    engineering.open_from_incident(entrapment(equipment_id=engineering.lift["id"]))
+    engineering.keep_closed_incident_release(closed_as_false_alarm(false_alarm=False))
+    assert out_now(engineering)  # it happened: out until checked
+    engineering.keep_closed_incident_release(closed_as_false_alarm())
+    assert out_now(engineering) == []

@@ -3683,3 +3683,21 @@ def test_the_gate_s_kpis_count_the_cars_let_in_and_out_and_the_fees_taken_by_qr(
 def session_of(patrol, plate):
     [stay] = patrol.list_parking_sessions({"estate_id": ESTATE, "filters": {"plate": plate, "status": "open"}})["items"]
     return stay["id"]
+
+
+def test_an_incident_closed_as_a_false_alarm_says_so_and_tells_engineering(patrol):
+    """No false-alarm state: an entrapment nobody was in, closed with its summary, read as one that happened, and
+    engineering kept what the incident had joined (its lift out until checked, the desk's order an emergency;
+    found by h5). Closed with ``false_alarm: true``: kept on the incident, announced on incident_closed."""
+    incident = open_incident(patrol)
+    step(patrol, incident, "notify_manager")
+    closed = patrol.close_incident({"estate_id": ESTATE, "id": incident["id"],
+                                    "data": {"summary": "误报: nobody in the car", "false_alarm": True}})
+    assert closed["false_alarm"] is True
+    [done] = patrol.outbox.of_type("incident_closed")
+    assert done["data"]["false_alarm"] is True
+    other = open_incident(patrol)
+    step(patrol, other, "notify_manager")
+    assert patrol.close_incident({"estate_id": ESTATE, "id": other["id"], "data": {"summary": "released"}})[
+        "false_alarm"] is False
+    assert patrol.outbox.of_type("incident_closed")[-1]["data"]["false_alarm"] is False
