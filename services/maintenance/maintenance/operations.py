@@ -700,6 +700,13 @@ def _join_desk_order(db, outbox, event, rules, piece=None):
         if not domain.may_join_desk_order(data):
             return None
         found = _desk_order_for(db, estate_id, data, rules)
+        if found is not None and found.get(domain.INCIDENT_FOUND):
+            # the call's order is on its way to an incident's order (told to join it, customer service not done
+            # yet): that order answers this incident too, where joining the call's order made it stay for it
+            # beside the other, two orders for one burst (found by h5)
+            found = store.find(db, "work_orders", estate_id, found[domain.INCIDENT_FOUND])
+            if found is None or found["status"] in ledger.ORDER_DONE:
+                return None
         if found is None:
             return None
         order_id = store.keep_incident_join(db, estate_id, data["id"], found["_id"])

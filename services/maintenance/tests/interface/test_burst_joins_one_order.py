@@ -285,3 +285,27 @@ def test_a_later_call_is_within_the_window_of_the_flooding_that_joined_the_first
     clock.freeze(clock.now() + timedelta(minutes=91))  # 121 after the flooding: no longer
     desk_call(engineering, household_id="hh_1701", request_id="sr_3")
     assert len(announced(engineering, "work_order_incident_found")) == 1
+
+
+def test_a_second_flooding_while_the_desk_s_call_is_told_to_join_joins_the_order_it_was_told_of(engineering):
+    """The guard's flooding (1701) opened its own order, the desk's water emergency (1801) was told to join it;
+    before customer service joined the call, a second flooding of the unit (1601) came and joined the call's
+    order, which the join then left standing for that flooding (it serves an incident): two orders for the one
+    burst again (found by h5). A call's order told to join an incident's order is on its way there: the second
+    flooding joins the order it was told of."""
+    flats(engineering)
+    engineering.open_from_incident(flooding(household_id="hh_1701"))
+    clock.freeze(clock.now() + timedelta(minutes=7))
+    desk = desk_call(engineering, household_id="hh_1801")
+    assert announced(engineering, "work_order_incident_found")
+    clock.freeze(clock.now() + timedelta(minutes=3))
+    engineering.open_from_incident(flooding("inc_flood_2", household_id="hh_1601"))
+    assert not engineering.db.work_orders.find_one({"_id": domain.work_order_id(ESTATE, "incident", "inc_flood_2")})
+    assert not engineering.get_work_order({"estate_id": ESTATE, "id": desk["id"]}).get("incidents")
+    fault = engineering.get_work_order({"estate_id": ESTATE, "id": _flood_order_id()})
+    assert [i["id"] for i in fault.get("incidents") or ()] == ["inc_flood_2"]
+    engineering.cancel_joined_request_order(event("customer_service", "service_request_joined", ESTATE, {
+        "id": "sr_1", "number": "SR-2026-000001", "work_order_id": _flood_order_id(), "own_work_order_id": desk["id"],
+        "joined_at": clock.now_iso()}))
+    assert [o["id"] for o in orders(engineering) if o["status"] not in ("cancelled", "completed")] == [
+        _flood_order_id()]
