@@ -65,6 +65,9 @@ CROSS_ESTATE_SWEEPS = {
         "the metrics' sampler counts the unsent events of every estate (the same partial index)",
     ("services/maintenance/maintenance/store.py", "estates_with_plans"):
         "the plan sweep (PLAN_SWEEP_SECONDS) asks which estates have active plans, then goes estate by estate",
+    ("services/maintenance/maintenance/store.py", "movements_waiting_before"):
+        "the parts sweep's sample of the movements still waiting on their parts, of every estate, for the metric "
+        "estate_maintenance_part_movements_waiting (the same sparse index movements.at_1; h5)",
     ("services/maintenance/maintenance/store.py", "parts_pending_before"):
         "the parts sweep (OVERDUE_SWEEP_SECONDS) copies the movements a crash left on their part to their "
         "collection, of every estate (served by the sparse index movements.at_1: parts with such movements only)",

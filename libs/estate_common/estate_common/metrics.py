@@ -105,6 +105,12 @@ JOB_PROGRESS = Gauge(
     "estate_job_progress_ratio", "Done over total of the running jobs' progress, by kind (the least "
     "advanced; sampled)", ["service", "kind"], multiprocess_mode="min")
 
+# -- engineering's parts store (maintenance) ----------------------------------------------
+PART_MOVEMENTS_WAITING = Gauge(
+    "estate_maintenance_part_movements_waiting", "Movements of the parts store kept on their parts and not "
+    "copied to their collection a minute after they were made: their copy failing (sampled by the sweep; 0: none)",
+    ["service"], multiprocess_mode="max")
+
 # -- outgoing webhooks (integrations) --------------------------------------------------
 WEBHOOK_ATTEMPTS = Counter(
     "estate_webhook_attempts", "Webhook delivery attempts, by outcome (delivered: a 2xx; retrying: "

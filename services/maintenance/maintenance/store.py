@@ -1148,6 +1148,13 @@ def parts_pending_before(db, before_iso):
     return list(db.parts.find({"movements.at": {"$lt": before_iso}}, {"estate_id": 1}))
 
 
+def movements_waiting_before(db, before_iso):
+    """How many movements, of every estate, made before ``before_iso`` are still kept on their parts (not
+    copied to their collection: ``parts_pending_before``)."""
+    return sum(sum(1 for movement in doc.get(parts.PENDING) or () if movement["at"] < before_iso)
+               for doc in db.parts.find({"movements.at": {"$lt": before_iso}}, {parts.PENDING: 1}))
+
+
 def movements_to_reach_before(db, before_iso):
     """The movements, of every estate, made before ``before_iso`` that have not reached their order."""
     return list(db.part_movements.find({parts.TO_REACH: True, "at": {"$lt": before_iso}}))

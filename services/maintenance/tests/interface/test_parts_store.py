@@ -652,3 +652,39 @@ def test_a_return_kept_late_by_its_own_call_is_announced_corrected_too(engineeri
     assert [data.get("correction") for data in returns] == [None, "kept_as_late_return"]
     page = engineering.list_part_movements({"estate_id": ESTATE, "id": tap["id"], "filters": {"kind": "return"}})
     assert page["items"][0]["after_sign_off"] is True
+
+
+def test_movements_whose_copy_keeps_failing_are_counted_and_the_sweep_goes_on(engineering, monkeypatch):
+    """A part's movements wait on the part until copied to their collection; with the copy failing every time
+    (a collection refusing writes) they grew on the part unseen, toward the 16 MB limit of a document, and the
+    sweep stopped at the first such part, the others' copies left too (found by h5). The sweep goes on past a
+    part it cannot copy, logs it, and says how many movements wait longer than a minute
+    (estate_maintenance_part_movements_waiting, for an alert); 0 once copied."""
+    from datetime import timedelta
+    from prometheus_client import REGISTRY
+    from maintenance import store
+    tap = part(engineering, "TAP", qty=5, unit_cost_cents=3500)
+    cable = part(engineering, "CABLE", "m")
+    kept, failing = store.keep_movements, {tap["id"], cable["id"]}
+
+    def refused(db, documents):
+        if any(doc["part_id"] in failing for doc in documents):
+            raise RuntimeError("the collection refuses the write")
+        kept(db, documents)
+
+    monkeypatch.setattr(store, "keep_movements", refused)
+    for _ in range(3):
+        with pytest.raises(RuntimeError):
+            moved(engineering, "receive_part", tap["id"], qty=1, unit_cost_cents=3500)
+    with pytest.raises(RuntimeError):  # the cable's copy failed once
+        moved(engineering, "receive_part", cable["id"], qty=10, unit_cost_cents=100)
+    failing.discard(cable["id"])
+    engineering.sweep_part_movements(clock.now() + timedelta(minutes=5))
+    waiting = {"service": "maintenance"}
+    assert REGISTRY.get_sample_value("estate_maintenance_part_movements_waiting", waiting) == 3
+    page = engineering.list_part_movements({"estate_id": ESTATE, "id": cable["id"], "filters": {}})
+    assert [m["kind"] for m in page["items"]] == ["receipt"]  # copied past the tap's failure
+    monkeypatch.undo()
+    engineering.sweep_part_movements(clock.now() + timedelta(minutes=5))
+    assert REGISTRY.get_sample_value("estate_maintenance_part_movements_waiting", waiting) == 0
+    assert engineering.get_part({"estate_id": ESTATE, "id": tap["id"]})["on_hand"] == 8
