@@ -333,14 +333,16 @@ def refuse_reversal(payment):
 
 
 def new_settlement(estate_id, household_id, end_day, kind, method, note, actor, now, rules, batch_id=None,
-                   to_company=None, round_=1):
-    """The settlement's first write (``pending``): what, how and by whom; its money is found under the lock."""
+                   to_company=None, round_=1, call_id=None):
+    """The settlement's first write (``pending``): what, how and by whom; its money is found under the lock.
+    ``call_ids``: the refund calls (by their Idempotency-Key) that made or finished it, which a retry of one answers
+    (r6)."""
     stamp = clock.to_iso(now)
     return {"_id": settlement_id(estate_id, household_id, end_day, round_), "round": round_, "estate_id": estate_id,
             "household_id": household_id, "as_of": end_day, "kind": kind, "method": method, "note": note,
             "to_company": to_company, "transfer_id": batch_id, "status": PENDING, "amount_cents": 0,
             "payments": [], "bills_cancelled": [], "by": actor, "at": stamp, "day": periods.day_of(now, rules),
-            "created_at": stamp}
+            "created_at": stamp, "call_ids": [call_id] if call_id else []}
 
 
 def settled_changes(cancelled, parts):

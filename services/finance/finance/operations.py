@@ -3497,8 +3497,15 @@ def _exit_settle(db, outbox, caller, estate_id, household_id, end_day, kind, met
     round_ = 1
     settlement_id = exit_settlement.settlement_id(estate_id, household_id, end_day)
     found = store.find_exit_settlement(db, estate_id, settlement_id)
+    # a refund call sent again with its Idempotency-Key (its answer lost, the gateway's record released) answers
+    # the round it made or finished: it walked on to a new round and paid out money owed back since, or was
+    # refused 409 once the transfer had settled that round (found by r6 reviewing h6)
+    call_id = None if kind != exit_settlement.REFUND or caller.creates_new_id else caller.created_id(
+        "exs_call", estate_id, household_id, end_day)
     while found is not None and found["status"] == exit_settlement.DONE and (
             batch is None or found.get("transfer_id") != batch["_id"]):
+        if call_id is not None and call_id in (found.get("call_ids") or []):
+            return found
         # the last round, or a new one for the money owed back again since it was done (a batch's too: a
         # household refunded before the transfer and paid since was left out of it, owed back for good)
         next_id = exit_settlement.settlement_id(estate_id, household_id, end_day, round_ + 1)
@@ -3530,8 +3537,10 @@ def _exit_settle(db, outbox, caller, estate_id, household_id, end_day, kind, met
                 found = _exit_adopted(db, outbox, store.find_exit_settlement(db, estate_id, settlement_id), batch)
             settlement = found or store.create_exit_settlement(db, exit_settlement.new_settlement(
                 estate_id, household_id, end_day, kind, method, note, caller.user, now, rules,
-                batch and batch["_id"], batch and batch["to_company"], round_))
+                batch and batch["_id"], batch and batch["to_company"], round_, call_id))
             if settlement["status"] == exit_settlement.DONE:
+                if call_id is not None and call_id in (settlement.get("call_ids") or []):
+                    return settlement
                 exit_settlement.refuse_transferred(settlement, kind)
                 return settlement
             # read again under the lock: another call's settlement begun since the read above (a refund
@@ -3551,7 +3560,9 @@ def _exit_settle(db, outbox, caller, estate_id, household_id, end_day, kind, met
         data = exit_settlement.event_data({**current, "status": exit_settlement.DONE})
         announced = (outbox.event("exit_prepaid_refunded", estate_id, data) if kind == exit_settlement.REFUND
                      else outbox.event("exit_prepaid_transferred", estate_id, data))
-        return Change({"status": exit_settlement.DONE}, events=[announced])
+        calls = list(current.get("call_ids") or [])
+        return Change({"status": exit_settlement.DONE, **({"call_ids": calls + [call_id]} if call_id is not None
+                                                           and call_id not in calls else {})}, events=[announced])
 
     return store.change_exit_settlement(db, outbox, estate_id, settlement_id, done)
 

@@ -634,3 +634,25 @@ def test_a_refund_finding_its_household_settled_by_the_transfer_is_refused_not_a
     with pytest.raises(Conflict):  # asked after the transfer: the same
         refund(finance, "hh_1", key="exit-3")
     assert [e["amount_cents"] for e in finance.db.journal.find({"estate_id": ESTATE, "kind": "exit_refund"})] == [5000]
+
+
+def test_a_refund_sent_again_with_its_key_answers_its_own_round_not_a_new_one(finance):
+    """A refund done, its answer lost (the gateway's record released by a 503: the retry reaches finance), the owner
+    paying 7.77 since: the retry with its Idempotency-Key walked to a new round and paid the 7.77 out (a second
+    refund nobody asked for), and after the transfer settled that 7.77 it was a 409 "handed to the next company";
+    API.md: the same key with the same body returns the first result. It answers its own settlement, the 50.00,
+    before the transfer and after it (found by r6 reviewing h6)."""
+    approved(finance)
+    run(finance, "2026-10")
+    pay(finance, "hh_1", 21002 + 5000)
+    first = refund(finance, "hh_1")
+    assert first["amount_cents"] == 5000
+    pay(finance, "hh_1", 777)
+    assert refund(finance, "hh_1") == first  # sent again with its key: the first result
+    assert [e["amount_cents"] for e in finance.db.journal.find({"estate_id": ESTATE, "kind": "exit_refund"})] == [5000]
+    batch = transfer(finance)
+    assert {line["household_id"]: line["amount_cents"] for line in batch["households"]} == {"hh_1": 777}
+    assert refund(finance, "hh_1") == first  # and after the transfer: not a 409
+    with pytest.raises(Conflict):  # another call after the transfer: refused, as h6 made it
+        refund(finance, "hh_1", key="exit-2")
+    assert [e["amount_cents"] for e in finance.db.journal.find({"estate_id": ESTATE, "kind": "exit_refund"})] == [5000]
