@@ -929,6 +929,9 @@ def finish_half_done(db, outbox, grace_seconds=HALF_DONE_GRACE_SECONDS):
             _finish_revenue_receipt(db, outbox, receipt)
         except BusinessRuleViolation:
             log.warning("a public revenue receipt left half-done was refused when finished: the fund's balance")
+        except Conflict:  # its contract cancelled before it was confirmed: taken away; or busy: the next sweep (r6)
+            log.warning("a public revenue receipt left half-done was not finished: its contract was cancelled (the "
+                        "receipt taken away) or busy")
         finished += 1
     for receipt in store.pending_revenue_reversals(db, before):  # its fund entry and journal entry to come
         try:
@@ -2578,8 +2581,26 @@ def record_revenue_receipt(db, outbox, caller, estate_id, contract_id, data):
                 store.insert_revenue_receipt(db, receipt | {"status": "pending"})
                 existing = store.find_revenue_receipt(db, estate_id, receipt_id)
                 if existing["status"] == "pending":
+                    _confirm_receipt_claim(db, outbox, existing)
                     store.insert_entry(db, journals.public_revenue_entry(existing))
     return public(_finish_revenue_receipt(db, outbox, existing))
+
+
+def _confirm_receipt_claim(db, outbox, receipt):
+    """A pending receipt's claim on its contract written again once the receipt is (before its journal entry and the
+    fund's deposit): a cancel deciding after this write sees the receipt; one decided before it (the claim gone
+    stale, ``RECEIPT_CLAIM_STALE_SECONDS``, while the writer stalled between its claim and its receipt) has cancelled
+    the contract, and the receipt is taken away and refused 409, nothing of it left. A writer stalled past the bound
+    posted its receipt, its journal entry and the owners' part in the fund on a contract cancelled meanwhile (found by
+    r6 reviewing h6)."""
+    estate_id = receipt["estate_id"]
+    try:
+        store.change_revenue_contract(db, outbox, estate_id, receipt["contract_id"], lambda current: Change(
+            public_revenue.receipt_claim(current, receipt["_id"], clock.now_iso())), keyed=False)
+    except Conflict:  # taken away only when cancelled: a write that kept meeting others' is tried again
+        if store.find_revenue_contract(db, estate_id, receipt["contract_id"])["status"] == "cancelled":
+            store.drop_unconfirmed_revenue_receipt(db, estate_id, receipt["_id"])
+        raise
 
 
 def _finish_revenue_receipt(db, outbox, receipt):
@@ -2593,6 +2614,8 @@ def _finish_revenue_receipt(db, outbox, receipt):
     if receipt["status"] != "pending":
         return receipt
     estate_id = receipt["estate_id"]
+    if store.find_entry(db, estate_id, journals.public_revenue_entry(receipt)["_id"]) is None:
+        _confirm_receipt_claim(db, outbox, receipt)  # a crash between the receipt and its confirmation (r6)
     store.insert_entry(db, journals.public_revenue_entry(receipt))  # False when written already
     fields = {"status": "posted"}
     if receipt["destination"] == "maintenance_fund" and receipt["owners_cents"] > 0:

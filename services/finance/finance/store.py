@@ -1801,6 +1801,12 @@ def insert_revenue_receipt(db, receipt):
     return _named.insert(db, "revenue_receipts", receipt)
 
 
+def drop_unconfirmed_revenue_receipt(db, estate_id, receipt_id):
+    """A receipt written after its contract's cancellation dropped its stale claim, taken away before any money of it
+    was written (no journal entry, no fund deposit: ``operations._confirm_receipt_claim``, r6)."""
+    db.revenue_receipts.delete_one({"_id": receipt_id, "estate_id": estate_id, "status": "pending"})
+
+
 def post_revenue_receipt(db, outbox, estate_id, receipt_id, fields, events=()):
     """The receipt moved on from ``pending`` with ``fields`` and ``events`` in that one write (a repeat
     finds it posted and changes nothing, announcing nothing again)."""

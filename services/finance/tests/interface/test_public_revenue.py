@@ -843,3 +843,34 @@ def test_a_stale_claim_retried_while_the_cancel_decides_ends_one_way_only(financ
         terminate(finance, contract["id"], "cancel-race")
     assert retried[0]["status"] == "posted"
     assert finance.db.revenue_contracts.find_one({"_id": contract["id"]})["status"] == "active"
+
+
+def test_a_slow_receipt_whose_claim_went_stale_and_a_cancel_never_both_stand(finance, monkeypatch):
+    """A live receipt writer stalled past the bound between its claim and its receipt (a store's pause): the cancel,
+    finding the claim stale and no receipt, dropped it and cancelled the contract, and the writer then wrote its
+    receipt, posted it, its journal entry and the owners' part in the fund: a cancelled contract with a receipt, as
+    before claims (found by r6 reviewing h6, two calls, a slow receipt). The receipt confirms its claim on the
+    contract before any money is written: the contract cancelled meanwhile, it is refused 409, nothing left of it."""
+    from finance import store as finance_store
+    from finance.rules import RECEIPT_CLAIM_STALE_SECONDS
+    contract = register(finance)
+    insert, cancelled = finance_store.insert_revenue_receipt, []
+
+    def stalled(db, receipt):
+        clock.advance(timedelta(seconds=RECEIPT_CLAIM_STALE_SECONDS + 1))
+        cancelled.append(terminate(worker(FinanceService, caller=MANAGER, db=finance.db), contract["id"],
+                                   "cancel-meanwhile"))
+        return insert(db, receipt)
+
+    monkeypatch.setattr(finance_store, "insert_revenue_receipt", stalled)
+    with pytest.raises(Conflict):
+        receive(finance, contract["id"], 100_000, "prr-slow")
+    monkeypatch.setattr(finance_store, "insert_revenue_receipt", insert)
+    assert cancelled[0]["status"] == "cancelled"
+    assert finance.db.revenue_receipts.count_documents({}) == 0
+    assert finance.db.journal.count_documents({"kind": "public_revenue"}) == 0
+    assert finance.db.fund_entries.count_documents({}) == 0
+    operations.finish_half_done(finance.db, finance.outbox)  # the sweep finds nothing to finish
+    assert finance.db.journal.count_documents({"kind": "public_revenue"}) == 0
+    with pytest.raises(Conflict):  # its retry: refused again
+        receive(finance, contract["id"], 100_000, "prr-slow")
