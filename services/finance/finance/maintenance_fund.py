@@ -420,9 +420,24 @@ def taken(account, entry_id):
     return None
 
 
-def account_change(account, entry, now):
+# an entry's own status while its money may be on the account and the entry not yet say so (a crash between the
+# account's write and the entry's): it stays in the account's window (``account_change``'s ``unfinished``)
+UNFINISHED = ("pending", "requested")
+
+
+def leaving(account, coming=1):
+    """The ids of the account's ``recent_entries`` that ``coming`` more would push out of its window."""
+    recent = account["recent_entries"]
+    return [r["id"] for r in recent[:max(0, len(recent) + coming - RECENT_ENTRIES)]]
+
+
+def account_change(account, entry, now, unfinished=()):
     """The account after ``entry`` (None when it is on it already); a use beyond the balance is
-    refused (422)."""
+    refused (422). The account remembers the entries it took (``taken``) for a retry or the sweep: its last
+    ``RECENT_ENTRIES``, and beyond them those whose own document is not finished yet (``unfinished``: their ids
+    among ``leaving``, read by the caller), so that no entry taken and crashed before it was posted is judged
+    untaken, however many entries came since: with the last 1,000 alone, it was taken again (h6 left the window;
+    r6 reviewing h6)."""
     if taken(account, entry["_id"]) is not None:
         return None
     balance = account["balance_cents"] + signed(entry)
@@ -437,7 +452,10 @@ def account_change(account, entry, now):
             [field_error("id", "the use is more than the fund's balance")])
     if entry["kind"] == "deposit":  # a use may still lower a balance above it (from before)
         money.refuse_above_maximum(balance, "data.amount_cents", "the fund")
-    recent = (account["recent_entries"] + [{"id": entry["_id"], "balance_after_cents": balance}])[-RECENT_ENTRIES:]
+    recent = account["recent_entries"] + [{"id": entry["_id"], "balance_after_cents": balance}]
+    over = len(recent) - RECENT_ENTRIES
+    if over > 0:
+        recent = [r for r in recent[:over] if r["id"] in set(unfinished)] + recent[over:]
     return Change({"balance_cents": balance, "recent_entries": recent, "updated_at": clock.to_iso(now)})
 
 

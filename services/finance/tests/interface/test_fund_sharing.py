@@ -498,3 +498,44 @@ def test_a_use_requested_before_the_order_was_found_the_owner_s_is_refused_at_it
     assert finance.outbox.of_type("fund_use_approved") == []
     finance.caller.work_order_ref = {"work_order_id": "wo_riser", "work_order_cause_party": "operator"}
     assert finance.approve_fund_use({"estate_id": ESTATE, "id": riser["id"], "data": {}})["status"] == "approved"
+
+
+def test_an_entry_taken_then_crashed_is_finished_once_however_many_entries_came_since(finance, monkeypatch):
+    """A deposit whose process died after the balance took it and before it was posted: its retry or the sweep
+    judged it applied from the account's last ``RECENT_ENTRIES`` (1,000) entries only, so with more entries since
+    (a busy estate, the sweep down) it was taken a second time, the fund holding more than its entries say; and a
+    use's approval so crashed could then be rejected, its money gone (h6 left the window; made exact by r6
+    reviewing h6): an entry leaves the window only once its own document says it is finished (posted,
+    approved). Here the window is 3, and 4 entries come after the crashed one."""
+    from datetime import timedelta
+    from finance import maintenance_fund, operations, store as finance_store
+    from finance.rules import HALF_DONE_GRACE_SECONDS
+    monkeypatch.setattr(maintenance_fund, "RECENT_ENTRIES", 3)
+
+    def balance():
+        return finance.db.fund_accounts.find_one({"estate_id": ESTATE})["balance_cents"]
+
+    before = balance()
+
+    def died(*args, **kwargs):
+        raise RuntimeError("the process died")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(finance_store, "set_fund_entry", died)
+        as_caller(finance, ACCOUNTANT, idempotency_key="mfd-crashed")
+        with pytest.raises(RuntimeError):
+            finance.fund_deposit({"estate_id": ESTATE, "data": {"source": "owner", "household_id": "hh_51",
+                                                                "amount_cents": 100, "method": "transfer"}})
+    assert balance() == before + 100
+    for _ in range(4):
+        deposit(finance, "hh_52", 1)
+    clock.advance(timedelta(seconds=HALF_DONE_GRACE_SECONDS + 1))
+    operations.finish_half_done(finance.db, finance.outbox)
+    as_caller(finance, ACCOUNTANT, idempotency_key="mfd-crashed")  # and its retry: nothing more
+    finance.fund_deposit({"estate_id": ESTATE, "data": {"source": "owner", "household_id": "hh_51",
+                                                        "amount_cents": 100, "method": "transfer"}})
+    assert balance() == before + 104
+    posted = finance.db.fund_entries.find({"estate_id": ESTATE, "kind": "deposit", "status": "posted"})
+    assert sum(e["amount_cents"] for e in posted) == balance()
+    deposit(finance, "hh_52", 1)  # finished now, it leaves the window with the next entry
+    assert len(finance.db.fund_accounts.find_one({"estate_id": ESTATE})["recent_entries"]) == 3
