@@ -3603,7 +3603,8 @@ def _exit_settle(db, outbox, caller, estate_id, household_id, end_day, kind, met
 def _exit_adopted(db, outbox, found, batch):
     """``found``, a refund refused for its amount (``AWAITING_AMOUNT``: planned, nothing taken, no entry),
     taken over by the transfer ``batch`` as the household's settlement of it: left pending, it made the whole
-    batch a 409 and the exit could not be completed (found by h5). A refund asked again then answers it, done."""
+    batch a 409 and the exit could not be completed (found by h5). A refund asked again is then refused 409
+    (``refuse_transferred``, h6): nothing was refunded."""
     if batch is None or found is None or not exit_settlement.adoptable(found):
         return found
     return store.change_exit_settlement(db, outbox, found["estate_id"], found["_id"], lambda current: Change({

@@ -489,7 +489,7 @@ def test_money_given_back_onto_a_payment_paid_out_at_the_end_is_refunded_by_the_
 def test_a_refund_refused_for_its_amount_does_not_stop_the_transfer(finance):
     """A refund refused for its amount (its bill after the end cancelled, its plan kept, nothing paid) stayed
     pending: the transfer of every household was then a 409 for it, and the exit could not be completed (found
-    by h5). The batch takes the household over (a refund asked again then answers its settlement, the batch's)."""
+    by h5). The batch takes the household over (a refund asked again is then refused 409: the batch settled it, h6)."""
     approved(finance)
     for period in ("2026-10", "2026-11"):
         run(finance, period)
