@@ -3017,7 +3017,7 @@ FRAGMENTS = {
     "the fund": "维修资金", "the water balance": "水费余额", "the electricity balance": "电费余额",
     # what becomes one bill (money.refuse_above_one_bill)
     "a quote": "报价", "a charge": "收费", "the renovation management fee": "装修管理费",
-    "the renovation deposit": "装修押金",
+    "the renovation deposit": "装修押金", "a paid service's order": "有偿服务订单",
     # a guard's place in a shift (security-patrol's roster)
     "the gate post": "在门岗值守", "the patrol post": "在巡逻岗值守", "the monitoring_room post": "在监控室值守",
     "duty": "值班",

@@ -1345,6 +1345,7 @@ def order_paid_service(db, outbox, caller, estate_id, data):
         now, rules = clock.now(), store.rules_for(db, estate_id)
         paid_services.orderable(service)  # refused before a number is drawn
         paid_services.scheduled_at(data, now, rules)
+        paid_services.billed_amount(data["quantity"], service["price_cents"])
         number = paid_services.number_of(now, rules["timezone"], store.next_number(
             db, estate_id, paid_services.series_of(now, rules["timezone"])))
         return paid_services.new_order(order_id, estate_id, data, service, number, now, rules, caller.user)

@@ -90,6 +90,14 @@ def amount(units, unit_price_cents):
     return money.to_cents(Decimal(str(units)) * Decimal(unit_price_cents))
 
 
+def billed_amount(units, unit_price_cents):
+    """``amount``, refused (422 naming ``data.quantity``) above what one bill holds: the order's
+    charge is one bill at finance (10,000 hours at 1,000,000 yuan broke the charge's contract)."""
+    cents = amount(units, unit_price_cents)
+    money.refuse_above_one_bill(cents, "data.quantity", "a paid service's order")
+    return cents
+
+
 def orderable(service):
     if not service["active"]:
         raise BusinessRuleViolation("the service is not on the price list any more",
@@ -101,10 +109,11 @@ def new_order(order_id, estate_id, data, service, number, now, rules, user):
     at = clock.to_iso(now)
     start = scheduled_at(data, now, rules)
     quantity = data["quantity"]
+    ordered_cents = billed_amount(quantity, service["price_cents"])
     return {"_id": order_id, "estate_id": estate_id, "number": number, "household_id": data["household_id"],
             "service_id": service["_id"], "service_name": service["name"], "unit": service["unit"],
             "unit_price_cents": service["price_cents"], "quantity": quantity,
-            "ordered_cents": amount(quantity, service["price_cents"]),
+            "ordered_cents": ordered_cents,
             "day": data["day"], "start": data["start"], "scheduled_at": clock.to_iso(start),
             "notes": _text(data, "notes"), "status": "ordered", "provider": None,
             "delivered_quantity": None, "charged_cents": None, "charge_id": None,
@@ -136,7 +145,7 @@ def complete(order, data, now, user):
     status = transitions.next_status(TRANSITIONS, order["status"], "complete", "a service order")
     at = clock.to_iso(now)
     delivered = data.get("quantity", order["quantity"])
-    cents = amount(delivered, order["unit_price_cents"])
+    cents = billed_amount(delivered, order["unit_price_cents"])
     events = [("charge_raised", _charge(order, cents, "Paid service", at))] if cents > 0 else []
     done = {"at": at, "by": user, "notes": _text(data, "notes")}
     return Change({"status": status, "delivered_quantity": delivered, "charged_cents": cents,

@@ -145,3 +145,23 @@ def test_a_complaint_about_an_order_is_a_complaint_request_listed_on_it(desk):
     assert (complaint["kind"], complaint["household_id"], complaint["complaint"]["reference"]) == (
         "complaint", "hh_1", taken["number"])
     assert desk.get_service_order({"estate_id": ESTATE, "id": taken["id"]})["complaints"] == [complaint["id"]]
+
+
+def test_an_order_or_its_units_delivered_above_what_one_bill_holds_is_refused(desk):
+    """Found by r8 reviewing h8: 10,000 hours at 1,000,000 yuan were ordered, and done their
+    charge_raised broke its contract (more than any amount) and the step answered a 500; a charge
+    is one bill, refused at its source above what one bill holds (money.MAX_BILL_CENTS)."""
+    from estate_common import money
+    dear = price(desk, price_cents=10_000_000)
+    with pytest.raises(BusinessRuleViolation) as refused:
+        order(desk, dear, quantity=10000)
+    assert refused.value.errors[0]["field"] == "data.quantity"
+    taken = order(desk, dear, quantity=10)  # 100,000,000 cents: one bill's most
+    assert taken["ordered_cents"] == money.MAX_BILL_CENTS
+    act(desk, "assign", taken, username="cleaner.li")
+    with pytest.raises(BusinessRuleViolation) as refused:
+        act(desk, "complete", taken, quantity=10.5)
+    assert refused.value.errors[0]["field"] == "data.quantity"
+    assert desk.get_service_order({"estate_id": ESTATE, "id": taken["id"]})["status"] == "assigned"
+    assert desk.outbox.of_type("charge_raised") == []
+    assert act(desk, "complete", taken)["charged_cents"] == money.MAX_BILL_CENTS
