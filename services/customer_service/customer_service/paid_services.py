@@ -156,10 +156,12 @@ def complete(order, data, now, user):
 
 def cancellation_fee(order, now, rules):
     """The fee of a cancellation at ``now``: none before the window; inside it (or after the start),
-    the estate's percent of the ordered amount, half up."""
+    the estate's percent of the ordered amount, half up. A window of 0 hours charges none ever (the
+    setting's "0: never"; a cancellation after the start paid the fee)."""
+    window = rules["service_cancel_window_hours"]
     start = clock.parse_iso(order["scheduled_at"])
     hours = (start - now).total_seconds() / 3600
-    if hours >= rules["service_cancel_window_hours"]:
+    if window == 0 or hours >= window:
         return 0
     return money.to_cents(Decimal(order["ordered_cents"]) * Decimal(rules["service_cancel_fee_percent"]) / 100)
 

@@ -165,3 +165,15 @@ def test_an_order_or_its_units_delivered_above_what_one_bill_holds_is_refused(de
     assert desk.get_service_order({"estate_id": ESTATE, "id": taken["id"]})["status"] == "assigned"
     assert desk.outbox.of_type("charge_raised") == []
     assert act(desk, "complete", taken)["charged_cents"] == money.MAX_BILL_CENTS
+
+
+def test_an_estate_with_no_window_charges_no_fee_even_after_the_start(desk):
+    """Found by r8 reviewing h8: the setting says a window of 0 hours charges a fee never, but an
+    order cancelled after its start (less than 0 hours before it) paid the estate's percent."""
+    as_caller(desk, MANAGER)
+    desk.update_settings({"estate_id": ESTATE, "data": {"service_cancel_window_hours": 0}})
+    taken = order(desk, price(desk))
+    clock.freeze(clock.parse_iso("2026-12-15T02:00:00Z"))  # an hour after its start
+    cancelled = act(desk, "cancel", taken, reason="the owner was not in")
+    assert (cancelled["charged_cents"], cancelled["cancelled"]["fee_cents"], cancelled["charge_id"]) == (0, 0, None)
+    assert desk.outbox.of_type("charge_raised") == []
