@@ -52,7 +52,7 @@ def test_a_deep_clean_is_ordered_done_billed_once_paid_and_complained_about(api,
 
     complaint = api.post(f"{path}/complaint", {"channel": "phone", "description": "阳台没有打扫",
                                                "nature": "cleaning"}, staff["agent"])
-    assert complaint.status_code == 200, complaint.text
+    assert complaint.status_code == 201, complaint.text  # a new request (r8)
     assert complaint.json()["kind"] == "complaint"
     assert api.get(path, staff["accountant"]).json()["complaints"] == [complaint.json()["id"]]
 

@@ -160,7 +160,9 @@ ROUTES = [
     desk_action(f"{ESTATE}/service-orders/<order_id>/assign", "assign_service_order", "order_id"),
     desk_action(f"{ESTATE}/service-orders/<order_id>/complete", "complete_service_order", "order_id"),
     desk_action(f"{ESTATE}/service-orders/<order_id>/cancel", "cancel_service_order", "order_id"),
-    desk_action(f"{ESTATE}/service-orders/<order_id>/complaint", "complain_about_service_order", "order_id"),
+    # a complaint about an order is a new service request of its household: a create (201), as a
+    # request's return visit is
+    desk_create(f"{ESTATE}/service-orders/<order_id>/complaint", "complain_about_service_order", id_param="order_id"),
     # 环境卫生 / 绿化养护品质检查: the manager's contractors and their signed months, the steward's walk
     desk_create(f"{ESTATE}/contractors", "register_contractor", roles=policy.UPKEEP_MANAGERS),
     desk_list(f"{ESTATE}/contractors", "list_contractors", ("service_line", "active"), roles=policy.UPKEEP_READERS),
