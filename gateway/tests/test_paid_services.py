@@ -1,5 +1,6 @@
 """Paid value-added services (有偿增值服务) through the gateway (review r8 of h8)."""
 from .conftest import bearer
+from .test_estate_retirement import archive_knows  # noqa: F401 (a fixture)
 
 ORDER = "/api/v1/estates/A/service-orders/so_1"
 
@@ -17,3 +18,21 @@ def test_a_complaint_about_an_order_is_created_and_answers_201_with_the_request(
     again = client.post(f"{ORDER}/complaint", headers={**bearer(agent), "Idempotency-Key": "so-c-1"}, json=body)
     assert (again.status_code, again.get_json()["id"]) == (201, "sr_9")
     assert len(rpc.calls_to("customer_service", "complain_about_service_order")) == 1
+
+
+def test_a_retired_estate_takes_no_complaint_about_an_order_but_closes_its_orders_out(
+        app, client, rpc, contract, admin_token, archive_knows):
+    """A complaint about an order files a new service request, new work a retired estate refuses (409),
+    as it refuses the request itself; an order is still done or cancelled (found by r8 reviewing h8:
+    the complaint was counted among what closes an estate's past out)."""
+    headers = {**bearer(admin_token), "Idempotency-Key": "so-r-1"}
+    refused = client.post("/api/v1/estates/R/service-orders/so_1/complaint", headers=headers,
+                          json={"channel": "phone", "description": "the balcony was left undone"})
+    problem = contract.problem(refused, 409, "conflict", fields=["estate_id"], app=app)
+    assert "retired" in problem["detail"]
+    assert rpc.calls_to("customer_service", "complain_about_service_order") == []
+    rpc.answer("customer_service", "cancel_service_order", {"id": "so_1"})
+    cancelled = client.post("/api/v1/estates/R/service-orders/so_1/cancel", json={"reason": "contract ended"},
+                            headers={**bearer(admin_token), "Idempotency-Key": "so-r-2"})
+    assert cancelled.status_code != 409
+    assert len(rpc.calls_to("customer_service", "cancel_service_order")) == 1
