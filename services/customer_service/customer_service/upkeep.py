@@ -190,6 +190,20 @@ def signed(doc_id, estate_id, scored, data, now, user, rules, findings=()):
     return doc, [("contractor_month_signed", signed_announced(doc))]
 
 
+def counted_unfixed(findings, now_iso):
+    """The month's findings its signing counts not put right (open, past their deadline): the ones
+    a recheck could still change while the signing is under way."""
+    return [f for f in findings if f["status"] == "open" and overdue(f, now_iso)]
+
+
+def held_for_signing(month_id_, at):
+    """The signing's mark on a finding it counts not put right, written at the revision the signing
+    read it at (``sign_contractor_month``): a recheck that came between makes the write lose its race
+    and the month is counted again; one after it is after the signing (kept as signed). Internal: the
+    API does not show it."""
+    return Change({"_signed_in": {"month_id": month_id_, "at": at, "counted": "not_put_right"}})
+
+
 def signed_announced(month):
     return {"id": month["_id"], "contractor_id": month["contractor_id"], "service_line": month["service_line"],
             "period": month["period"], "score": month["score"], "counts": month["counts"],

@@ -193,3 +193,47 @@ def test_a_month_is_not_signed_while_a_fix_awaits_its_recheck(desk):
     recheck(desk, fixed, True)
     signed = sign(desk, hired)
     assert signed["counts"]["put_right_on_time"] == 1 and signed["score"] == 99
+
+
+def test_a_recheck_passed_while_the_month_is_being_signed_counts_as_the_finding_reads(desk, monkeypatch):
+    """found by h2 (last session's leftovers): the signing read an overdue finding open (5 points
+    more), the steward's recheck passed it (late: 2 more) before the signed month was written, and
+    the month was signed with +5 where the finding reads +2. The signing now writes each finding it
+    counts not put right at the revision it read (a recheck that came between is read again and
+    counted as it is); a recheck after that is after the signing (kept as signed)."""
+    from customer_service import operations
+
+    hired = contractor(desk, monthly_fee_cents=1_000_000)
+    overdue = finding(desk, hired)
+    clock.freeze(clock.parse_iso("2026-12-01T02:00:00Z"))
+    read = operations.store.contractor_findings
+    raced = []
+
+    def read_then_recheck(*args):
+        findings = read(*args)
+        if not raced:  # the steward's recheck lands between the signing's read and its write
+            raced.append(True)
+            caller, actor = desk.caller, desk.outbox.actor
+            recheck(desk, overdue, True)
+            desk.caller, desk.outbox.actor = caller, actor
+        return findings
+
+    monkeypatch.setattr(operations.store, "contractor_findings", read_then_recheck)
+    signed = sign(desk, hired)
+    as_caller(desk, ACCOUNTANT)
+    now = desk.get_upkeep_finding({"estate_id": ESTATE, "id": overdue["id"]})
+    assert (now["status"], now["late"]) == ("put_right", True)
+    assert signed["counts"]["put_right_late"] == 1 and signed["counts"]["not_put_right"] == 0
+    assert signed["score"] == 97  # 100 - (1 + 2), as the finding reads
+    [announced] = desk.outbox.of_type("contractor_month_signed")
+    assert announced["data"]["score"] == 97
+
+
+def test_a_recheck_after_the_signing_leaves_the_month_as_signed(desk):
+    hired = contractor(desk, monthly_fee_cents=1_000_000)
+    overdue = finding(desk, hired)
+    clock.freeze(clock.parse_iso("2026-12-01T02:00:00Z"))
+    signed = sign(desk, hired)
+    assert signed["counts"]["not_put_right"] == 1
+    assert recheck(desk, overdue, True)["status"] == "put_right"  # put right after: allowed
+    assert month(desk, hired)["score"] == signed["score"] == 94
