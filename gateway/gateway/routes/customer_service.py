@@ -167,6 +167,11 @@ ROUTES = [
     desk_create(f"{ESTATE}/contractors", "register_contractor", roles=policy.UPKEEP_MANAGERS),
     desk_list(f"{ESTATE}/contractors", "list_contractors", ("service_line", "active"), roles=policy.UPKEEP_READERS),
     desk_read(f"{ESTATE}/contractors/<contractor_id>", "get_contractor", "contractor_id", roles=policy.UPKEEP_READERS),
+    # its edit (fee, name, agreement, site contact) and its retirement: the manager's (h2)
+    Route("PATCH", f"{ESTATE}/contractors/<contractor_id>", "customer_service", "update_contractor",
+          policy.UPKEEP_MANAGERS, body=True, id_param="contractor_id"),
+    desk_action(f"{ESTATE}/contractors/<contractor_id>/retire", "retire_contractor", "contractor_id",
+                roles=policy.UPKEEP_MANAGERS),
     Route("GET", f"{ESTATE}/contractors/<contractor_id>/months/<period>", "customer_service", "contractor_month",
           policy.UPKEEP_READERS, id_param="contractor_id", item_param="period"),
     Route("POST", f"{ESTATE}/contractors/<contractor_id>/months/<period>/sign", "customer_service",

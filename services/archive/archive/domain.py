@@ -120,6 +120,9 @@ RECORDED_EVENTS = {
     # signed with the deduction from its fee (h6)
     ("customer_service", "upkeep_finding_put_right"): "upkeep_finding",
     ("customer_service", "contractor_month_signed"): "contractor_month",
+    # the contractor edited (its fee, name, agreement) and retired (h2): kept on the contractor
+    ("customer_service", "contractor_updated"): "contractor",
+    ("customer_service", "contractor_retired"): "contractor",
     # 损失登记、理赔: a damage claim registered (the households' losses, who is responsible) and closed
     # (paid: by whom, to which household; or withdrawn), one subject under the estate
     ("customer_service", "damage_claim_registered"): "damage_claim",

@@ -574,6 +574,14 @@ class ArchiveService(EstateSettings, HasCustomFields, ExportsResources, ServiceB
     def record_contractor_month(self, event):
         self._record(event)
 
+    @consumes("customer_service", "contractor_updated")
+    def record_contractor_updated(self, event):
+        self._record(event)
+
+    @consumes("customer_service", "contractor_retired")
+    def record_contractor_retired(self, event):
+        self._record(event)
+
     @consumes("customer_service", "goods_release_pass_used")
     def record_goods_release_pass(self, event):
         self._record(event)

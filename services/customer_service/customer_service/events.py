@@ -58,4 +58,8 @@ def build(outbox, estate_id, event_type, data, actor=None):
         return outbox.event("upkeep_finding_put_right", estate_id, data, actor=actor)
     if event_type == "contractor_month_signed":  # the contractor's month signed: its deduction, for accounts
         return outbox.event("contractor_month_signed", estate_id, data, actor=actor)
+    if event_type == "contractor_updated":  # its fee, name or agreement edited: for accounts (webhooks)
+        return outbox.event("contractor_updated", estate_id, data, actor=actor)
+    if event_type == "contractor_retired":  # no new finding against it: for accounts (webhooks)
+        return outbox.event("contractor_retired", estate_id, data, actor=actor)
     raise ValueError(f"customer service does not announce {event_type}")

@@ -1417,6 +1417,14 @@ def register_contractor(db, outbox, caller, estate_id, data):
                                lambda: upkeep.new_contractor(doc_id, estate_id, data, clock.now(), caller.user)))
 
 
+def contractor_step(db, outbox, caller, estate_id, contractor_id, step_, data):
+    """The manager's edit of a contractor (``upkeep.edited``) or its retirement
+    (``upkeep.retired_contractor``)."""
+    _require(caller, MANAGEMENT, "the manager sets the estate's contractors")
+    return step_on(db, outbox, "contractors", estate_id, contractor_id,
+                   lambda doc: step_(doc, data or {}, clock.now(), caller.user))
+
+
 def list_contractors(db, estate_id, filters, limit, cursor):
     return store.page(db, "contractors", estate_id, store.contractor_query(filters or {}), limit, cursor)
 

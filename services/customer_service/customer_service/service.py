@@ -588,6 +588,16 @@ class CustomerService(CopiesEstates, CopiesHouseholds, EstateSettings, HasCustom
         return operations.register_contractor(self.db, self.outbox, self.caller, payload["estate_id"], payload["data"])
 
     @rpc_method
+    def update_contractor(self, payload):
+        return operations.contractor_step(self.db, self.outbox, self.caller, payload["estate_id"], payload["id"],
+                                          upkeep.edited, payload.get("data"))
+
+    @rpc_method
+    def retire_contractor(self, payload):
+        return operations.contractor_step(self.db, self.outbox, self.caller, payload["estate_id"], payload["id"],
+                                          upkeep.retired_contractor, payload.get("data"))
+
+    @rpc_method
     def list_contractors(self, payload):
         return operations.list_contractors(self.db, payload["estate_id"], payload.get("filters"),
                                            payload.get("limit"), payload.get("cursor"))

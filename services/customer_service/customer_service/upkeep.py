@@ -60,17 +60,78 @@ def _base(doc_id, estate_id, now, user):
 def new_contractor(doc_id, estate_id, data, now, user):
     """A contractor of the estate (保洁 / 绿化 / 消杀 / 清运), engaged for one service line at a monthly
     fee (integer cents, as the agreement says)."""
+    at = clock.to_iso(now)
     return {**_base(doc_id, estate_id, now, user), "name": data["name"].strip(),
             "service_line": data["service_line"], "monthly_fee_cents": data["monthly_fee_cents"],
-            "agreement_ref": _text(data, "agreement_ref"), "active": True, "_rev": 0}
+            "agreement_ref": _text(data, "agreement_ref"), "contact_name": _text(data, "contact_name"),
+            "contact_phone": _text(data, "contact_phone"), "active": True, "retired": None,
+            "history": [history_entry(at, user, "registered")], "_rev": 0}
+
+
+# what an edit may change (``edited``): the service line is the agreement's, not an edit's (a
+# contractor engaged for another line is another contractor: its months and findings are of its line)
+EDITABLE = ("name", "monthly_fee_cents", "agreement_ref", "contact_name", "contact_phone")
+
+
+def _yuan(cents):
+    return f"{Decimal(cents) / 100:.2f}"
+
+
+def edited(contractor, data, now, user):
+    """The manager's edit (found by h2: nothing could change a contractor): its name, its monthly
+    fee (a new agreement's: the months not signed yet are scored on it, a signed month keeps the fee
+    it was signed with), the agreement's number, the line's site contact (现场负责人, personal data:
+    on the contractor only, never on the bus or in its history's note). A retired contractor is not
+    edited (409); an edit that changes nothing records and announces nothing (None)."""
+    if not contractor.get("active", True):
+        raise Conflict("the contractor is retired: it is not edited")
+    changes, said = {}, []
+    for name in EDITABLE:
+        if name not in data:
+            continue
+        value = _text(data, name) if name != "monthly_fee_cents" else data[name]
+        if value == contractor.get(name):
+            continue
+        changes[name] = value
+        if name == "monthly_fee_cents":
+            said.append(f"monthly fee: {_yuan(contractor[name])} → {_yuan(value)}")
+        elif name in ("contact_name", "contact_phone"):
+            said.append(f"{name.replace('_', ' ')} changed")
+        else:
+            said.append(f"{name.replace('_', ' ')}: {contractor.get(name)} → {value}")
+    if not changes:
+        return None
+    at = clock.to_iso(now)
+    after = {**contractor, **changes}
+    return Change({**changes, "updated_at": at}, [history_entry(at, user, "edited", "; ".join(said))],
+                  [("contractor_updated", {**contractor_announced(after),
+                                           "changed": sorted(changes)})])
+
+
+def retired_contractor(contractor, data, now, user):
+    """The manager retires the contractor (合同终止 / 到期): no new finding against it (409), its open
+    findings are still fixed and rechecked and its months still signed (they are of its agreement's
+    time). Retired is retired (409: a new agreement is a new contractor)."""
+    if not contractor.get("active", True):
+        raise Conflict("the contractor is retired already")
+    at = clock.to_iso(now)
+    gone = {"at": at, "by": user, "note": _text(data, "note")}
+    return Change({"active": False, "retired": gone, "updated_at": at},
+                  [history_entry(at, user, "retired", gone["note"])],
+                  [("contractor_retired", {**contractor_announced(contractor), "retired_at": at})])
+
+
+def contractor_announced(contractor):
+    """A contractor on the bus: who, its line, its fee (no contact: personal data)."""
+    return {"id": contractor["_id"], "name": contractor["name"], "service_line": contractor["service_line"],
+            "monthly_fee_cents": contractor["monthly_fee_cents"]}
 
 
 def new_finding(doc_id, estate_id, data, now, user, contractor, rules):
-    """A fault found on the walk, against ``contractor`` (one of the estate's, engaged: 422 naming
-    ``contractor_id`` else), due to be put right ``upkeep_fix_hours`` after it was found."""
+    """A fault found on the walk, against ``contractor`` (one of the estate's: 422 naming
+    ``contractor_id`` else; retired: 409), due to be put right ``upkeep_fix_hours`` after it was found."""
     if not contractor.get("active", True):
-        raise BusinessRuleViolation("the contractor is no longer engaged",
-                                    [field_error("data.contractor_id", "is no longer engaged")])
+        raise Conflict("the contractor is retired: no new finding is recorded against it")
     at = clock.to_iso(now)
     return {**_base(doc_id, estate_id, now, user), "contractor_id": contractor["_id"],
             "contractor_name": contractor["name"], "service_line": contractor["service_line"],

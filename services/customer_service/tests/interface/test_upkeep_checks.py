@@ -237,3 +237,57 @@ def test_a_recheck_after_the_signing_leaves_the_month_as_signed(desk):
     assert signed["counts"]["not_put_right"] == 1
     assert recheck(desk, overdue, True)["status"] == "put_right"  # put right after: allowed
     assert month(desk, hired)["score"] == signed["score"] == 94
+
+
+def edit(desk, hired, caller=MANAGER, **data):
+    as_caller(desk, caller)
+    return desk.update_contractor({"estate_id": ESTATE, "id": hired["id"], "data": data})
+
+
+def retire(desk, hired, caller=MANAGER, **data):
+    as_caller(desk, caller)
+    return desk.retire_contractor({"estate_id": ESTATE, "id": hired["id"], "data": data})
+
+
+def test_the_manager_edits_a_contractor_s_fee_name_and_contact(desk):
+    """found by h2 (last session's leftovers): a contractor could not be edited: a new agreement's
+    fee, a renamed company, the line's site contact (现场负责人) were nowhere to go."""
+    hired = contractor(desk)
+    edited = edit(desk, hired, monthly_fee_cents=3_200_000, name="洁美环境服务有限公司",
+                  contact_name="赵经理", contact_phone="13900001111")
+    assert (edited["monthly_fee_cents"], edited["name"]) == (3_200_000, "洁美环境服务有限公司")
+    assert (edited["contact_name"], edited["contact_phone"]) == ("赵经理", "13900001111")
+    assert edited["history"][-1]["action"] == "edited" and "30000.00 → 32000.00" in edited["history"][-1]["note"]
+    [announced] = desk.outbox.of_type("contractor_updated")
+    assert announced["data"]["monthly_fee_cents"] == 3_200_000
+    assert "13900001111" not in str(announced["data"])  # the contact's phone stays with the desk
+    assert edit(desk, edited, monthly_fee_cents=3_200_000) == edited  # nothing changed: nothing recorded
+    assert len(desk.outbox.of_type("contractor_updated")) == 1
+    with pytest.raises(Forbidden):
+        edit(desk, hired, caller=STEWARD, monthly_fee_cents=1)
+
+
+def test_a_retired_contractor_takes_no_new_finding_but_its_open_ones_and_months_still_close(desk):
+    """found by h2: ``active`` was stored and nothing changed it: a contractor whose agreement ended
+    kept being offered to the walk."""
+    hired = contractor(desk, monthly_fee_cents=1_000_000)
+    still_open = finding(desk, hired)
+    gone = retire(desk, hired, note="合同到期")
+    assert gone["active"] is False and gone["retired"]["by"] == "wang" and gone["retired"]["note"] == "合同到期"
+    [announced] = desk.outbox.of_type("contractor_retired")
+    assert announced["data"]["id"] == hired["id"]
+    with pytest.raises(Conflict):
+        finding(desk, hired)  # no new finding against it
+    with pytest.raises(Conflict):
+        retire(desk, hired)  # retired is retired
+    with pytest.raises(Conflict):
+        edit(desk, hired, monthly_fee_cents=1)
+    with pytest.raises(Forbidden):
+        retire(desk, contractor(desk, name="绿源园林", service_line="greening"), caller=STEWARD)
+    as_caller(desk, ACCOUNTANT)
+    listed = desk.list_contractors({"estate_id": ESTATE, "filters": {"active": "false"}})["items"]
+    assert [c["id"] for c in listed] == [hired["id"]]
+    clock.freeze(clock.parse_iso("2026-11-02T05:00:00Z"))
+    assert recheck(desk, fix(desk, still_open), True)["status"] == "put_right"  # its open finding closes
+    clock.freeze(clock.parse_iso("2026-12-01T02:00:00Z"))
+    assert sign(desk, hired)["score"] == 99  # and its month is signed
