@@ -125,6 +125,18 @@ WEBHOOK = {"id": "whk_1", "url": "https://crm.example.com/hooks", "events": ["ma
 HOUSEHOLD_PAGE = {rf"{EST}/households/hh_1": HOUSEHOLD, rf"{EST}/households/hh_1/occupants": _list()}
 VACANT_PAGE = {**HOUSEHOLD_PAGE, rf"{EST}/households/hh_1": {**HOUSEHOLD, "status": "vacant"}}  # inspected vacant
 TALLY = {"answers": 0, "average": None, "satisfied": 0, "satisfied_share": None}
+CONTRACTOR_MONTH = {"contractor_id": "ctr_1", "contractor_name": "洁美保洁", "service_line": "cleaning",
+                    "period": "2026-11", "counts": {"found": 4, "put_right_on_time": 1, "put_right_late": 1,
+                                                    "not_put_right": 2, "pending": 0},
+                    "points": 16, "score": 84, "pass_score": 90,
+                    "on_time": {"numerator": 1, "denominator": 4, "value": 0.25}, "monthly_fee_cents": 3000005,
+                    "deduction_percent": "6", "deduction_cents": 180000, "payable_cents": 2820005,
+                    "as_of": "2026-12-01T02:00:00.000Z", "signed": None}
+CONTRACTOR_MONTH_PAGE = {
+    rf"{EST}/contractors/ctr_1": {"id": "ctr_1", "name": "洁美保洁", "service_line": "cleaning",
+                                  "monthly_fee_cents": 3000005, "active": True},
+    rf"{EST}/contractors/ctr_1/months/2026-11": CONTRACTOR_MONTH,
+    rf"{EST}/upkeep-findings": {"items": [], "next_cursor": None}}
 SURVEY_PAGE = {rf"{EST}/surveys/sv_1": {"id": "sv_1", "title": "2026", "year": 2026, "service_lines": ["power"]},
                rf"{EST}/surveys/sv_1/results": {"survey_id": "sv_1", "households": 0, "lines": {"power": TALLY},
                                                 "overall": TALLY}}
@@ -270,6 +282,10 @@ FORMS = [
           ("household", PORTAL_REPAIR, {"household_id": "hh_1", "category": "plumbing", "emergency": "false"}, {}),
           ("return-visit-attempts", REPAIR_DONE, {"method": "phone", "note": "no answer"}, {}),
           ("custom", REPAIR_DONE, {"custom.pets": "cat"}, CUSTOM))),
+    # a contractor's month signed by the manager on its page (外包月度考核: h2, where it was the API's only)
+    Form("/api/v1/estates/{estate_id}/contractors/{contractor_id}/months/{period}/sign",
+         "/desk/contractor-months/ctr_1?period=2026-11", "/desk/contractor-months/ctr_1/2026-11/sign",
+         data={"note": "按协议扣款"}, reads=CONTRACTOR_MONTH_PAGE, called=f"{EST}/contractors/ctr_1/months/2026-11/sign"),
     Form("/api/v1/estates/{estate_id}/surveys/{survey_id}/answers", "/desk/surveys/sv_1",
          "/desk/surveys/sv_1/answers", data={"household_id": "hh_1", "score_power": "5"},
          reads=SURVEY_PAGE,
@@ -555,9 +571,6 @@ API_ONLY = {
     # a certificate recorded on the wrong lift moved to its own (h6): the console has no form for it yet
     # (its page would read every piece's name to offer the right one)
     "/api/v1/estates/{estate_id}/equipment/{equipment_id}/certificate/move",
-    # a contractor's month signed by the manager (外包月度考核, h6): no console page of the month yet (its
-    # score and deduction are read and signed through the API); the walk's pages are the console's
-    "/api/v1/estates/{estate_id}/contractors/{contractor_id}/months/{period}/sign",
 }
 DOCUMENTED = _documented_with_a_key() - API_ONLY
 UNDER_ESTATE = "/api/v1/estates/{estate_id}/"

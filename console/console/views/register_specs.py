@@ -457,6 +457,8 @@ FRONT_DESK = (
                         method="PATCH"),
                       A("retire", "reg.contractor_retire", (F("note", "reg.notes", "textarea"),), (True,),
                         when_field="active")),
+             # its month's score and deduction, signed by the manager there (h2)
+             links=(Link("reg.contractor_month", "contractors.month", "item_id"),),
              roles=menu.FRONT_DESK | menu.FINANCE),
     # 有偿增值服务 (h8): the manager's price list; the desk's orders, assigned, done (charged once through
     # finance) or cancelled (a fee inside the estate's window), complained about
