@@ -2531,6 +2531,17 @@ def record_operating_expense(db, outbox, caller, estate_id, data):
         outbox.event("operating_expense_recorded", estate_id, reports.recorded_event_data(expense))])))
 
 
+def record_contractor_month(db, outbox, event):
+    """A contractor's month the manager signed in customer service (``contractor_month_signed``,
+    环境卫生 / 绿化养护品质检查): the monthly fee less the deduction is the estate's operating cost of that
+    month (``reports.contractor_month_expense``), recorded once under the month's own id however often
+    the event is delivered (found by h2: finance read none of it), announced as any cost recorded
+    (``operating_expense_recorded``)."""
+    expense = reports.contractor_month_expense(event)
+    store.create(db, outbox, "operating_expenses", event["estate_id"], expense["_id"], lambda: (expense, [
+        outbox.event("operating_expense_recorded", event["estate_id"], reports.recorded_event_data(expense))]))
+
+
 def reverse_operating_expense(db, outbox, caller, estate_id, expense_id, data):
     """A cost recorded wrong, reversed (冲销): it stays listed with its reversal, and the period's
     totals leave it out; a disclosure published with it is corrected by publishing again. A retry

@@ -22,6 +22,8 @@
 
 Plain functions: no broker, no store.
 """
+from decimal import Decimal
+
 from estate_common import calendar, clock, ids
 from estate_common.errors import BusinessRuleViolation, Conflict, NotFound, field_error
 
@@ -64,6 +66,29 @@ def operating_expense(expense_id, estate_id, data, current_period, now, actor):
     return {"_id": expense_id, "estate_id": estate_id, "period": data["period"], "category": data["category"],
             "amount_cents": int(data["amount_cents"]), "description": data["description"].strip(),
             "recorded_by": actor, "created_at": stamp, "reversal": None}
+
+
+# a contractor's service line (customer service's UpkeepServiceLine) -> the operating cost's category:
+# pest control (消杀) and waste removal (垃圾清运) are the estate's environment (环境卫生) as cleaning is
+CONTRACTOR_CATEGORIES = {"cleaning": "cleaning", "greening": "greening", "pest_control": "cleaning",
+                         "waste_removal": "cleaning"}
+
+
+def contractor_month_expense(event):
+    """The operating cost of a contractor's signed month (``customer_service.contractor_month_signed``):
+    its payable (the monthly fee less the deduction) in its month, under the month's id (one per
+    contractor and month: a second delivery or signing finds it), recorded by who signed it."""
+    month = event["data"]
+    fee, deduction = month["monthly_fee_cents"], month["deduction_cents"]
+    return {"_id": ids.natural_id("opx", event["estate_id"], month["id"]), "estate_id": event["estate_id"],
+            "period": month["period"],
+            "category": CONTRACTOR_CATEGORIES.get(month["service_line"], "other"),
+            "amount_cents": int(month["payable_cents"]),
+            "description": (f"{month['service_line']} contractor {month['contractor_id']}, {month['period']}: fee "
+                            f"{Decimal(fee) / 100:.2f} less deduction {Decimal(deduction) / 100:.2f} "
+                            f"(score {month['score']})"),
+            "recorded_by": event.get("actor") or event["source"], "created_at": event["occurred_at"],
+            "reversal": None, "_contractor_month": month["id"], "_event_id": event["event_id"]}
 
 
 def expense_reversal(expense, reason, now, actor, key=None):

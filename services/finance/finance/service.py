@@ -530,6 +530,11 @@ class FinanceService(CopiesEstates, CopiesHouseholds, EstateSettings, ExportsRes
     def tally_work_order_cost(self, event):
         operations.record_expense(self.db, event)
 
+    @consumes("customer_service", "contractor_month_signed")
+    def record_contractor_month(self, event):
+        """A cleaning or greening contractor's month signed: its fee less the deduction, an operating cost."""
+        operations.record_contractor_month(self.db, self.outbox, event)
+
     # -- one record of a list, by its id: an integrator reads back what it created ----------------
     @rpc_method
     def get_fee_standard(self, payload):

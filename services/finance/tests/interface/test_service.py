@@ -5342,3 +5342,36 @@ def test_two_reversals_of_a_refund_s_deductions_at_once_naming_two_drawers_pay_b
     assert [(entry["amount_cents"], entry["cashier"] in ("boss", "zhao")) for entry in back] == [(30001, True)]
     assert len(boss.outbox.of_type("deposit_deductions_reversed") + other.outbox.of_type(
         "deposit_deductions_reversed")) == 1
+def contractor_month_signed(estate_id=ESTATE, **data):
+    signed = event("customer_service", "contractor_month_signed", estate_id, {
+        "id": "cm_ctr_1_2026-10", "contractor_id": "ctr_1", "service_line": "pest_control", "period": "2026-10",
+        "score": 84, "counts": {"found": 4, "put_right_on_time": 1, "put_right_late": 1, "not_put_right": 2,
+                                "pending": 0},
+        "monthly_fee_cents": 3_000_005, "deduction_cents": 180_000, "payable_cents": 2_820_005,
+        "signed_at": "2026-11-01T02:00:00.000Z", **data}, actor="wang")
+    return signed
+
+
+def test_a_signed_contractor_month_is_the_estate_s_operating_cost_of_the_fee_less_its_deduction(finance):
+    """found by h2 (last session's leftovers): customer service announced the contractor's signed month
+    (contractor_month_signed) and finance read none of it: the deduction was on no cost. The fee less
+    the deduction is an operating cost of the month (保洁 for cleaning, pest control and waste removal,
+    绿化 for greening), recorded by the manager who signed, once however often it is delivered."""
+    signed = contractor_month_signed()
+    finance.record_contractor_month(signed)
+    finance.record_contractor_month(signed)  # redelivered
+    finance.record_contractor_month(contractor_month_signed())  # the same month, another event
+    acting(finance, ACCOUNTANT)
+    listed = finance.list_operating_expenses({"estate_id": ESTATE, "filters": {"period": "2026-10"}})["items"]
+    assert [(e["category"], e["amount_cents"], e["recorded_by"]) for e in listed] == [("cleaning", 2_820_005, "wang")]
+    assert "30000.05" in listed[0]["description"] and "1800.00" in listed[0]["description"]
+    [announced] = finance.outbox.of_type("operating_expense_recorded")
+    assert announced["data"]["amount_cents"] == 2_820_005 and announced["estate_id"] == ESTATE
+    report = finance.disclosure_report({"estate_id": ESTATE, "filters": {"period": "2026-10"}})
+    assert report["expenses"]["operating_by_category"] == {"cleaning": 2_820_005}
+    finance.record_contractor_month(contractor_month_signed(estate_id=OTHER, service_line="greening"))
+    acting(finance, staff("acc", ["accountant"], [OTHER]))
+    [other] = finance.list_operating_expenses({"estate_id": OTHER, "filters": {"period": "2026-10"}})["items"]
+    assert other["category"] == "greening" and other["estate_id"] == OTHER
+    acting(finance, ACCOUNTANT)
+    assert len(finance.list_operating_expenses({"estate_id": ESTATE, "filters": {"period": "2026-10"}})["items"]) == 1
