@@ -2384,6 +2384,7 @@ _MESSAGES = {
     "event.contractor_month_signed": ("外包月度考核签认", "Contractor's month signed"),
     "event.contractor_updated": ("外包单位信息变更", "Contractor edited"),
     "event.contractor_retired": ("外包单位停用", "Contractor retired"),
+    "event.upkeep_faults_found": ("巡检发现外包问题", "Inspection found contractors' faults"),
     "event.notice_revised": ("通知修订", "Notice revised"),
     "event.work_order_created": ("工单创建", "Work order created"),
     "event.work_order_completed": ("工单完工", "Work order completed"),

@@ -77,6 +77,10 @@ DECISIONS = {
     "finance/public_revenue_refunded:reason": ARCHIVE,
     "finance/seller_prepaid_carried_over:reason": ARCHIVE,
     "maintenance/charge_raised:description": COMPOSED,
+    # a location walk's failed item of a contractor's line (h2): the inspector's words about a public area
+    # (满溢), no resident's; customer service keeps them in the contractor's finding's description
+    "maintenance/upkeep_faults_found:faults.[].note":
+        "customer service writes it into the contractor's finding's description (a public area's fault)",
     "maintenance/equipment_back_in_service:out_of_service.reason": ARCHIVE,
     "maintenance/equipment_back_in_service:back.note": ARCHIVE,
     "maintenance/equipment_out_of_service:out_of_service.reason": ARCHIVE,

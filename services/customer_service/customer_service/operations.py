@@ -1443,6 +1443,28 @@ def record_upkeep_finding(db, outbox, caller, estate_id, data):
     return public(store.create(db, outbox, "upkeep_findings", estate_id, doc_id, new))
 
 
+def findings_from_inspection(db, outbox, event):
+    """A location inspection's failed items of a contractor's line (maintenance ``upkeep_faults_found``;
+    found by h2: a failed 垃圾清运 opened a technicians' work order): each the finding of the estate's
+    engaged contractor of that line (the first registered, where there are several), found when the
+    inspection was completed, by its inspector. Its id follows from the inspection and the item, so a
+    redelivered event records none twice; a line with no engaged contractor records nothing (the
+    failed item stays on maintenance's inspection)."""
+    found, estate_id = event["data"], event["estate_id"]
+    rules, at = store.rules_for(db, estate_id), clock.parse_iso(found["completed_at"])
+    for fault in found["faults"]:
+        hired = store.engaged_contractor(db, estate_id, fault["upkeep_line"])
+        if hired is None:
+            log.info("an inspection's upkeep fault has no engaged contractor of its line",
+                     extra={"estate_id": estate_id, "service_line": fault["upkeep_line"]})
+            continue
+        doc_id = ids.natural_id("uf", estate_id, found["inspection_id"], fault["code"])
+        data = {"area": found["location"], "description": upkeep.inspection_fault_text(found, fault)}
+        store.create(db, outbox, "upkeep_findings", estate_id, doc_id,
+                     lambda data=data, hired=hired: upkeep.new_finding(doc_id, estate_id, data, at,
+                                                                       event.get("actor"), hired, rules))
+
+
 def list_upkeep_findings(db, estate_id, filters, limit, cursor):
     return store.page(db, "upkeep_findings", estate_id,
                       store.upkeep_finding_query(filters or {}, clock.now_iso()), limit, cursor)

@@ -185,6 +185,11 @@ class CustomerService(CopiesEstates, CopiesHouseholds, EstateSettings, HasCustom
         """Each problem a steward found in a vacant unit becomes a repair request, once."""
         operations.repairs_from_inspection(self.db, self.outbox, event)
 
+    @consumes("maintenance", "upkeep_faults_found")
+    def on_upkeep_faults_found(self, event):
+        """A location inspection's failed items of a contractor's line: the line's contractor's findings."""
+        operations.findings_from_inspection(self.db, self.outbox, event)
+
     @consumes("maintenance", "work_order_created")
     def on_work_order_created(self, event):
         operations.work_order_created(self.db, self.outbox, event)

@@ -1223,6 +1223,12 @@ def upkeep_finding_query(filters, now_iso):
     return {**query, "$and": clauses} if clauses else query
 
 
+def engaged_contractor(db, estate_id, service_line):
+    """The estate's engaged contractor of ``service_line``, the first registered; None without one."""
+    return db.contractors.find_one({"estate_id": estate_id, "service_line": service_line, "active": True},
+                                   sort=[("created_at", 1), ("_id", 1)])
+
+
 def contractor_query(filters):
     """``GET …/contractors``: ``service_line``; ``active`` (true/false)."""
     query = {}

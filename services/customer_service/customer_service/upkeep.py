@@ -143,6 +143,12 @@ def new_finding(doc_id, estate_id, data, now, user, contractor, rules):
             "history": [history_entry(at, user, "found")], "_rev": 0}
 
 
+def inspection_fault_text(inspection, fault):
+    """A finding's words from a location inspection's failed item: the checklist, the item, its note."""
+    note = f": {fault['note']}" if fault.get("note") else ""
+    return f"{inspection['checklist_name']}: {fault['label']} ({fault['code']}){note}"[:2000]
+
+
 def fix(finding, data, now, user):
     """The contractor's fix, as its man reports it to the desk (the steward records it): an open
     finding is ``fixed``, awaiting the recheck (409 else)."""

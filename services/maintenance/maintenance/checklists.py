@@ -33,8 +33,9 @@ def _item(index, item):
     low, high = item.get("min"), item.get("max")
     if low is not None and high is not None and low > high:
         raise BusinessRuleViolation("min is above max", [field_error(f"{where}.min", "is above max")])
+    line = {"upkeep_line": item["upkeep_line"]} if item.get("upkeep_line") else {}  # a contractor's (h2)
     return {"code": code, "label": item["label"].strip(), "kind": item["kind"],
-            "min": low, "max": high, "unit": item.get("unit")}
+            "min": low, "max": high, "unit": item.get("unit"), **line}
 
 
 def new_checklist(checklist_id, estate_id, data, now, actor):
@@ -148,12 +149,27 @@ def findings(inspection, results):
     for result in results:
         item = items[result["code"]]
         if failed(item, result):
+            line = item.get("upkeep_line")  # a contractor's line: its finding, not a technicians' order (h2)
             found.append({"code": item["code"], "label": item["label"], "kind": item["kind"],
                           "passed": result["passed"], "reading": result["reading"], "min": item["min"],
                           "max": item["max"], "unit": item["unit"], "note": result["note"],
-                          "work_order_id": finding_order_id(inspection["estate_id"], inspection["_id"],
-                                                            item["code"])})
+                          "work_order_id": None if line else finding_order_id(inspection["estate_id"],
+                                                                              inspection["_id"], item["code"]),
+                          **({"upkeep_line": line} if line else {})})
     return found
+
+
+def upkeep_faults(inspection, found):
+    """``upkeep_faults_found``: the failed items of a contractor's line (``upkeep_line``) of a location
+    inspection, which open no work order (found by h2: a failed 垃圾清运 went to the technicians);
+    None when there is none."""
+    faults = [{"code": f["code"], "label": f["label"], "upkeep_line": f["upkeep_line"], "note": f["note"] or None}
+              for f in found if f.get("upkeep_line")]
+    if not faults:
+        return None
+    return {"inspection_id": inspection["_id"], "checklist_name": inspection["checklist_name"],
+            "location": inspection["location"] or f"equipment {inspection['equipment_code']}",
+            "completed_at": inspection["completed_at"], "faults": faults}
 
 
 def complete(inspection, data, now, actor):

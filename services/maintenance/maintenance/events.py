@@ -65,6 +65,8 @@ def build(outbox, estate_id, event_type, data, actor=None):
         return outbox.event("part_moved", estate_id, data, actor=actor)
     if event_type == "part_updated":  # 备品备件: a part's name or minimum corrected; archive keeps it on the part's
         return outbox.event("part_updated", estate_id, data, actor=actor)
+    if event_type == "upkeep_faults_found":  # customer service records them against the line's contractor (h2)
+        return outbox.event("upkeep_faults_found", estate_id, data, actor=actor)
     raise ValueError(f"maintenance does not announce {event_type}")
 
 

@@ -938,7 +938,8 @@ def complete_inspection(db, outbox, caller, estate_id, inspection_id, data):
         if step is None:
             return None
         changes, entry = step
-        return Change(changes, [entry])
+        faults = checklists.upkeep_faults({**inspection, **changes}, changes["findings"])
+        return Change(changes, [entry], [("upkeep_faults_found", faults)] if faults else [])
 
     inspection = store.change(db, outbox, "inspections", estate_id, inspection_id, decide)
     rules = store.rules_for(db, estate_id)  # the numbers and deadlines of the orders its findings open
@@ -948,9 +949,9 @@ def complete_inspection(db, outbox, caller, estate_id, inspection_id, data):
     # the stand-down opens what a crash left unopened as it would have been (h2; read only when a
     # finding opens an order: most inspections pass whole)
     failed_at = inspection["completed_at"]
-    priority = "emergency" if inspection["findings"] and domain.weather_emergency(
+    priority = "emergency" if any(f.get("work_order_id") for f in inspection["findings"]) and domain.weather_emergency(
         store.weather_alerts_standing_at(db, estate_id, failed_at), failed_at, rules) else "normal"
-    for finding in inspection["findings"]:
+    for finding in (f for f in inspection["findings"] if f.get("work_order_id")):  # a contractor's: no order
         description = checklists.describe_finding(inspection, finding)
         open_order(db, outbox, finding["work_order_id"], estate_id, clock.parse_iso(inspection["completed_at"]),
                    lambda number, created, finding=finding, description=description:

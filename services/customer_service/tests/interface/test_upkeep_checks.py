@@ -291,3 +291,29 @@ def test_a_retired_contractor_takes_no_new_finding_but_its_open_ones_and_months_
     assert recheck(desk, fix(desk, still_open), True)["status"] == "put_right"  # its open finding closes
     clock.freeze(clock.parse_iso("2026-12-01T02:00:00Z"))
     assert sign(desk, hired)["score"] == 99  # and its month is signed
+
+
+def upkeep_faults_found(inspection_id="insp_1", line="waste_removal", estate_id=ESTATE):
+    from estate_common.testing import event
+    return event("maintenance", "upkeep_faults_found", estate_id, {
+        "inspection_id": inspection_id, "checklist_name": "公共区域巡检", "location": "3号楼 垃圾房",
+        "completed_at": "2026-11-02T01:00:00.000Z",
+        "faults": [{"code": "W1", "label": "垃圾清运", "upkeep_line": line, "note": "满溢"}]}, actor="chen")
+
+
+def test_a_location_inspection_s_failed_upkeep_item_is_a_finding_against_the_line_s_contractor(desk):
+    """found by h2 (last session's leftovers): maintenance's walk sent a failed 垃圾清运 to the
+    technicians. Maintenance now announces it (upkeep_faults_found) and it is the finding of the line's
+    contractor, due by upkeep_fix_hours from the inspection, once however often delivered; a line with
+    no engaged contractor records nothing (the fault stays on the inspection)."""
+    contractor(desk)  # cleaning: not the line
+    hauler = contractor(desk, name="城运清运", service_line="waste_removal", monthly_fee_cents=800_000)
+    desk.on_upkeep_faults_found(upkeep_faults_found())
+    desk.on_upkeep_faults_found(upkeep_faults_found())  # redelivered
+    as_caller(desk, ACCOUNTANT)
+    [found] = desk.list_upkeep_findings({"estate_id": ESTATE, "filters": {"contractor_id": hauler["id"]}})["items"]
+    assert (found["area"], found["found_by"], found["service_line"]) == ("3号楼 垃圾房", "chen", "waste_removal")
+    assert "垃圾清运" in found["description"] and "满溢" in found["description"]
+    assert (found["found_at"], found["due_at"]) == ("2026-11-02T01:00:00.000Z", "2026-11-03T01:00:00.000Z")
+    desk.on_upkeep_faults_found(upkeep_faults_found("insp_2", line="greening"))  # no greening contractor
+    assert len(desk.list_upkeep_findings({"estate_id": ESTATE, "filters": {}})["items"]) == 1

@@ -501,3 +501,31 @@ def test_a_level_raise_heard_after_an_item_failed_makes_its_order_the_emergency_
 def _failed_order(engineering):
     [order] = inspection_orders(engineering, complete(engineering, open_on_pump(engineering)["id"], FAILED)["id"])
     return order
+
+
+def test_a_failed_item_of_an_upkeep_line_is_the_contractor_s_not_a_technicians_order(engineering):
+    """found by h2 (last session's leftovers): a location walk's failed "垃圾清运" opened a maintenance
+    work order, sending the cleaning contractor's fault to the technicians. An item of a contractor's
+    line (upkeep_line) opens no order: the completion announces it (upkeep_faults_found) and customer
+    service records it against the line's contractor; the other items open their orders as before."""
+    as_caller(engineering, MANAGER)
+    walk = engineering.create_checklist({"estate_id": ESTATE, "data": {
+        "name": "公共区域巡检", "target": "location", "items": [
+            {"code": "W1", "label": "垃圾清运", "kind": "pass_fail", "upkeep_line": "waste_removal"},
+            {"code": "L1", "label": "楼道灯", "kind": "pass_fail"}]}})
+    assert walk["items"][0]["upkeep_line"] == "waste_removal" and walk["items"][1].get("upkeep_line") is None
+    as_caller(engineering, TECHNICIAN)
+    inspection = engineering.open_inspection({"estate_id": ESTATE, "data": {"checklist_id": walk["id"],
+                                                                           "location": "3号楼 垃圾房"}})
+    results = [{"code": "W1", "passed": False, "note": "满溢"}, {"code": "L1", "passed": False}]
+    done = complete(engineering, inspection["id"], results)
+    [order] = inspection_orders(engineering, inspection["id"])
+    assert "楼道灯" in order["description"]  # the lamp is the technicians'
+    waste = next(f for f in done["findings"] if f["code"] == "W1")
+    assert waste["work_order_id"] is None and waste["upkeep_line"] == "waste_removal"
+    [announced] = [e for e in engineering.outbox.published if e["event_type"] == "upkeep_faults_found"]
+    assert announced["data"]["inspection_id"] == inspection["id"] and announced["data"]["location"] == "3号楼 垃圾房"
+    assert announced["data"]["faults"] == [{"code": "W1", "label": "垃圾清运", "upkeep_line": "waste_removal",
+                                            "note": "满溢"}]
+    complete(engineering, inspection["id"], results)  # a replay announces nothing twice
+    assert len([e for e in engineering.outbox.published if e["event_type"] == "upkeep_faults_found"]) == 1
