@@ -229,3 +229,17 @@ def test_the_edit_is_not_offered_outside_management(client, fake):
     sign_in(client, fake, roles=("technician",))
     fake.on("GET", rf"{BASE}/checklists$", {"items": [CHECKLIST], "next_cursor": None})
     assert "/engineering/checklists/cl_1/edit" not in client.get("/engineering/checklists").get_data(as_text=True)
+
+
+def test_a_failed_item_of_a_contractor_s_line_shows_no_work_order_but_the_contractor_s(client, fake, documented_routes):
+    """found by h2: an item of a contractor's line (垃圾清运) opens no work order (maintenance's
+    upkeep_line): its finding has none to link to, the page says it is the contractor's."""
+    sign_in(client, fake, roles=("technician",))
+    upkeep = dict(FINDING, code="W1", label="垃圾清运", kind="pass_fail", passed=False, reading=None,
+                  work_order_id=None, upkeep_line="waste_removal")
+    fake.on("GET", rf"{BASE}/inspections/insp_1", dict(DONE, findings=[FINDING, upkeep]))
+    fake.on("GET", rf"{BASE}/work-orders", {"items": [ORDER], "next_cursor": None})
+    zh = client.get("/engineering/inspections/insp_1", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    assert "垃圾清运 · 外包单位整改（不派工单）" in zh and "/engineering/work-orders/None" not in zh
+    assert "/engineering/work-orders/wo_77" in zh
+    _only_documented(fake, documented_routes)
