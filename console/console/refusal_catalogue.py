@@ -1562,6 +1562,11 @@ ZH = {
     # the month waits for its findings (r6): {0} counted, {1} of them awaiting the recheck, {2} a timestamp
     'the month waits for {0} of its findings ({1} awaiting the recheck, the others within their deadline, the last due {2})':
         '该月还有 {0} 项巡查问题未了结（其中 {1} 项待复查，其余尚在整改期限内，最晚一项于 {2} 到期），暂不能签认',
+    # a paid service's order assigned to a retired contractor (h8's service orders)
+    'the contractor is no longer engaged':
+        '该外包单位已不再服务',
+    'is no longer engaged':
+        '已不再服务',
     # a contractor edited and retired (h2), a signing whose findings kept being rechecked (h2)
     'the contractor is retired: it is not edited':
         '该外包单位已停用，不能修改',
