@@ -2385,6 +2385,8 @@ _MESSAGES = {
     "event.contractor_updated": ("外包单位信息变更", "Contractor edited"),
     "event.contractor_retired": ("外包单位停用", "Contractor retired"),
     "event.upkeep_faults_found": ("巡检发现外包问题", "Inspection found contractors' faults"),
+    "checklist.upkeep_line": ("外包服务类别", "Contractor's line"),
+    "checklist.upkeep_line_none": ("无（由工程维修）", "None (engineering's)"),
     "inspection.upkeep_contractor": ("外包单位整改（不派工单）", "The contractor's to put right (no work order)"),
     "event.notice_revised": ("通知修订", "Notice revised"),
     "event.work_order_created": ("工单创建", "Work order created"),

@@ -243,3 +243,23 @@ def test_a_failed_item_of_a_contractor_s_line_shows_no_work_order_but_the_contra
     assert "垃圾清运 · 外包单位整改（不派工单）" in zh and "/engineering/work-orders/None" not in zh
     assert "/engineering/work-orders/wo_77" in zh
     _only_documented(fake, documented_routes)
+
+
+def test_a_location_checklist_s_item_names_a_contractor_s_line(client, fake, documented_routes):
+    """found by h2: a location walk's 垃圾清运 could only be an engineering item, its failure a
+    technicians' order; the item's row offers the contractor's line and sends it (upkeep_line)."""
+    sign_in(client, fake, roles=("manager",))
+    fake.on("GET", rf"{BASE}/checklists", {"items": [CHECKLIST], "next_cursor": None})
+    page = client.get("/engineering/checklists", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    assert 'name="item_upkeep_line"' in page and "垃圾清运" in page
+    fake.on("POST", rf"{BASE}/checklists", (201, CHECKLIST))
+    client.post("/engineering/checklists", data={
+        "csrf_token": csrf_of(client), "idempotency_key": "k-2", "name": "公共区域巡检", "target": "location",
+        "item_code": ["W1", "L1"], "item_label": ["垃圾清运", "楼道灯"], "item_kind": ["pass_fail", "pass_fail"],
+        "item_min": ["", ""], "item_max": ["", ""], "item_unit": ["", ""],
+        "item_upkeep_line": ["waste_removal", ""]})
+    [sent] = [c for c in fake.calls if c["method"] == "POST" and "/estates/" in c["path"]]
+    assert sent["json"]["items"] == [
+        {"code": "W1", "label": "垃圾清运", "kind": "pass_fail", "upkeep_line": "waste_removal"},
+        {"code": "L1", "label": "楼道灯", "kind": "pass_fail"}]
+    _only_documented(fake, documented_routes)

@@ -60,6 +60,7 @@ def _checklist_body(form):
     items = []
     codes, labels, kinds = form.getlist("item_code"), form.getlist("item_label"), form.getlist("item_kind")
     lows, highs, units = form.getlist("item_min"), form.getlist("item_max"), form.getlist("item_unit")
+    lines = form.getlist("item_upkeep_line")  # a contractor's line: failed, its finding, no work order (h2)
     for row, (code, text, kind) in enumerate(zip(codes, labels, kinds)):
         if not code.strip() and not text.strip():
             continue
@@ -76,6 +77,9 @@ def _checklist_body(form):
             unit = (units[row] if row < len(units) else "").strip()
             if unit:
                 item["unit"] = unit
+        line = (lines[row] if row < len(lines) else "").strip()
+        if line:
+            item["upkeep_line"] = line
         items.append(item)
     return {"name": form.get("name", "").strip(), "target": form.get("target", ""), "items": items}
 
@@ -97,7 +101,7 @@ def _as_typed(checklist):
     """A checklist's name and items as the form types them (the edit's first showing)."""
     typed = MultiDict({"name": checklist.get("name", "")})
     for item in checklist.get("items", []):
-        for name in ("code", "label", "kind", "min", "max", "unit"):
+        for name in ("code", "label", "kind", "min", "max", "unit", "upkeep_line"):
             value = item.get(name)
             typed.add(f"item_{name}", "" if value is None else str(value))
     return typed
