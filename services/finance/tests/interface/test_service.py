@@ -5342,6 +5342,8 @@ def test_two_reversals_of_a_refund_s_deductions_at_once_naming_two_drawers_pay_b
     assert [(entry["amount_cents"], entry["cashier"] in ("boss", "zhao")) for entry in back] == [(30001, True)]
     assert len(boss.outbox.of_type("deposit_deductions_reversed") + other.outbox.of_type(
         "deposit_deductions_reversed")) == 1
+
+
 def contractor_month_signed(estate_id=ESTATE, **data):
     signed = event("customer_service", "contractor_month_signed", estate_id, {
         "id": "cm_ctr_1_2026-10", "contractor_id": "ctr_1", "service_line": "pest_control", "period": "2026-10",
