@@ -1701,8 +1701,14 @@ ZH = {
         '已过日期的排班不能更改',
     'is the assignment of a day that has passed':
         '是已过日期的排班',
-    'a patrol round or a shift handover refers to this assignment: that shift was worked as rostered':
-        '已有巡更或交接班记录关联此排班：该班次已按排班值勤',
+    "the shift's roll call called this guard: that shift was worked as rostered":
+        '本班次的班前点名已点到该队员：该班次已按排班值勤',
+    'a patrol round refers to this assignment: that shift was worked as rostered':
+        '已有巡更记录关联此排班：该班次已按排班值勤',
+    'a shift handover refers to this assignment: that shift was worked as rostered':
+        '已有交接班记录关联此排班：该班次已按排班值勤',
+    'a patrol round, a shift handover or a roll call refers to this assignment: that shift was worked as rostered':
+        '已有巡更、交接班或点名记录关联此排班：该班次已按排班值勤',
     "the duty roster's assignment of this guard was cancelled meanwhile":
         '排班表中该保安的排班已被取消',
     'is not on duty in the duty roster for this shift':

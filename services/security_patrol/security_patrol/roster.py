@@ -299,16 +299,23 @@ def reassign(stored, data, today, now, actor):
 
 def cancel(stored, reason, today, now, actor, worked):
     """Cancel an assignment (a Change), or None when it is cancelled already (a retry). 409 when
-    a round or a handover marked it (``worked_at``), or refers to it (``worked()``: those
-    recorded before rounds marked their assignment)."""
+    a round, a handover or a roll call refers to it (``worked()``: which of them holds it, its name
+    said in the refusal) or marked it (``worked_at``: one still being written)."""
     if status(stored) == CANCELLED:
         return None
     if shift_over(stored["date"], stored["shift"], today):
         raise BusinessRuleViolation("the assignment of a day that has passed stays as it was",
                                     [field_error("id", "is the assignment of a day that has passed")])
-    if stored.get("worked_at") or worked():
-        raise Conflict("a patrol round or a shift handover refers to this assignment: that shift was worked "
-                       "as rostered")
+    holder = worked()
+    if holder == "roll_call":  # it said only "a patrol round or a shift handover" (h3's task)
+        raise Conflict("the shift's roll call called this guard: that shift was worked as rostered")
+    if holder == "patrol_round":
+        raise Conflict("a patrol round refers to this assignment: that shift was worked as rostered")
+    if holder == "shift_handover":
+        raise Conflict("a shift handover refers to this assignment: that shift was worked as rostered")
+    if holder or stored.get("worked_at"):  # marked by a round, handover or roll call (one being written)
+        raise Conflict("a patrol round, a shift handover or a roll call refers to this assignment: that shift "
+                       "was worked as rostered")
     return Change({"status": CANCELLED, "cancelled_at": clock.to_iso(now), "cancelled_by": actor,
                    "cancel_reason": spaced(reason) or None})
 

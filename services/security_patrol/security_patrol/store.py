@@ -426,11 +426,14 @@ def team_facts(db, estate_id, months):
 
 
 def roster_worked(db, estate_id, roster_id):
-    """Whether a patrol round, a shift handover or a roll call (an entry of it: review r7 of h7) refers
-    to the assignment."""
-    return any(db[collection].find_one({"estate_id": estate_id, field: roster_id}, {"_id": 1}) is not None
-               for collection, field in (("patrol_rounds", "roster_id"), ("shift_handovers", "roster_id"),
-                                         ("roll_calls", "entries.roster_id")))
+    """What refers to the assignment: ``"patrol_round"``, ``"shift_handover"`` or ``"roll_call"`` (an
+    entry of it: review r7 of h7), the first found, or None."""
+    for holder, collection, field in (("roll_call", "roll_calls", "entries.roster_id"),
+                                      ("patrol_round", "patrol_rounds", "roster_id"),
+                                      ("shift_handover", "shift_handovers", "roster_id")):
+        if db[collection].find_one({"estate_id": estate_id, field: roster_id}, {"_id": 1}) is not None:
+            return holder
+    return None
 
 
 # -- the gate -------------------------------------------------------------------

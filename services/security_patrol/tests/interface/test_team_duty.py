@@ -232,8 +232,10 @@ def test_a_roll_call_holds_its_roster_against_a_cancel_after_it_and_one_meanwhil
     was absent and covered) or while it was taken (found by review r7 of h7): each assignment called is
     marked first, as a round's or a handover's, so a cancel after it is a 409 and one meanwhile a 422."""
     call_roll(patrol, ENTRIES)
-    with pytest.raises(Conflict):
+    with pytest.raises(Conflict) as refused:
         patrol.cancel_duty({"estate_id": ESTATE, "id": _assignment(patrol, "Wang")["id"], "data": {"reason": "x"}})
+    # it said "a patrol round or a shift handover refers to this assignment": what holds it is the roll call
+    assert refused.value.detail == "the shift's roll call called this guard: that shift was worked as rostered"
     # the evening's roll call, its one guard struck off between the roster's read and the call's write
     import security_patrol.store as sp_store
     read_day = sp_store.guards_of_day
