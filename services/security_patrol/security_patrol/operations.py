@@ -1302,6 +1302,8 @@ def record_spot_check(db, outbox, caller, estate_id, data):
            else roster.shift_day(data["shift"], localtime.local(moment, rules), rules))
     assignments = store.roster_of(db, estate_id, day, data["shift"])
     _refuse_an_assessed_period(db, estate_id, day[:7], "data.date" if data.get("date") else "data.checked_at")
+    if data.get("manned") and (data.get("guard") or "").strip():  # any name was taken, flagged off_roster (h3)
+        team.refuse_guards_off_the_team({"data.guard": data["guard"]}, store.team_of(db, estate_id))
 
     def build(doc_id):
         check = team.new_spot_check(doc_id, estate_id, day, data, assignments, moment, now, caller.user)

@@ -11,8 +11,10 @@ assessment of each guard (定期考核). Sources: the seeds' 秩序维护班长 
   shift's roster, or one left out, is a 422. A shift with no roster has no one to call (422). One roll
   call a shift (its ``_id`` from estate, day and shift): the same call again answers the first, another
   is a 409.
-- A spot check (``new_spot_check``) finds a post manned (by the guard named) or not (what was found
-  is said, 422 without); the guards the roster had at the post are kept beside it.
+- A spot check (``new_spot_check``) finds a post manned (by the guard named, a guard of the team: 422
+  for a name no duty roster of the estate has, h3) or not (what was found is said, 422 without); the
+  guards the roster had at the post are kept beside it, and a guard of the team found at a post the
+  roster gave another is flagged ``off_roster``.
 - A discipline record (``new_discipline_record``) names a guard of the team (one the roster has named
   in the estate), its kind and what happened.
 - A training session (``new_training``) was held (not ahead of now), with its attendees, guards of

@@ -98,6 +98,20 @@ def test_a_spot_check_finds_a_post_unmanned_with_its_rostered_guard(patrol):
         assert refused.value.errors[0]["field"] == field
 
 
+def test_a_spot_check_names_a_guard_of_the_team_and_flags_one_off_his_post(patrol):
+    """A spot check's guard was any name (flagged off_roster): a typo or a stranger scored no one and
+    read as a guard at the post (h3's task). The guard found at a post is one the estate's roster
+    names (422 else); one of the team at a post the roster gave another is still flagged off_roster."""
+    with pytest.raises(BusinessRuleViolation) as refused:
+        patrol.record_spot_check({"estate_id": ESTATE, "data": {"shift": "day", "post": "gate", "manned": True,
+                                                                "guard": "Nobody"}})
+    assert [e["field"] for e in refused.value.errors] == ["data.guard"]
+    swapped = patrol.record_spot_check({"estate_id": ESTATE, "data": {"shift": "day", "post": "gate", "manned": True,
+                                                                      "guard": " liu"}})
+    assert (swapped["off_roster"], swapped["rostered_guards"]) == (True, ["Zhang"])
+    assert len(patrol.outbox.of_type("post_spot_checked")) == 1
+
+
 def test_discipline_and_trainings_name_guards_of_the_team(patrol):
     record = patrol.record_discipline({"estate_id": ESTATE, "data": {
         "guard": "wang", "kind": "appearance", "description": "未着制服, 未佩戴工牌"}})
