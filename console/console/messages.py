@@ -2897,6 +2897,7 @@ _MESSAGES = {
     "setting.assessment_weight_discipline": ("考核权重：纪律", "Assessment weight: discipline"),
     "setting.assessment_weight_training": ("考核权重：培训", "Assessment weight: training"),
     "setting.discipline_points_per_record": ("每条违纪扣分", "Points off a discipline record"),
+    "setting.roll_call_before_shift_minutes": ("班前点名最早提前（分钟）", "Roll call opens before the shift (minutes)"),
     "setting.patrol_suspension_max_hours": ("停巡最长（小时）", "Patrol suspension at most (hours)"),
     "setting.alert_issued_back_hours": ("预警补登最早（发布后小时数）", "An alert is raised at most (hours after its warning)"),
     "setting.patrol_suspension_backdate_hours": ("经理补登停巡最早（小时前，更早由运营管理员登记）",

@@ -1701,6 +1701,10 @@ ZH = {
         '已过日期的排班不能更改',
     'is the assignment of a day that has passed':
         '是已过日期的排班',
+    'a roll call is taken when its shift is about to begin':
+        '班前点名须在班次即将开始时进行',
+    "its roll call opens at {0} on the estate's clock":  # {0}: "13:30", the estate's local time
+        '本班次点名于小区当地时间 {0} 起方可进行',
     "the shift's roll call called this guard: that shift was worked as rostered":
         '本班次的班前点名已点到该队员：该班次已按排班值勤',
     'a patrol round refers to this assignment: that shift was worked as rostered':

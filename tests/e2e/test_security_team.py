@@ -22,6 +22,10 @@ def site(api, admin):
     guards = [new_user(api, admin, ["security"], [estate_id])[0] for _ in range(4)]
     _, manager = new_user(api, admin, ["manager"], [estate_id])
     _, archivist = new_user(api, admin, ["archivist"], [estate_id])
+    # the day shift from midnight: its roll call is taken today at any hour the suite runs (a roll call
+    # opens roll_call_before_shift_minutes before its shift: h3)
+    assert api.call("PUT", f"/api/v1/estates/{estate_id}/settings/security-patrol", manager,
+                    json={"day_shift_start_hour": 0}).status_code == 200
     return {"estate": estate_id, "lead": lead, "lead_name": lead_name, "supervisor": supervisor, "guards": guards,
             "manager": manager,
             "archivist": archivist}

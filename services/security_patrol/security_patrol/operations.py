@@ -1271,6 +1271,7 @@ def record_roll_call(db, outbox, caller, estate_id, data):
     days = rules["recorded_within_days"]
     plausible.recent(day, local_now.date().isoformat(), days, "data.date",
                      f"a roll call is recorded within {counted(days, 'day')} of its shift")
+    team.refuse_a_roll_call_before_its_shift(day, data["shift"], local_now, rules)
     assignments = store.roster_of(db, estate_id, day, data["shift"])
     doc_id = team.roll_call_id(estate_id, day, data["shift"])
     _refuse_an_assessed_period(db, estate_id, day[:7], "data.date")

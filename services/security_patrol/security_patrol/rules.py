@@ -111,6 +111,10 @@ DEFAULTS = {
     "assessment_weight_discipline": 20,
     "assessment_weight_training": 10,
     "discipline_points_per_record": 10,
+    # a roll call (考勤, 班前点名) is taken from this many minutes before its shift's start on the estate's
+    # clock (the evening's could be taken in the morning: h3). 30 chosen: the seeds' 班长 "主持岗前培训"
+    # and the roll call come just before the shift; nothing names the minutes
+    "roll_call_before_shift_minutes": 30,
 }
 
 # the settings of each shift's hours: (start, end)
@@ -125,7 +129,7 @@ NIGHT_HANDOVER_BEFORE_HOUR = 12
 
 MINIMA = {
     **{f"assessment_weight_{c}": 0 for c in ("attendance", "punctuality", "posts_manned", "discipline", "training")},
-    "discipline_points_per_record": 0,"fire_check_grace_days": 0, "parking_spaces": 0, "incident_recorded_within_hours": 0, "recorded_within_days": 0,
+    "discipline_points_per_record": 0, "roll_call_before_shift_minutes": 0, "fire_check_grace_days": 0, "parking_spaces": 0, "incident_recorded_within_hours": 0, "recorded_within_days": 0,
           "visitor_retention_days": 1, "patrol_suspension_max_hours": 1,
           "patrol_suspension_backdate_hours": 0, "alert_issued_back_hours": 0,
           # a day or evening shift may start at midnight; a night not before noon (and ends after it)
@@ -135,6 +139,7 @@ MINIMA = {
 MAXIMA = {
     **{f"assessment_weight_{c}": 100 for c in ("attendance", "punctuality", "posts_manned", "discipline", "training")},
     "discipline_points_per_record": 100,
+    "roll_call_before_shift_minutes": 240,  # four hours: earlier is no roll call of the guards come for it
     # "every fire facility is checked monthly" (DOMAIN.md): an estate may not check less often nor
     # count a check made after the month for it (a probe set a yearly cycle and 27 grace days).
     # An override stored before these bounds applies as the default.

@@ -5,7 +5,8 @@ assessment of each guard (定期考核). Sources: the seeds' 秩序维护班长 
 "不定时巡察、督促各岗执勤状况, 及时纠正违章违纪现象", the 主管 "常常组织秩序维护员学习培训, 定期对秩序维护班长及
 秩序维护员进行考核" (found by h7, a probe of a security team's month).
 
-- A roll call (``new_roll_call``) is of one day and shift and is fed from the duty roster: each guard
+- A roll call (``new_roll_call``) is of one day and shift, taken from ``roll_call_before_shift_minutes``
+  before the shift begins on the estate's clock (422 earlier, h3), and is fed from the duty roster: each guard
   the roster has active on that shift is called once, present, late (with the minutes) or absent (and
   who covers his post, a guard on the roster of that day, not absent himself); a guard not on the
   shift's roster, or one left out, is a 422. A shift with no roster has no one to call (422). One roll
@@ -83,6 +84,18 @@ def assessment_id(estate_id, guard, period):
 
 
 # -- the roll call ----------------------------------------------------------------------------
+
+def refuse_a_roll_call_before_its_shift(day, shift, local_now, rules):
+    """422 (``data.shift``) for a roll call taken earlier than ``roll_call_before_shift_minutes`` before
+    its shift's start on the estate's clock (``roster.shift_begins``): the evening's was taken in the
+    morning, before any guard of it had come (h3)."""
+    from datetime import timedelta
+    opens = roster.shift_begins(day, shift, rules) - timedelta(minutes=rules["roll_call_before_shift_minutes"])
+    if local_now.replace(tzinfo=None) < opens:
+        raise BusinessRuleViolation("a roll call is taken when its shift is about to begin",
+                                    [field_error("data.shift", f"its roll call opens at {opens:%H:%M} on the "
+                                                               f"estate's clock")])
+
 
 def new_roll_call(doc_id, estate_id, day, shift, data, assignments, day_guards, now, actor):
     """The roll call of ``day``'s ``shift`` over ``assignments`` (the shift's roster) and

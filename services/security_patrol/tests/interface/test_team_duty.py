@@ -83,6 +83,29 @@ def test_a_shift_with_no_roster_and_one_to_come_have_no_roll_call(patrol):
         call_roll(patrol, [{"guard": "Zhang", "status": "asleep"}])
 
 
+def test_a_roll_call_is_taken_once_its_shift_is_about_to_begin_on_the_estate_s_clock(patrol):
+    """The evening's roll call could be taken at 09:30, hours before the guards came (h3's task): it is
+    taken from roll_call_before_shift_minutes (30 by default) before the shift's start on the estate's
+    clock (the evening's 14:00 in Shanghai, 06:00 UTC)."""
+    evening = [{"guard": "Chen", "status": "present"}]
+    with pytest.raises(BusinessRuleViolation) as refused:  # 09:30 in the estate
+        call_roll(patrol, evening, shift="evening")
+    assert [e["field"] for e in refused.value.errors] == ["data.shift"]
+    assert "13:30" in refused.value.errors[0]["message"]
+    clock.freeze(clock.parse_iso("2026-11-23T05:29:00Z"))  # 13:29
+    with pytest.raises(BusinessRuleViolation):
+        call_roll(patrol, evening, shift="evening")
+    as_caller(patrol, MANAGER).update_settings({"estate_id": ESTATE, "data": {"roll_call_before_shift_minutes": 0}})
+    clock.freeze(clock.parse_iso("2026-11-23T05:30:00Z"))  # 13:30: not before 14:00 now
+    with pytest.raises(BusinessRuleViolation):
+        as_caller(patrol, SUPERVISOR)
+        call_roll(patrol, evening, shift="evening")
+    as_caller(patrol, MANAGER).update_settings({"estate_id": ESTATE, "data": {"roll_call_before_shift_minutes": 30}})
+    as_caller(patrol, SUPERVISOR)
+    assert call_roll(patrol, evening, shift="evening")["counts"]["present"] == 1
+    assert patrol.get_settings({"estate_id": ESTATE})["defaults"]["roll_call_before_shift_minutes"] == 30
+
+
 def test_a_spot_check_finds_a_post_unmanned_with_its_rostered_guard(patrol):
     check = patrol.record_spot_check({"estate_id": ESTATE, "data": {
         "shift": "day", "post": "gate", "manned": False, "finding": "门岗无人, 岗亭锁门"}})
