@@ -1701,6 +1701,8 @@ ZH = {
         '已过日期的排班不能更改',
     'is the assignment of a day that has passed':
         '是已过日期的排班',
+    "the team's records of this month are being written or assessed; try again in a moment":
+        '本月的班组记录正在登记或考核，请稍后再试',
     'a roll call is taken when its shift is about to begin':
         '班前点名须在班次即将开始时进行',
     "its roll call opens at {0} on the estate's clock":  # {0}: "13:30", the estate's local time

@@ -1272,6 +1272,11 @@ def record_roll_call(db, outbox, caller, estate_id, data):
     plausible.recent(day, local_now.date().isoformat(), days, "data.date",
                      f"a roll call is recorded within {counted(days, 'day')} of its shift")
     team.refuse_a_roll_call_before_its_shift(day, data["shift"], local_now, rules)
+    return _one_at_a_time(db, estate_id, [day[:7]], lambda: _roll_call_written(db, outbox, caller, estate_id, data,
+                                                                               day, now))
+
+
+def _roll_call_written(db, outbox, caller, estate_id, data, day, now):
     assignments = store.roster_of(db, estate_id, day, data["shift"])
     doc_id = team.roll_call_id(estate_id, day, data["shift"])
     _refuse_an_assessed_period(db, estate_id, day[:7], "data.date")
@@ -1301,15 +1306,45 @@ def record_spot_check(db, outbox, caller, estate_id, data):
     moment = team.checked_at(data, now, rules, "checked_at")
     day = (calendar.checked_day_text(data["date"], "data.date") if data.get("date")
            else roster.shift_day(data["shift"], localtime.local(moment, rules), rules))
-    assignments = store.roster_of(db, estate_id, day, data["shift"])
-    _refuse_an_assessed_period(db, estate_id, day[:7], "data.date" if data.get("date") else "data.checked_at")
     if data.get("manned") and (data.get("guard") or "").strip():  # any name was taken, flagged off_roster (h3)
         team.refuse_guards_off_the_team({"data.guard": data["guard"]}, store.team_of(db, estate_id))
 
-    def build(doc_id):
-        check = team.new_spot_check(doc_id, estate_id, day, data, assignments, moment, now, caller.user)
-        return check, [("post_spot_checked", team.spot_check_event(check))]
-    return _created(db, outbox, caller, "post_spot_checks", "spot", estate_id, build)
+    def written():
+        assignments = store.roster_of(db, estate_id, day, data["shift"])
+        _refuse_an_assessed_period(db, estate_id, day[:7], "data.date" if data.get("date") else "data.checked_at")
+
+        def build(doc_id):
+            check = team.new_spot_check(doc_id, estate_id, day, data, assignments, moment, now, caller.user)
+            return check, [("post_spot_checked", team.spot_check_event(check))]
+        return _created(db, outbox, caller, "post_spot_checks", "spot", estate_id, build)
+    return _one_at_a_time(db, estate_id, [day[:7]], written)
+
+
+TEAM_MONTH_LOCK_SECONDS = 10  # a writer holds a month this long at most (one that died, then taken over)
+TEAM_MONTH_WAIT_SECONDS = 5  # a writer waits this long for the month's lock, then a 409 to try again
+
+
+def _one_at_a_time(db, estate_id, months, step):
+    """``step()`` holding the locks of the team's ``months`` (``store.lock_team_month``, taken in order,
+    waited for a moment): a late record of a month and the month's (or quarter's) assessment passed at
+    once, the assessment reading the month before the record was written and the record looking for an
+    assessment before it was (h3). Whichever holds the month first is written first; the other reads it."""
+    held = []
+    try:
+        for month in sorted(set(months)):
+            gives_up_at = time.monotonic() + TEAM_MONTH_WAIT_SECONDS
+            while True:
+                try:
+                    held.append(store.lock_team_month(db, estate_id, month, clock.now(), TEAM_MONTH_LOCK_SECONDS))
+                    break
+                except Conflict:
+                    if time.monotonic() >= gives_up_at:
+                        raise
+                    time.sleep(0.02)
+        return step()
+    finally:
+        for lock in held:
+            store.unlock_team_month(db, estate_id, lock)
 
 
 def _refuse_an_assessed_period(db, estate_id, month, field):
@@ -1331,15 +1366,19 @@ def record_discipline(db, outbox, caller, estate_id, data):
                         data["guard"], caller.user)
     now, rules = clock.now(), store.rules_for(db, estate_id)
     moment = team.checked_at(data, now, rules, "occurred_at")
-    _refuse_an_assessed_period(db, estate_id, localtime.period_of(moment, rules), "data.occurred_at")
+    month = localtime.period_of(moment, rules)
     team.refuse_guards_off_the_team({"data.guard": data["guard"]}, store.team_of(db, estate_id))
     if data.get("spot_check_id"):
         store.get(db, "post_spot_checks", estate_id, data["spot_check_id"])  # 404 for none of the estate's
 
-    def build(doc_id):
-        record = team.new_discipline_record(doc_id, estate_id, data, moment, now, rules, caller.user)
-        return record, [("discipline_recorded", team.discipline_event(record))]
-    return _created(db, outbox, caller, "discipline_records", "disc", estate_id, build)
+    def written():
+        _refuse_an_assessed_period(db, estate_id, month, "data.occurred_at")
+
+        def build(doc_id):
+            record = team.new_discipline_record(doc_id, estate_id, data, moment, now, rules, caller.user)
+            return record, [("discipline_recorded", team.discipline_event(record))]
+        return _created(db, outbox, caller, "discipline_records", "disc", estate_id, build)
+    return _one_at_a_time(db, estate_id, [month], written)
 
 
 def record_training(db, outbox, caller, estate_id, data):
@@ -1347,14 +1386,18 @@ def record_training(db, outbox, caller, estate_id, data):
     team.require_leader("a training is the security supervisor's", caller.roles, roles.SECURITY_ASSESSORS)
     now, rules = clock.now(), store.rules_for(db, estate_id)
     moment = team.checked_at(data, now, rules, "held_at")
-    _refuse_an_assessed_period(db, estate_id, localtime.period_of(moment, rules), "data.held_at")
+    month = localtime.period_of(moment, rules)
     team.refuse_guards_off_the_team({f"data.attendees[{i}]": name for i, name in enumerate(data["attendees"])},
                                     store.team_of(db, estate_id))
 
-    def build(doc_id):
-        training = team.new_training(doc_id, estate_id, data, moment, now, rules, caller.user)
-        return training, [("training_recorded", team.training_event(training))]
-    return _created(db, outbox, caller, "trainings", "train", estate_id, build)
+    def written():
+        _refuse_an_assessed_period(db, estate_id, month, "data.held_at")
+
+        def build(doc_id):
+            training = team.new_training(doc_id, estate_id, data, moment, now, rules, caller.user)
+            return training, [("training_recorded", team.training_event(training))]
+        return _created(db, outbox, caller, "trainings", "train", estate_id, build)
+    return _one_at_a_time(db, estate_id, [month], written)
 
 
 def list_team_records(db, collection, estate_id, filters, limit, cursor):
@@ -1412,7 +1455,9 @@ def record_assessment(db, outbox, caller, estate_id, data):
         scored = {"components": components, "score": team.weighted(components, rules)}
         assessment = team.new_assessment(doc_id, estate_id, guard, period, scored, data, now, rules, caller.user)
         return assessment, [("guard_assessed", team.assessment_event(assessment))]
-    return public(_create(db, outbox, "guard_assessments", estate_id, doc_id, build, found=found))
+    # the period's months held while it reads them and is written: a record of them waits, then finds it
+    return _one_at_a_time(db, estate_id, months, lambda: public(
+        _create(db, outbox, "guard_assessments", estate_id, doc_id, build, found=found)))
 
 
 def team_kpis(db, estate_id, start, end, rules):

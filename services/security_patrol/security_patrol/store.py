@@ -62,6 +62,9 @@ INDEXES = {
     "discipline_records": [(PAGED, {}), ([("estate_id", 1), ("period", 1)], {})],
     "trainings": [(PAGED, {}), ([("estate_id", 1), ("period", 1)], {})],
     "guard_assessments": [(PAGED, {}), ([("estate_id", 1), ("period", 1)], {})],
+    # a month of the team's records held by one writer at a time, a record of it or its assessment
+    # (``lock_team_month``, h3)
+    "locks": [([("estate_id", 1)], {})],
     "vehicle_passes": [(PAGED, {}), ([("estate_id", 1), ("plate", 1)], {})],
     # one per plate with a valid resident pass (gate.resident_claim_id)
     "resident_plate_claims": [([("estate_id", 1)], {})],
@@ -423,6 +426,35 @@ def team_facts(db, estate_id, months):
     return {name: all_of(db, collection, estate_id, query) for name, collection in (
         ("roll_calls", "roll_calls"), ("spot_checks", "post_spot_checks"), ("discipline", "discipline_records"),
         ("trainings", "trainings"))}
+
+
+TEAM_MONTH_BUSY = "the team's records of this month are being written or assessed; try again in a moment"
+
+
+def lock_team_month(db, estate_id, month, now, seconds):
+    """Take the lock of the team's records of the local ``month`` (an insert on a natural ``_id``; one
+    expired, its writer dead, taken over): a record of the month (a roll call, a spot check, a fault, a
+    training) and an assessment of it or its quarter are written one at a time, so that the assessment
+    reads every record written before it and a record after it finds it (both passed at once: h3).
+    Returns the lock ``(_id, token)``; Conflict while another writer holds it."""
+    from estate_common.store import DuplicateKey
+    lock_id, token = ids.natural_id("lock", estate_id, "team-month", month), ids.new_id("tok")
+    expires = clock.to_iso(now + timedelta(seconds=seconds))
+    try:
+        db["locks"].insert_one({"_id": lock_id, "estate_id": estate_id, "token": token, "expires_at": expires})
+        return lock_id, token
+    except DuplicateKey:
+        taken = db["locks"].update_one({"_id": lock_id, "estate_id": estate_id, "expires_at": {"$lt": clock.to_iso(now)}},
+                                       {"$set": {"token": token, "expires_at": expires}})
+        if taken.modified_count:
+            return lock_id, token
+    raise Conflict(TEAM_MONTH_BUSY, retry_after=1)
+
+
+def unlock_team_month(db, estate_id, lock):
+    """Give back a lock taken by ``lock_team_month`` (if it is still ours)."""
+    lock_id, token = lock
+    db["locks"].delete_one({"_id": lock_id, "estate_id": estate_id, "token": token})
 
 
 def roster_worked(db, estate_id, roster_id):

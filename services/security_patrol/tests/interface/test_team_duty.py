@@ -309,3 +309,58 @@ def test_a_late_record_of_a_month_assessed_already_is_refused(patrol):
     # 23:00 on the 30th in UTC is the 1st of December in the estate: December's, not assessed
     assert patrol.record_training({"estate_id": ESTATE, "data": {"topic": "x", "kind": "regular",
                                                                  "held_at": "2026-11-30T17:00:00Z", "attendees": ["Liu"]}})["period"] == "2026-12"
+
+
+@pytest.mark.parametrize("slow", ["the assessment reading the month", "the fault between its check and its write"])
+def test_an_assessment_and_a_late_record_of_its_month_at_once_do_not_both_pass_unseen(patrol, monkeypatch, slow):
+    """A late record and the assessment of its month at the same moment could both pass (nothing locked
+    the period: h3's task): the assessment read the month before the fault was written, the fault
+    checked for an assessment before it was written, and the score kept missed the fault. Two threads
+    on one store, one held in the middle of its step: the month's record and its assessment are one at
+    a time, so either the fault is refused (409) or the assessment counts it."""
+    import threading
+    import time
+
+    import security_patrol.store as sp_store
+    from estate_common.testing import worker
+    clock.freeze(clock.parse_iso("2026-12-01T02:00:00Z"))
+    lead = worker(SecurityPatrolService, caller=LEAD, db=patrol.db)
+    in_the_middle, go_on = threading.Event(), threading.Event()
+    held = {"the assessment reading the month": "team_facts", "the fault between its check and its write": "an_assessment_of"}[slow]
+    original = getattr(sp_store, held)
+
+    def slowed(*args, **kwargs):
+        found = original(*args, **kwargs)
+        if not in_the_middle.is_set():
+            in_the_middle.set()
+            go_on.wait(1.5)  # the other step runs meanwhile, or waits for this one to end
+        return found
+    monkeypatch.setattr(sp_store, held, slowed)
+    answers = {}
+
+    def run(name, step):
+        try:
+            answers[name] = step()
+        except Exception as refused:  # noqa: BLE001 - the answer compared below
+            answers[name] = refused
+
+    assess = lambda: patrol.record_assessment({"estate_id": ESTATE, "data": {"guard": "Liu", "period": "2026-11"}})  # noqa: E731
+    fault = lambda: lead.record_discipline({"estate_id": ESTATE, "data": {  # noqa: E731
+        "guard": "Liu", "kind": "left_post", "description": "脱岗", "occurred_at": "2026-11-30T03:00:00Z"}})
+    first, second = (("assessment", assess), ("fault", fault)) if held == "team_facts" else (("fault", fault), ("assessment", assess))
+    one = threading.Thread(target=run, args=first)
+    one.start()
+    assert in_the_middle.wait(5)
+    other = threading.Thread(target=run, args=second)
+    other.start()
+    time.sleep(0.3)
+    go_on.set()
+    one.join(10), other.join(10)
+    assessed = answers["assessment"]
+    assert isinstance(assessed, dict), assessed
+    if isinstance(answers["fault"], dict):
+        # written before the assessment read the month: counted (it was missed, its score 100 of no record)
+        assert (assessed["components"]["discipline"] or {}).get("records") == 1, assessed["components"]
+    else:
+        assert isinstance(answers["fault"], Conflict), answers["fault"]
+        assert (assessed["components"]["discipline"] or {}).get("records", 0) == 0
