@@ -109,6 +109,7 @@ SECTIONS = (
         Entry("registers.discipline-records", "menu.discipline_records", SECURITY),
         Entry("registers.trainings", "menu.trainings", SECURITY),
         Entry("registers.guard-assessments", "menu.guard_assessments", SECURITY),
+        Entry("security.guard_scores", "menu.guard_scores", SECURITY),  # what an assessment would keep (h3)
         # the complaints about security the desk closed (the managers read every department's under management)
         Entry("security.complaints", "menu.security_complaints", frozenset({"security"})),
         Entry("registers.duty-roster", "menu.duty_roster", SECURITY),

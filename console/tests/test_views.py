@@ -5150,3 +5150,34 @@ def test_the_supervisor_s_week_says_the_gate_s_week(client, fake):
     fake.on("GET", rf"/api/v1/estates/{ESTATE}/reports/security-week", SECURITY_WEEK)
     page = client.get("/security/week?week=2026-W48", headers={"Accept-Language": "zh"}).get_data(as_text=True)
     assert "data-week-gate" not in page
+
+
+def test_the_supervisor_reads_each_guard_s_score_of_a_month_component_by_component(client, fake, documented_routes):
+    """No console page read guard-scores (h3's task): the supervisor assessed a guard without seeing
+    what his score was made of. The security menu's page of a month's scores, each component's share
+    (none where he has no record of it), the weights, and whether the period is over."""
+    sign_in(client, fake, username="sup", roles=("security", "security_supervisor"))
+    share = lambda n, d: {"numerator": n, "denominator": d, "score": round(100 * n / d, 1)}  # noqa: E731
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/guard-scores", lambda body, params: {
+        "period": params.get("period"), "as_of": "2026-11-23T02:00:00.000Z", "over": False,
+        "weights": {"attendance": 40, "punctuality": 15, "posts_manned": 15, "discipline": 20, "training": 10,
+                    "discipline_points_per_record": 10},
+        "items": [
+            {"guard": "liu", "score": 58.0, "components": {
+                "attendance": share(1, 1), "punctuality": share(0, 1), "posts_manned": share(0, 1),
+                "discipline": {"records": 1, "points": 10, "score": 90.0}, "training": share(0, 1)}},
+            {"guard": "wang", "score": None, "components": {
+                "attendance": None, "punctuality": None, "posts_manned": None, "discipline": None, "training": None}}]})
+    page = client.get("/security/guard-scores?period=2026-11", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    [asked] = [c for c in fake.calls if c["path"].endswith("/guard-scores")]
+    assert asked["params"] == {"period": "2026-11"}
+    assert "队员得分 · 2026-11" in page and "本期未结束" in page
+    liu, wang = page.split("<tbody>")[1].split("</tr>")[:2]
+    assert "<td>liu</td>" in liu and "<td>58.0</td>" in liu and "100.0（1/1）" in liu and "90.0（违纪 1 条）" in liu
+    assert "<td>wang</td>" in wang and wang.count("<td>—</td>") == 6
+    en = client.get("/security/guard-scores?period=2026-11", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "Guard scores" in en and "90.0 (1 discipline record)" in en
+    assert 'href="/security/guard-scores"' in client.get("/security/guard-scores").get_data(as_text=True)
+    sign_in(client, fake, username="mgr", roles=("manager",))
+    assert client.get("/security/guard-scores?period=2026-11").status_code == 200
+    assert all(any(m == c["method"] and p.match(c["path"]) for m, p in documented_routes) for c in fake.calls)

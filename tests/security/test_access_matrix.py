@@ -228,6 +228,25 @@ class World:
                                          self._sample("POST", "/api/v1/estates/{estate_id}/duty-roster", swaps))["id"]
         ids["handover_id"] = self.post(f"{base}/shift-handovers",
                                        self._sample("POST", "/api/v1/estates/{estate_id}/shift-handovers", swaps))["id"]
+        # the security team's month (h3): zhao on today's day shift, begun at midnight so its roll call is
+        # open whenever the matrix runs; his roll call, a spot check, a fault, a training, last month assessed
+        shift_from_midnight = send(self.api, "PUT", f"{base}/settings/security-patrol", self.admin,
+                                   {"day_shift_start_hour": 0})
+        assert shift_from_midnight.status_code == 200, shift_from_midnight.text
+        today = time.strftime("%Y-%m-%d", time.gmtime(time.time() + 8 * 3600))  # estate time
+        self.post(f"{base}/duty-roster", {"date": today, "shift": "day", "post": "gate", "guard": guard})
+        ids["roll_call_id"] = self.post(f"{base}/roll-calls", {"date": today, "shift": "day", "entries": [
+            {"guard": guard, "status": "present"}]})["id"]
+        ids["spot_check_id"] = self.post(f"{base}/post-spot-checks", {"date": today, "shift": "day", "post": "gate",
+                                                                       "manned": True, "guard": guard})["id"]
+        ids["discipline_record_id"] = self.post(f"{base}/discipline-records", {
+            "guard": guard, "kind": "appearance", "description": "未佩戴工牌"})["id"]
+        ids["training_id"] = self.post(f"{base}/trainings", {
+            "topic": "消防器材使用", "kind": "regular", "attendees": [guard],
+            "held_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() - 60))})["id"]
+        year, month = map(int, PERIOD.split("-"))
+        last_month = f"{year - (month == 1)}-{(month - 2) % 12 + 1:02d}"
+        ids["assessment_id"] = self.post(f"{base}/guard-assessments", {"guard": guard, "period": last_month})["id"]
         # a car inside: its stay, which a manager closes without its fee (a missed exit)
         ids["session_id"] = self.post(f"{base}/vehicle-entries", {"plate": "浙B" + uuid.uuid4().hex[:5].upper()})["id"]
         ids["payment_id"] = self.post(f"{base}/payments", {"household_id": household, "amount_cents": 100,

@@ -75,6 +75,17 @@ def missed_handovers():
     return render_template("security/missed_handovers.html", period=period, items=found.get("items", []))
 
 
+@bp.get("/guard-scores")
+@estate_needed
+def guard_scores():
+    """Each guard's score of a month, component by component, by the estate's weights (guard-scores):
+    no page read it, and the supervisor assessed a guard without seeing what his score was made of (h3)."""
+    period = common.period_asked(common.MONTH, common.this_month)
+    found = g.api.get(g.api.estate(g.user.estate_id, "guard-scores"), period=period)
+    return render_template("security/guard_scores.html", period=period, found=found,
+                           components=("attendance", "punctuality", "posts_manned", "discipline", "training"))
+
+
 @bp.get("/gate-totals")
 @estate_needed
 def gate_totals():

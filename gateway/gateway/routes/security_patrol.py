@@ -164,5 +164,11 @@ ROUTES = [
         ("visitors", "visitor_id", "get_visitor", GATE),
         ("duty-roster", "assignment_id", "get_duty_assignment", policy.SECURITY),
         ("shift-handovers", "handover_id", "get_shift_handover", policy.SECURITY),
+        # the team's month on duty, with its lists' roles (h3)
+        ("roll-calls", "roll_call_id", "get_roll_call", policy.SECURITY_TEAM_READERS),
+        ("post-spot-checks", "spot_check_id", "get_spot_check", policy.SECURITY_TEAM_READERS),
+        ("discipline-records", "discipline_record_id", "get_discipline_record", policy.SECURITY_TEAM_READERS),
+        ("trainings", "training_id", "get_training", policy.SECURITY_TEAM_READERS),
+        ("guard-assessments", "assessment_id", "get_assessment", policy.SECURITY_TEAM_READERS),
     )],
 ]

@@ -1285,6 +1285,10 @@ def _roll_call_written(db, outbox, caller, estate_id, data, day, now):
         return stored if team.same_roll_call(stored, data["entries"]) else team.refuse_a_second_roll_call(stored)
 
     stored = store.find(db, "roll_calls", estate_id, doc_id)
+    if stored is not None and not team.same_roll_call(stored, data["entries"]):
+        added = team.added_since(stored, data, assignments)
+        if added is not None:  # guards added to the roster since the call: its addendum (h3)
+            return _roll_call_addendum(db, outbox, caller, estate_id, day, data, stored, added, now)
     if stored is not None:
         return public(found(stored))
     call = team.new_roll_call(doc_id, estate_id, day, data["shift"], data, assignments,
@@ -1296,6 +1300,18 @@ def _roll_call_written(db, outbox, caller, estate_id, data, day, now):
         _mark_worked(db, outbox, estate_id, entry["roster_id"], now, f"data.entries[{i}].guard")
     return public(_create(db, outbox, "roll_calls", estate_id, doc_id,
                           lambda: (call, [("roll_call_recorded", team.roll_call_event(call))]), found=found))
+
+
+def _roll_call_addendum(db, outbox, caller, estate_id, day, data, stored, added, now):
+    """The guards ``added`` to the shift's roster since its call ``stored``, called (every one of them)
+    and appended to it, their assignments marked first as the call's were."""
+    entries = team.new_roll_call(stored["_id"], estate_id, day, data["shift"], data, added,
+                                 store.guards_of_day(db, estate_id, day), now, caller.user)["entries"]
+    team.refuse_covers_taken(stored, data["entries"])
+    for i, entry in enumerate(entries):
+        _mark_worked(db, outbox, estate_id, entry["roster_id"], now, f"data.entries[{i}].guard")
+    return public(_change(db, outbox, "roll_calls", estate_id, stored["_id"],
+                          lambda doc: team.with_addendum(doc, entries, now, caller.user)))
 
 
 def record_spot_check(db, outbox, caller, estate_id, data):

@@ -531,6 +531,27 @@ class SecurityPatrolService(CopiesEstates, CopiesHouseholds, EstateSettings, Exp
     def get_shift_handover(self, payload):
         return self._get("shift_handovers", payload)
 
+    # the team's month on duty (h3): each record read back as its list shows it
+    @rpc_method
+    def get_roll_call(self, payload):
+        return self._get("roll_calls", payload)
+
+    @rpc_method
+    def get_spot_check(self, payload):
+        return self._get("post_spot_checks", payload)
+
+    @rpc_method
+    def get_discipline_record(self, payload):
+        return self._get("discipline_records", payload)
+
+    @rpc_method
+    def get_training(self, payload):
+        return self._get("trainings", payload)
+
+    @rpc_method
+    def get_assessment(self, payload):
+        return self._get("guard_assessments", payload)
+
     def _get(self, collection, payload):
         """One record as its list has it (``public`` of the stored document), or 404."""
         return public(store.get(self.db, collection, payload["estate_id"], payload["id"]))

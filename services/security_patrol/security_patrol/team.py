@@ -11,7 +11,9 @@ assessment of each guard (定期考核). Sources: the seeds' 秩序维护班长 
   who covers his post, a guard on the roster of that day, not absent himself); a guard not on the
   shift's roster, or one left out, is a 422. A shift with no roster has no one to call (422). One roll
   call a shift (its ``_id`` from estate, day and shift): the same call again answers the first, another
-  is a 409.
+  is a 409. A guard added to the shift's roster after its call is called in an addendum (h3): the call
+  again naming only the guards added since (every one of them) is appended to it (``added_at``,
+  ``added_by``, ``addenda``), its counts again, announced again (``roll_call_recorded``).
 - A spot check (``new_spot_check``) finds a post manned (by the guard named, a guard of the team: 422
   for a name no duty roster of the estate has, h3) or not (what was found is said, 422 without); the
   guards the roster had at the post are kept beside it, and a guard of the team found at a post the
@@ -32,6 +34,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from estate_common import clock, ids, plausible
 from estate_common.errors import BusinessRuleViolation, Conflict, Forbidden, field_error
 from estate_common.wording import counted
+from estate_common.writes import Change
 
 from . import localtime, roster
 
@@ -165,12 +168,64 @@ def roll_call_counts(entries):
     return counts
 
 
+def _said(items):
+    return sorted((roster.guard_key(e["guard"]), e["status"], e.get("late_minutes") if e["status"] == LATE else None,
+                   roster.guard_key(e.get("covered_by") or "")) for e in items)
+
+
 def same_roll_call(stored, entries):
-    """Whether ``entries`` (a call's) say what the ``stored`` roll call says."""
-    def said(items):
-        return sorted((roster.guard_key(e["guard"]), e["status"], e.get("late_minutes") if e["status"] == LATE else None,
-                       roster.guard_key(e.get("covered_by") or "")) for e in items)
-    return said(stored["entries"]) == said(entries)
+    """Whether ``entries`` (a call's) say what the ``stored`` roll call says, or what one of its
+    addenda said (a retry of it)."""
+    if _said(stored["entries"]) == _said(entries):
+        return True
+    added = _said(e for e in stored["entries"] if e.get("added_at"))
+    return bool(added) and all(item in added for item in _said(entries))
+
+
+# -- an addendum: guards added to the roster of a shift called already (h3) ---------------------
+
+def added_since(stored, data, assignments):
+    """The active assignments of the shift the ``stored`` call did not call (added to the roster
+    since), when ``data`` (a call of the shift again) names none of the guards called already: an
+    addendum of them; None otherwise (another call of the shift: a 409)."""
+    called = {e["guard_key"] for e in stored["entries"]}
+    if any(roster.guard_key(e["guard"]) in called for e in data["entries"]):
+        return None
+    added = [a for a in assignments if roster.status(a) == roster.ACTIVE and a["guard_key"] not in called]
+    return added or None
+
+
+def refuse_covers_taken(stored, entries):
+    """422 for an addendum's cover who is absent from the call or covers another's post in it."""
+    absent = {e["guard_key"] for e in stored["entries"] if e["status"] == ABSENT}
+    covering = {roster.guard_key(e["covered_by"]) for e in stored["entries"] if e.get("covered_by")}
+    errors = []
+    for i, entry in enumerate(entries):
+        cover = roster.guard_key(entry.get("covered_by") or "")
+        if cover and cover in absent:
+            errors.append(field_error(f"data.entries[{i}].covered_by", "is absent from this shift"))
+        elif cover and cover in covering:
+            errors.append(field_error(f"data.entries[{i}].covered_by", "covers another absent guard's post already"))
+    if errors:
+        raise BusinessRuleViolation("a roll call calls each guard on the roster of the shift once", errors)
+
+
+def with_addendum(stored, entries, now, actor):
+    """The call with ``entries`` (those of guards added since) appended, its counts again and the
+    addendum kept (who, when, whom), announced (a Change); None when they are in it already (a retry
+    that lost the race); 409 when some are and some are not."""
+    called = {e["guard_key"] for e in stored["entries"]}
+    keys = {e["guard_key"] for e in entries}
+    if keys <= called:
+        return None
+    if keys & called:
+        refuse_a_second_roll_call(stored)
+    stamp = clock.to_iso(now)
+    all_entries = stored["entries"] + [e | {"added_at": stamp, "added_by": actor} for e in entries]
+    changed = {"entries": all_entries, "counts": roll_call_counts(all_entries),
+               "addenda": (stored.get("addenda") or []) + [{"guards": [e["guard"] for e in entries], "by": actor,
+                                                             "at": stamp}]}
+    return Change(changed, events=[("roll_call_recorded", roll_call_event(stored | changed))])
 
 
 def refuse_a_second_roll_call(stored):

@@ -364,3 +364,54 @@ def test_an_assessment_and_a_late_record_of_its_month_at_once_do_not_both_pass_u
     else:
         assert isinstance(answers["fault"], Conflict), answers["fault"]
         assert (assessed["components"]["discipline"] or {}).get("records", 0) == 0
+
+
+def test_each_team_record_is_read_by_its_id_as_its_list_shows_it(patrol):
+    """No read-by-id of a roll call, spot check, discipline record, training nor assessment (h3's task):
+    an integrator could not read back what it created. Each is read alone, as its list shows it; another
+    estate's id or an unknown one is not found."""
+    from estate_common.errors import NotFound
+    a_month(patrol)
+    clock.freeze(clock.parse_iso("2026-12-01T02:00:00Z"))
+    patrol.record_assessment({"estate_id": ESTATE, "data": {"guard": "Liu", "period": "2026-11"}})
+    as_caller(patrol, staff("mgr", ["manager"], [ESTATE, "est_2"]))  # of both: another estate's id is a 404
+    for get, listed in (("get_roll_call", "list_roll_calls"), ("get_spot_check", "list_spot_checks"),
+                        ("get_discipline_record", "list_discipline"), ("get_training", "list_trainings"),
+                        ("get_assessment", "list_assessments")):
+        for entry in getattr(patrol, listed)({"estate_id": ESTATE, "filters": {}})["items"]:
+            assert getattr(patrol, get)({"estate_id": ESTATE, "id": entry["id"]}) == entry, get
+            with pytest.raises(NotFound):
+                getattr(patrol, get)({"estate_id": "est_2", "id": entry["id"]})
+        with pytest.raises(NotFound):
+            getattr(patrol, get)({"estate_id": ESTATE, "id": "x_nowhere"})
+
+
+def test_a_guard_added_to_a_shift_called_already_is_called_in_an_addendum(patrol):
+    """A guard added to the roster after the shift's roll call was never called: the call was one a
+    shift, any other a 409, and his shift counted in no one's attendance (h3's task). The same call
+    naming only the guards added since is an addendum: appended to the call (who added it, when),
+    its counts again, announced; a retry answers it; a guard called already or one left out is refused."""
+    called = call_roll(patrol, ENTRIES)
+    patrol.assign_duty({"estate_id": ESTATE, "data": {"date": DAY, "shift": "day", "post": "gate", "guard": "Sun"}})
+    patrol.assign_duty({"estate_id": ESTATE, "data": {"date": DAY, "shift": "day", "post": "patrol", "guard": "Zhou"}})
+    with pytest.raises(BusinessRuleViolation) as refused:  # Zhou left out
+        call_roll(patrol, [{"guard": "Sun", "status": "present"}])
+    assert [e["field"] for e in refused.value.errors] == ["data.entries"]
+    with pytest.raises(Conflict):  # Zhang was called already: a correction, not an addendum
+        call_roll(patrol, [{"guard": "Sun", "status": "present"}, {"guard": "Zhou", "status": "present"},
+                           {"guard": "Zhang", "status": "absent"}])
+    addendum = [{"guard": "sun", "status": "late", "late_minutes": 5}, {"guard": "Zhou", "status": "present"}]
+    added = call_roll(patrol, addendum)
+    assert added["id"] == called["id"]
+    assert added["counts"] == {"rostered": 5, "present": 2, "late": 2, "absent": 1, "covered": 1}
+    assert [(e["guard"], e.get("added_at") is not None) for e in added["entries"]][2:] == [
+        ("Wang", False), ("Sun", True), ("Zhou", True)]
+    assert added["addenda"] == [{"guards": ["Sun", "Zhou"], "by": "sup", "at": added["addenda"][0]["at"]}]
+    announced = patrol.outbox.of_type("roll_call_recorded")
+    assert len(announced) == 2 and announced[-1]["data"]["counts"]["rostered"] == 5
+    assert call_roll(patrol, list(reversed(addendum)))["counts"]["rostered"] == 5  # a retry
+    assert len(patrol.outbox.of_type("roll_call_recorded")) == 2
+    with pytest.raises(Conflict):
+        patrol.cancel_duty({"estate_id": ESTATE, "id": _assignment(patrol, "Zhou")["id"], "data": {"reason": "x"}})
+    scored = {s["guard"]: s for s in patrol.guard_scores({"estate_id": ESTATE, "filters": {"period": "2026-11"}})["items"]}
+    assert scored["Sun"]["components"]["attendance"]["denominator"] == 1
