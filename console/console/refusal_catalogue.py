@@ -1703,6 +1703,14 @@ ZH = {
         '是已过日期的排班',
     "the team's records of this month are being written or assessed; try again in a moment":
         '本月的班组记录正在登记或考核，请稍后再试',
+    'a roll call is corrected by the security team lead or supervisor':
+        '班前点名记录由秩序维护班长或主管更正',
+    'a correction is of a guard the roll call called':
+        '更正的须是本次点名点到的队员',
+    'is not called in this roll call':
+        '不在本次点名之列',
+    "covers an absent guard's post in this roll call":
+        '在本次点名中为缺勤队员顶岗',
     'a roll call is taken when its shift is about to begin':
         '班前点名须在班次即将开始时进行',
     "its roll call opens at {0} on the estate's clock":  # {0}: "13:30", the estate's local time

@@ -571,6 +571,9 @@ API_ONLY = {
     # a certificate recorded on the wrong lift moved to its own (h6): the console has no form for it yet
     # (its page would read every piece's name to offer the right one)
     "/api/v1/estates/{estate_id}/equipment/{equipment_id}/certificate/move",
+    # a roll call's entry corrected (更正, h3): no console form yet (the roll calls' page would offer it
+    # on each entry); through the API
+    "/api/v1/estates/{estate_id}/roll-calls/{roll_call_id}/corrections",
 }
 DOCUMENTED = _documented_with_a_key() - API_ONLY
 UNDER_ESTATE = "/api/v1/estates/{estate_id}/"

@@ -174,6 +174,7 @@ CLOSES_OUT = (
              "record_vehicle_exit", "close_parking_session", "record_visitor_departure", "cancel_duty",
              "accept_shift_handover",
              "record_assessment",  # a guard's assessment of a period over: the past closed out (h7)
+             "correct_roll_call",  # a roll call's entry made right, the shift over: the past (h3)
              "withdraw_patrol_suspension", "update_settings",
              "change_emergency_alert_level", "stand_down_emergency_alert")  # 预警响应: one raised before it retired
     | _named("integrations", "update_webhook", "delete_webhook", "rotate_webhook_secret", "redeliver", "redeliver_failed",

@@ -85,6 +85,7 @@ SAMPLE_BODIES = {
     # of the estate: a test on the running system makes them and swaps them in (the access matrix)
     "record_shift_handover": {"shift": "night", "from_guard": "zhao", "to_guard": "qian", "notes": "all quiet"},
     "accept_shift_handover": {"notes": "read and accepted"},
+    "correct_roll_call": {"guard": "zhao", "status": "late", "late_minutes": 5, "reason": "误记到岗"},
     # archive
     "create_borrow_request": {"subject_id": "hh_1", "purpose": "audit of the owner file", "kind": "view"},
     "approve_borrow_request": {},

@@ -1302,6 +1302,21 @@ def _roll_call_written(db, outbox, caller, estate_id, data, day, now):
                           lambda: (call, [("roll_call_recorded", team.roll_call_event(call))]), found=found))
 
 
+def correct_roll_call(db, outbox, caller, estate_id, roll_call_id, data):
+    """更正: one guard's entry of a roll call corrected, with why, until the month is assessed (h3)."""
+    team.require_leader("a roll call is corrected by the security team lead or supervisor",
+                        caller.roles, roles.SECURITY_TEAM_LEADERS)
+    stored = store.get(db, "roll_calls", estate_id, roll_call_id)
+    now = clock.now()
+
+    def written():
+        _refuse_an_assessed_period(db, estate_id, stored["period"], "id")
+        day_guards = store.guards_of_day(db, estate_id, stored["date"])
+        return public(_change(db, outbox, "roll_calls", estate_id, roll_call_id,
+                              lambda doc: team.corrected(doc, data, day_guards, now, caller.user)))
+    return _one_at_a_time(db, estate_id, [stored["period"]], written)
+
+
 def _roll_call_addendum(db, outbox, caller, estate_id, day, data, stored, added, now):
     """The guards ``added`` to the shift's roster since its call ``stored``, called (every one of them)
     and appended to it, their assignments marked first as the call's were."""

@@ -439,6 +439,11 @@ class SecurityPatrolService(CopiesEstates, CopiesHouseholds, EstateSettings, Exp
         return operations.record_roll_call(self.db, self.outbox, self.caller, payload["estate_id"], payload["data"])
 
     @rpc_method
+    def correct_roll_call(self, payload):
+        return operations.correct_roll_call(self.db, self.outbox, self.caller, payload["estate_id"], payload["id"],
+                                            payload["data"])
+
+    @rpc_method
     def list_roll_calls(self, payload):
         return self._list("roll_calls", payload)
 

@@ -14,6 +14,9 @@ assessment of each guard (定期考核). Sources: the seeds' 秩序维护班长 
   is a 409. A guard added to the shift's roster after its call is called in an addendum (h3): the call
   again naming only the guards added since (every one of them) is appended to it (``added_at``,
   ``added_by``, ``addenda``), its counts again, announced again (``roll_call_recorded``).
+- A roll call is corrected (``corrected``: a guard marked absent by mistake) by the lead or the
+  supervisor until the month (or its quarter) is assessed (409 then), one guard's entry at a time,
+  kept with who, when and why (``corrections``) and announced again (``roll_call_recorded``), h3.
 - A spot check (``new_spot_check``) finds a post manned (by the guard named, a guard of the team: 422
   for a name no duty roster of the estate has, h3) or not (what was found is said, 422 without); the
   guards the roster had at the post are kept beside it, and a guard of the team found at a post the
@@ -237,6 +240,43 @@ def roll_call_event(call):
     return {"id": call["_id"], "date": call["date"], "shift": call["shift"], "counts": call["counts"],
             "entries": [{k: e[k] for k in ("guard", "post", "status", "late_minutes", "covered_by")}
                         for e in call["entries"]]}
+
+
+# -- a correction of a roll call (h3) ---------------------------------------------------------
+
+def corrected(stored, data, day_guards, now, actor):
+    """The call with guard ``data["guard"]``'s entry corrected (a Change: status, late minutes, cover;
+    its counts again, the correction kept with who, when and why, announced), or None when the entry
+    says so already (a retry). 422 for a guard the call did not call, or an entry a call would refuse."""
+    key = roster.guard_key(data["guard"])
+    index = next((i for i, e in enumerate(stored["entries"]) if e["guard_key"] == key), None)
+    if index is None:
+        raise BusinessRuleViolation("a correction is of a guard the roll call called",
+                                    [field_error("data.guard", "is not called in this roll call")])
+    entry, status = stored["entries"][index], data["status"]
+    after = {"status": status, "late_minutes": data.get("late_minutes") if status == LATE else None,
+             "covered_by": (data.get("covered_by") or "").strip() or None}
+    if all(entry.get(k) == v for k, v in after.items()):
+        return None
+    errors = _entry_errors(data, "data", key, day_guards)
+    others = [e for i, e in enumerate(stored["entries"]) if i != index]
+    cover = roster.guard_key(after["covered_by"] or "")
+    if cover and cover in {e["guard_key"] for e in others if e["status"] == ABSENT}:
+        errors.append(field_error("data.covered_by", "is absent from this shift"))
+    elif cover and cover in {roster.guard_key(e["covered_by"]) for e in others if e.get("covered_by")}:
+        errors.append(field_error("data.covered_by", "covers another absent guard's post already"))
+    if status == ABSENT and key in {roster.guard_key(e["covered_by"]) for e in others if e.get("covered_by")}:
+        errors.append(field_error("data.status", "covers an absent guard's post in this roll call"))
+    if errors:
+        raise BusinessRuleViolation("a roll call calls each guard on the roster of the shift once", errors)
+    stamp = clock.to_iso(now)
+    entries = [dict(e) for e in stored["entries"]]
+    entries[index] = entry | after
+    correction = {"guard": entry["guard"], "before": {k: entry.get(k) for k in after}, "after": after,
+                  "reason": data["reason"].strip(), "by": actor, "at": stamp}
+    changed = {"entries": entries, "counts": roll_call_counts(entries),
+               "corrections": (stored.get("corrections") or []) + [correction]}
+    return Change(changed, events=[("roll_call_recorded", roll_call_event(stored | changed))])
 
 
 # -- spot checks, discipline, training --------------------------------------------------------

@@ -4,7 +4,7 @@ attendance and his assessment of each guard from the period's records, and the K
 import pytest
 
 from estate_common import clock
-from estate_common.errors import BusinessRuleViolation, Conflict, Forbidden, InvalidInput
+from estate_common.errors import BusinessRuleViolation, Conflict, Forbidden, InvalidInput, NotFound
 from estate_common.testing import as_caller, event, staff, worker
 from security_patrol import team
 from security_patrol.service import SecurityPatrolService
@@ -415,3 +415,47 @@ def test_a_guard_added_to_a_shift_called_already_is_called_in_an_addendum(patrol
         patrol.cancel_duty({"estate_id": ESTATE, "id": _assignment(patrol, "Zhou")["id"], "data": {"reason": "x"}})
     scored = {s["guard"]: s for s in patrol.guard_scores({"estate_id": ESTATE, "filters": {"period": "2026-11"}})["items"]}
     assert scored["Sun"]["components"]["attendance"]["denominator"] == 1
+
+
+def correct(patrol, call_id, data):
+    return patrol.correct_roll_call({"estate_id": ESTATE, "id": call_id, "data": data})
+
+
+def test_a_roll_call_is_corrected_by_the_lead_until_the_month_is_assessed_kept_with_who_and_why(patrol):
+    """A roll call could not be corrected: a guard marked absent by mistake stayed absent in his score
+    (h3's task). The lead or the supervisor corrects one guard's entry with the reason; the call keeps
+    it (before, after, who, when, why) and is announced again; a guard records none; once the month is
+    assessed it is a 409."""
+    called = call_roll(patrol, ENTRIES)
+    as_caller(patrol, GUARD)
+    with pytest.raises(Forbidden):
+        correct(patrol, called["id"], {"guard": "Wang", "status": "present", "reason": "误记缺勤"})
+    as_caller(patrol, LEAD)
+    fixed = correct(patrol, called["id"], {"guard": "wang", "status": "present", "reason": "误记缺勤"})
+    assert fixed["counts"] == {"rostered": 3, "present": 2, "late": 1, "absent": 0, "covered": 0}
+    [kept] = fixed["corrections"]
+    assert (kept["guard"], kept["before"], kept["after"], kept["reason"], kept["by"]) == (
+        "Wang", {"status": "absent", "late_minutes": None, "covered_by": "Chen"},
+        {"status": "present", "late_minutes": None, "covered_by": None}, "误记缺勤", "lead")
+    assert patrol.outbox.of_type("roll_call_recorded")[-1]["data"]["counts"]["absent"] == 0
+    assert correct(patrol, called["id"], {"guard": "Wang", "status": "present", "reason": "again"}) == fixed  # a retry
+    assert len(patrol.outbox.of_type("roll_call_recorded")) == 2
+    for data, field in (({"guard": "Chen", "status": "present"}, "data.guard"),
+                        ({"guard": "Liu", "status": "late"}, "data.late_minutes"),
+                        ({"guard": "Zhang", "status": "absent", "covered_by": "Nobody"}, "data.covered_by")):
+        with pytest.raises(BusinessRuleViolation) as refused:
+            correct(patrol, called["id"], {**data, "reason": "x"})
+        assert field in [e["field"] for e in refused.value.errors]
+    assert correct(patrol, called["id"], {"guard": "Zhang", "status": "absent", "covered_by": "Chen",
+                                          "reason": "病假未到"})["counts"]["covered"] == 1
+    with pytest.raises(BusinessRuleViolation) as refused:  # Chen covers Zhang's post already
+        correct(patrol, called["id"], {"guard": "Liu", "status": "absent", "covered_by": "chen", "reason": "x"})
+    assert refused.value.errors[0]["field"] == "data.covered_by"
+    scored = {s["guard"]: s for s in patrol.guard_scores({"estate_id": ESTATE, "filters": {"period": "2026-11"}})["items"]}
+    assert scored["Wang"]["components"]["attendance"]["score"] == 100.0
+    clock.freeze(clock.parse_iso("2026-12-01T02:00:00Z"))
+    as_caller(patrol, SUPERVISOR).record_assessment({"estate_id": ESTATE, "data": {"guard": "Liu", "period": "2026-11"}})
+    with pytest.raises(Conflict):
+        correct(patrol, called["id"], {"guard": "Wang", "status": "absent", "reason": "x"})
+    with pytest.raises(NotFound):
+        correct(patrol, "rollcall_nowhere", {"guard": "Wang", "status": "absent", "reason": "x"})
