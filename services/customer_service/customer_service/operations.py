@@ -61,7 +61,7 @@ def create(db, outbox, caller, collection, prefix, build, estate_id, data, with_
 # 计划停水停电: the estate's cut guard (``store.lock_cut_guard``), held a moment while a cut's window is
 # read and judged or changed; waited for this long, looked at again every so often, given up after
 CUT_GUARD_SECONDS = 30  # a guard whose holder died is taken over after this
-CUT_GUARD_WAIT_SECONDS = 5
+CUT_GUARD_WAIT_SECONDS = 3  # with the call's read and write after it, inside the gateway's RPC_TIMEOUT (5 s): r4
 CUT_GUARD_RETRY_SECONDS = 0.02
 
 

@@ -1,0 +1,87 @@
+"""The estate's cut guard (``operations.cut_guard``, h4) as a reviewer broke it (r4 reviewing h4): a
+guard left by a holder that died, the errors that must give it back, the calls that must not wait for it."""
+import time
+from datetime import timedelta
+
+import pytest
+
+from customer_service import operations
+from estate_common import clock, config, ids
+from estate_common.errors import BusinessRuleViolation, Conflict, NotFound
+from estate_common.testing import as_caller, event, staff
+
+from .test_planned_outages import AGENT, ESTATE, PORTAL, START, portal_filing, publish, repair, revise
+
+
+@pytest.fixture(autouse=True)
+def frozen_clock():
+    clock.freeze(START)
+
+
+@pytest.fixture
+def estate(desk):
+    desk.copy_household(event("archive", "household_created", ESTATE, {
+        "id": "hh_5", "estate_id": ESTATE, "building": "1", "unit": "1", "room": "101",
+        "area_m2": 90.0, "status": "occupied", "version": 1}))
+    return desk
+
+
+def held_by_a_dead_holder(desk, estate_id=ESTATE, seconds=30):
+    """The guard's document as a process that died holding it leaves it: unexpired for ``seconds``."""
+    desk.db.locks.insert_one({"_id": ids.natural_id("lock", estate_id, "cut-guard"), "estate_id": estate_id,
+                              "token": "tok_dead", "expires_at": clock.to_iso(clock.now() + timedelta(seconds=seconds))})
+
+
+def test_a_guard_a_dead_holder_left_is_refused_before_the_gateway_gives_up_then_taken_over(estate):
+    """A registration waiting for the guard a dead holder left waited 5 s, the gateway's whole RPC wait
+    (RPC_TIMEOUT, 5 s): the desk read 503 (service unavailable) where the guard's 409 says try again, and a
+    registration granted the guard near the end of its wait wrote a repair the desk was told had failed
+    (a second one on its retry). Refused well inside the gateway's wait (with Retry-After); taken over once
+    the dead holder's hold expired."""
+    publish(estate, starts="2026-12-03T00:00:00Z", ends="2026-12-03T10:00:00Z")  # Thursday's: none stands
+    held_by_a_dead_holder(estate)
+    began = time.monotonic()
+    with pytest.raises(Conflict) as refused:
+        repair(estate, category="water")
+    waited = time.monotonic() - began
+    assert refused.value.retry_after
+    assert waited <= config.rpc_timeout() - 1.5, f"waited {waited:.1f} s of the gateway's {config.rpc_timeout()}"
+    assert estate.db.service_requests.count_documents({"estate_id": ESTATE, "kind": "repair"}) == 0
+    clock.advance(timedelta(seconds=31))  # the dead holder's hold over: taken over
+    assert repair(estate, category="water")["status"] == "open"
+    assert estate.db.locks.count_documents({}) == 0
+
+
+def test_the_guard_is_given_back_however_the_guarded_call_ends(estate):
+    """Refused by the cut (409), an unknown household (404/422), a revision refused (409, 422): the guard
+    is given back each time, and the next call does not wait."""
+    notice = publish(estate)
+    clock.freeze(clock.parse_iso("2026-12-01T02:00:00Z"))  # Tuesday 10:00: the cut stands
+    with pytest.raises(Conflict):
+        repair(estate, category="water")
+    with pytest.raises((BusinessRuleViolation, NotFound)):
+        repair(estate, household="hh_404", category="water")
+    with pytest.raises(Conflict):  # under way: not called off
+        revise(estate, notice, outage={"cancelled": True})
+    with pytest.raises(BusinessRuleViolation):
+        revise(estate, notice, expected_restoration_at="2026-11-30T00:00:00Z")
+    filed = portal_filing(estate, building="1")
+    as_caller(estate, AGENT)
+    [unmatched] = [r for r in estate.list_requests({"estate_id": ESTATE})["items"] if r["number"] == filed["number"]]
+    with pytest.raises(Conflict):  # matched a water repair in building 3 while the cut stands
+        estate.match_request_household({"estate_id": ESTATE, "id": unmatched["id"],
+                                        "data": {"household_id": "hh_1", "category": "water"}})
+    assert estate.db.locks.count_documents({}) == 0
+    began = time.monotonic()
+    assert repair(estate, household="hh_5", category="water")["status"] == "open"  # building 1: no cut
+    assert time.monotonic() - began < 1
+
+
+def test_the_guard_is_the_estate_s_own(estate):
+    """Another estate's guard held (its holder dead) keeps no call of this estate waiting."""
+    publish(estate)
+    held_by_a_dead_holder(estate, estate_id="est_2")
+    began = time.monotonic()
+    assert repair(estate, category="water")["status"] == "open"  # Monday: no cut stands
+    assert time.monotonic() - began < 1
+
