@@ -2386,6 +2386,8 @@ ZH = {
         '该计划停水停电已于 {0} 开始，开始时间不能再改：请修订其结束时间（结束时间或预计恢复时间）',
     'a planned cut of the estate is being changed or judged by another call; try again in a moment':
         '本小区的计划停水停电正由其他操作修改或核对，请稍后再试',
+    'the request changed while it was matched; try again in a moment':
+        '该工单在匹配住户时已被修改，请稍后再试',
     'a planned cut called off is back at no time':
         '已取消的计划停水停电没有恢复时间',
     'leave it out: the cut is called off':

@@ -493,12 +493,28 @@ def rate_request(db, outbox, caller, estate_id, request_id, data):
                    lambda request: portal.owner_rate(request, data["satisfaction"], clock.now(), rules, caller))
 
 
+def _match_judged_on_cuts(request, data):
+    """Whether the desk's match of ``request`` reads the cuts standing (the guard of a cut's utility, or
+    ``cut_warnings`` of an unclassified repair), so is read and written under the estate's cut guard: a
+    consultation's match, a door lock's, a household corrected, read none and wait for no guard (r4)."""
+    if request is None or not portal.unmatched(request):
+        return False
+    own_fault = data.get("own_fault") is True or request.get("own_fault") is True
+    if front_desk.UTILITY_OF_CATEGORY.get(data.get("category")) and not own_fault and data.get("emergency") is not True:
+        return True
+    return front_desk.unclassified_during_a_cut(
+        {"kind": request["kind"], "category": data.get("category", request.get("category")), "own_fault": own_fault})
+
+
 def match_household(db, outbox, caller, estate_id, request_id, data):
     """The desk names the household of an unmatched portal request, or corrects the one a request
     names (``household_correction``); the household must be known."""
     domain.require_desk(caller)
+    guarded = _match_judged_on_cuts(store.find(db, "service_requests", estate_id, request_id), data)
 
     def decide(request):  # the request first: another estate's id is a 404, whatever the body names
+        if _match_judged_on_cuts(request, data) and not guarded:  # reclassified since it was read: again
+            raise Conflict("the request changed while it was matched; try again in a moment", retry_after=1)
         household = store.known_household(db, estate_id, data["household_id"])
         # a repair is judged a repeat once its household and category are known, as the desk's
         judged = portal.classified(request, data.get("category"))
@@ -524,7 +540,7 @@ def match_household(db, outbox, caller, estate_id, request_id, data):
                             data.get("emergency"), store.rules_for(db, estate_id), data.get("emergency_category"),
                             own_fault, warnings)
 
-    with cut_guard(db, estate_id):  # judged on the cuts standing, as a registration (h4)
+    with cut_guard(db, estate_id) if guarded else nullcontext():  # judged on the cuts standing, as a registration (h4)
         return step_on(db, outbox, "service_requests", estate_id, request_id, decide)
 
 

@@ -85,3 +85,47 @@ def test_the_guard_is_the_estate_s_own(estate):
     assert repair(estate, category="water")["status"] == "open"  # Monday: no cut stands
     assert time.monotonic() - began < 1
 
+
+def test_calls_no_cut_judges_do_not_wait_for_the_guard(estate):
+    """A consultation, a door lock's repair, an own fault, and a portal filing's match that no cut judges
+    (a consultation filed, a door lock's repair matched) read no cut: they do not wait for the guard (a dead
+    holder's: 30 s of a desk refused)."""
+    publish(estate)
+    consulted = portal_filing(estate, kind="consultation")
+    door = portal_filing(estate)
+    held_by_a_dead_holder(estate)
+    began = time.monotonic()
+    as_caller(estate, AGENT)
+    estate.create_request({"estate_id": ESTATE, "data": {
+        "kind": "consultation", "household_id": "hh_1", "channel": "phone", "description": "物业费怎么交"}})
+    repair(estate, category="doors_windows")
+    repair(estate, category="water", own_fault=True)
+    requests = {r["number"]: r for r in estate.list_requests({"estate_id": ESTATE})["items"]}
+    as_caller(estate, AGENT)
+    estate.match_request_household({"estate_id": ESTATE, "id": requests[consulted["number"]]["id"],
+                                    "data": {"household_id": "hh_1"}})
+    as_caller(estate, AGENT)
+    estate.match_request_household({"estate_id": ESTATE, "id": requests[door["number"]]["id"],
+                                    "data": {"household_id": "hh_1", "category": "doors_windows"}})
+    assert time.monotonic() - began < 1
+
+
+def test_a_filing_reclassified_a_repair_while_it_was_matched_unguarded_is_matched_again(estate, monkeypatch):
+    """The match read a consultation (no guard), the filing was reclassified an unclassified repair before
+    the match wrote: a repair judged on the cuts is never matched outside the guard, a 409 to try again."""
+    from customer_service import store as cs_store
+    publish(estate)
+    filed = portal_filing(estate)
+    as_caller(estate, AGENT)
+    [unmatched] = [r for r in estate.list_requests({"estate_id": ESTATE})["items"] if r["number"] == filed["number"]]
+    found = cs_store.find
+    monkeypatch.setattr(cs_store, "find", lambda db, collection, *rest: (
+        {**found(db, collection, *rest), "kind": "consultation"} if collection == "service_requests"
+        else found(db, collection, *rest)))
+    with pytest.raises(Conflict) as refused:
+        estate.match_request_household({"estate_id": ESTATE, "id": unmatched["id"], "data": {"household_id": "hh_1"}})
+    assert "try again" in str(refused.value)
+    monkeypatch.undo()
+    as_caller(estate, AGENT)
+    assert estate.match_request_household({"estate_id": ESTATE, "id": unmatched["id"],
+                                           "data": {"household_id": "hh_1"}})["household_id"] == "hh_1"
