@@ -1352,7 +1352,9 @@ def record_spot_check(db, outbox, caller, estate_id, data):
 
 
 TEAM_MONTH_LOCK_SECONDS = 10  # a writer holds a month this long at most (one that died, then taken over)
-TEAM_MONTH_WAIT_SECONDS = 5  # a writer waits this long for the month's lock, then a 409 to try again
+# a writer waits this long for all its months' locks together, then a 409 to try again: with the call's
+# reads and writes after it, inside the gateway's RPC_TIMEOUT (5 s), as customer service's cut guard
+TEAM_MONTH_WAIT_SECONDS = 3
 
 
 def _one_at_a_time(db, estate_id, months, step):
@@ -1360,10 +1362,9 @@ def _one_at_a_time(db, estate_id, months, step):
     waited for a moment): a late record of a month and the month's (or quarter's) assessment passed at
     once, the assessment reading the month before the record was written and the record looking for an
     assessment before it was (h3). Whichever holds the month first is written first; the other reads it."""
-    held = []
+    held, gives_up_at = [], time.monotonic() + TEAM_MONTH_WAIT_SECONDS
     try:
         for month in sorted(set(months)):
-            gives_up_at = time.monotonic() + TEAM_MONTH_WAIT_SECONDS
             while True:
                 try:
                     held.append(store.lock_team_month(db, estate_id, month, clock.now(), TEAM_MONTH_LOCK_SECONDS))

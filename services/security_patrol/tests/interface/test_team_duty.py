@@ -459,3 +459,22 @@ def test_a_roll_call_is_corrected_by_the_lead_until_the_month_is_assessed_kept_w
         correct(patrol, called["id"], {"guard": "Wang", "status": "absent", "reason": "x"})
     with pytest.raises(NotFound):
         correct(patrol, "rollcall_nowhere", {"guard": "Wang", "status": "absent", "reason": "x"})
+
+
+def test_a_quarter_s_assessment_behind_a_held_month_is_refused_inside_the_gateway_s_rpc_wait(patrol, monkeypatch):
+    """A quarter's assessment takes its three months' locks, and each was waited for 5 s: behind a
+    writer that died holding one (its lease not yet out), the call took up to 15 s where the gateway
+    gives a service call 5 (RPC_TIMEOUT): the desk read 503 instead of the 409 that says try again, and
+    a call that got its locks late still wrote after the gateway had answered. One wait for all of them,
+    well inside the gateway's."""
+    import time
+
+    import security_patrol.store as sp_store
+    from estate_common import config
+    clock.freeze(clock.parse_iso("2027-01-02T02:00:00Z"))
+    # a writer of November that died holding its month (its lease far from out)
+    sp_store.lock_team_month(patrol.db, ESTATE, "2026-11", clock.now(), 600)
+    started = time.monotonic()
+    with pytest.raises(Conflict):
+        patrol.record_assessment({"estate_id": ESTATE, "data": {"guard": "Liu", "period": "2026-Q4"}})
+    assert time.monotonic() - started < config.rpc_timeout() - 1.5
