@@ -1576,6 +1576,55 @@ ZH = {
         '该外包单位已停用，不能再登记巡查问题',
     "the month's findings kept changing while it was being signed: sign it again":
         '签认期间该月巡查问题仍在变动，请重新签认',
+    # community activities (社区文化活动: customer_service activities.py; h7)
+    'sign-ups closed at {0}':
+        '报名已于 {0} 截止',
+    'sign-ups are closed':
+        '报名已截止',
+    'a household signs up at most {0} people':
+        '每户最多报名 {0} 人',
+    'more people than the activity holds':
+        '报名人数超过活动名额',
+    'is more than the capacity {0}':
+        '超过活动名额 {0}',
+    'is not one of its':
+        '不是该活动的报名',
+    'no such sign-up on this activity':
+        '该活动没有这条报名',
+    'the sign-up was cancelled at {0}':
+        '该报名已于 {0} 取消',
+    "attendance is taken from the activity's start ({0})":
+        '活动开始（{0}）后才能签到',
+    'has not started':
+        '活动尚未开始',
+    'only a household with a confirmed place is present':
+        '只有报名已确认的住户才能签到',
+    'has no confirmed sign-up':
+        '没有已确认的报名',
+    'only a household present rates the activity':
+        '只有到场的住户才能评价活动',
+    'was not present':
+        '未到场',
+    'the household rated it at {0}: a household rates an activity once':
+        '该住户已于 {0} 评价：每户只能评价一次',
+    'an activity is rated within {0} day of its end':
+        '活动结束后 {0} 天内才能评价',
+    'an activity is rated within {0} days of its end':
+        '活动结束后 {0} 天内才能评价',
+    'is past its rating time':
+        '已过评价期限',
+    'an activity ends after it starts':
+        '活动结束时间须晚于开始时间',
+    'is not after starts_at':
+        '不晚于开始时间',
+    'an activity is planned for a time to come':
+        '活动只能安排在将来的时间',
+    'sign-ups close before the activity starts, and not in the past':
+        '报名截止时间须在现在与活动开始之间',
+    'is not between now and starts_at':
+        '不在现在与活动开始之间',
+    "the service center's desk, stewards and manager organise the activities":
+        '社区活动由客服前台、物管员和经理组织',
     # goods release passes (物品放行条: customer_service goods_passes.py, operations.issue_goods_pass; h8)
     'a pass is for today or a day to come':
         '放行条只能开具今天或以后的日期',
@@ -3023,7 +3072,7 @@ FRAGMENTS = {
     "takeover or handover": "接管验收或交房", "estate handover": "开发商移交记录", "restatement": "重发副本",
     "refused household step": "被拒绝的房屋状态变更", "custom field": "自定义字段", "document": "记录",
     "takeover (接管验收)": "接管验收", "handover (交房)": "交房",
-    "goods release pass": "物品放行条", "damage claim": "损失登记",
+    "goods release pass": "物品放行条", "activity": "社区活动", "planned": "计划中", "damage claim": "损失登记",
     "contractor": "外包单位", "upkeep finding": "巡查问题", "contractor month": "外包月度考核",
     "paid service": "有偿服务项目", "service order": "有偿服务单",
     # what a state machine refuses for (``transitions.next_status``'s subject)

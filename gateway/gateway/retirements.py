@@ -106,7 +106,9 @@ STARTS_WORK = (
              "create_survey", "answer_survey", "create_notice", "register_key", "lend_key", "register_custody_item",
              "lend_tool", "issue_goods_release_pass", "create_paid_service", "create_service_order",
              # a complaint about an order is a new service request (r8)
-             "complain_about_service_order", "register_contractor", "update_contractor", "record_upkeep_finding", "register_damage_claim", "create_application", "start_works", "reschedule_application")
+             "complain_about_service_order", "register_contractor", "update_contractor", "record_upkeep_finding", "register_damage_claim", "create_application", "start_works", "reschedule_application",
+             # 社区文化活动 (h7): an activity planned, a sign-up, a new date are new work
+             "plan_activity", "sign_up_for_activity", "move_activity")
     | _named("maintenance", "create_maintenance_plan", "create_checklist", "update_checklist", "open_inspection", "create_equipment",
              "set_budget",
              # 备品备件: a new part and a delivery stock a store nobody will draw on, an edit keeps it
@@ -137,6 +139,8 @@ CLOSES_OUT = (
              "use_goods_release_pass", "cancel_goods_release_pass", "update_paid_service", "assign_service_order",
              "complete_service_order", "cancel_service_order", "fix_upkeep_finding", "recheck_upkeep_finding",
              "sign_contractor_month", "retire_contractor",
+             # 社区文化活动 (h7): one planned before the estate retired is still called off, held and rated
+             "cancel_activity", "cancel_activity_signup", "record_activity_attendance", "rate_activity",
              # 损失登记: a claim registered before the estate retired is still settled
              "decide_damage_claim_responsibility", "report_damage_claim", "assess_damage_claim",
              "refuse_damage_claim", "negotiate_damage_claim", "pay_damage_claim", "withdraw_damage_claim",

@@ -38,6 +38,14 @@ DECISIONS = {
     # contractor's work, no resident's: archive keeps them as the record's words
     "customer_service/upkeep_finding_put_right:description": ARCHIVE,
     "customer_service/charge_withdrawn:description": COMPOSED,
+    # 社区文化活动 (h7): the activity's title is the organiser's public words (中秋游园会), on the board
+    # already; a move's or cancellation's reason (rain, a typhoon) is what the households are told
+    "customer_service/activity_moved:title": PUBLIC,
+    "customer_service/activity_moved:reason": PUBLIC,
+    "customer_service/activity_cancelled:title": PUBLIC,
+    "customer_service/activity_cancelled:reason": PUBLIC,
+    "customer_service/activity_signup_promoted:title": PUBLIC,
+    "customer_service/activity_held:title": PUBLIC,
     "customer_service/charge_withdrawn:reason":
         "finance writes it as the bill's cancel_reason, the accountant's answer to why a fee went "
         "(numbers_in_text, h6)",

@@ -206,6 +206,12 @@ class World:
             "households": [{"household_id": household, "losses": [{"item": "ceiling", "amount_cents": 320000}]}]})["id"]
         # to the whole estate: the sample's building is no building of B's households
         ids["notice_id"] = self.post(f"{base}/notices", {"title": "停水通知", "body": "周二 9:00–12:00 停水"})["id"]
+        # 社区文化活动 (h7): an activity of B's and a household's sign-up to it
+        ids["activity_id"] = self.post(f"{base}/activities", self._sample(
+            "POST", "/api/v1/estates/{estate_id}/activities", swaps))["id"]
+        ids["signup_id"] = flows.eventually(lambda: (lambda a: a.json()["signup"]["id"] if a.status_code == 200 else None)(
+            send(self.api, "POST", f"{base}/activities/{ids['activity_id']}/signups", self.admin,
+                 {"household_id": household, "people": 1}, headers={"Idempotency-Key": uuid.uuid4().hex})), seconds=60)
         swaps["eq_1"] = ids["equipment_id"]
         ids["checklist_id"] = self.post(f"{base}/checklists",
                                         self._sample("POST", "/api/v1/estates/{estate_id}/checklists", swaps))["id"]

@@ -129,6 +129,19 @@ ROUTES = [
     desk_action(f"{ESTATE}/goods-release-passes/<pass_id>/use", "use_goods_release_pass", "pass_id",
                 roles=policy.SECURITY),
     desk_action(f"{ESTATE}/goods-release-passes/<pass_id>/cancel", "cancel_goods_release_pass", "pass_id"),
+    # 社区文化活动: the desk, a steward or the manager organises; households sign up at the desk (the portal
+    # through the same RPC); capacity and wait list, moved or cancelled (announced), attendance, ratings
+    desk_create(f"{ESTATE}/activities", "plan_activity"),
+    desk_list(f"{ESTATE}/activities", "list_activities", ("status", "kind", "from", "to")),
+    desk_read(f"{ESTATE}/activities/<activity_id>", "get_activity", "activity_id"),
+    desk_action(f"{ESTATE}/activities/<activity_id>/signups", "sign_up_for_activity", "activity_id",
+                idempotent=True),
+    Route("POST", f"{ESTATE}/activities/<activity_id>/signups/<signup_id>/cancel", "customer_service",
+          "cancel_activity_signup", DESK, body=True, id_param="activity_id", item_param="signup_id"),
+    desk_action(f"{ESTATE}/activities/<activity_id>/move", "move_activity", "activity_id"),
+    desk_action(f"{ESTATE}/activities/<activity_id>/cancel", "cancel_activity", "activity_id"),
+    desk_action(f"{ESTATE}/activities/<activity_id>/attendance", "record_activity_attendance", "activity_id"),
+    desk_action(f"{ESTATE}/activities/<activity_id>/ratings", "rate_activity", "activity_id"),
     # 损失登记、理赔、赔偿: the desk registers a claim and follows the insurer; a manager decides who is
     # responsible and records the payments that settle it
     desk_create(f"{ESTATE}/damage-claims", "register_damage_claim"),

@@ -116,6 +116,12 @@ RECORDED_EVENTS = {
     ("customer_service", "goods_release_pass_used"): "goods_release_pass",
     # 有偿增值服务: an order of a paid service done or cancelled, what it charged (h8)
     ("customer_service", "service_order_closed"): "service_order",
+    # 社区文化活动 (h7): an activity moved or cancelled (why, the households told), a wait-listed place
+    # confirmed, the day held (its attendance and cost against the budget): one subject, the activity
+    ("customer_service", "activity_moved"): "activity",
+    ("customer_service", "activity_cancelled"): "activity",
+    ("customer_service", "activity_signup_promoted"): "activity",
+    ("customer_service", "activity_held"): "activity",
     # 环境卫生 / 绿化养护品质检查: a contractor's fault put right (late or not), and the month the manager
     # signed with the deduction from its fee (h6)
     ("customer_service", "upkeep_finding_put_right"): "upkeep_finding",

@@ -590,6 +590,22 @@ class ArchiveService(EstateSettings, HasCustomFields, ExportsResources, ServiceB
     def record_service_order(self, event):
         self._record(event)
 
+    @consumes("customer_service", "activity_moved")
+    def record_activity_moved(self, event):
+        self._record(event)
+
+    @consumes("customer_service", "activity_cancelled")
+    def record_activity_cancelled(self, event):
+        self._record(event)
+
+    @consumes("customer_service", "activity_signup_promoted")
+    def record_activity_signup_promoted(self, event):
+        self._record(event)
+
+    @consumes("customer_service", "activity_held")
+    def record_activity_held(self, event):
+        self._record(event)
+
     @consumes("customer_service", "service_request_transferred")
     def record_service_request_transfer(self, event):
         self._record(event)

@@ -62,4 +62,14 @@ def build(outbox, estate_id, event_type, data, actor=None):
         return outbox.event("contractor_updated", estate_id, data, actor=actor)
     if event_type == "contractor_retired":  # no new finding against it: for accounts (webhooks)
         return outbox.event("contractor_retired", estate_id, data, actor=actor)
+    # 社区文化活动 (activities.py): moved or cancelled (the households signed up, for the notice board and
+    # webhooks to tell them; archive keeps it), a place on the wait list confirmed, the day held (attendance, cost)
+    if event_type == "activity_moved":
+        return outbox.event("activity_moved", estate_id, data, actor=actor)
+    if event_type == "activity_cancelled":
+        return outbox.event("activity_cancelled", estate_id, data, actor=actor)
+    if event_type == "activity_signup_promoted":  # for integrators (webhooks): tell the household
+        return outbox.event("activity_signup_promoted", estate_id, data, actor=actor)
+    if event_type == "activity_held":
+        return outbox.event("activity_held", estate_id, data, actor=actor)
     raise ValueError(f"customer service does not announce {event_type}")

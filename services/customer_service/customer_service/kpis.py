@@ -21,7 +21,8 @@ obligations count the year of the week's Sunday so far (``calendar.period_year``
   the estate (target below 1 % a month; a week's, its share: 7 of its month's days; a reopened
   complaint is one complaint, counted once)
 - owner_satisfaction 业主满意度: satisfied answers (4–5) ÷ all answers, from the month's survey
-  answers (each service-line score is one answer), return visits and owner-portal ratings
+  answers (each service-line score is one answer), return visits, owner-portal ratings and the
+  ratings of community activities by the households present (activities.py)
 - average_satisfaction: the mean of the same answers (score out of 5)
 - consultation_accuracy 咨询解答准确率: consultations registered in the month neither reopened nor
   followed by a complaint on the same matter (``related_request_id``) ÷ consultations, those
@@ -152,8 +153,10 @@ def valid_complaint_rate(requests, households, start, end, target, period=None):
     return kpi(len(valid), len(registered), target=target, note=note)
 
 
-def _satisfaction_scores(requests, answers, start, end):
-    scores = [score for a in answers if _within(a["answered_at"], start, end) for score in a["scores"].values()]
+def _satisfaction_scores(requests, answers, start, end, activity_scores=()):
+    """``activity_scores``: the period's ratings of community activities (activities.ratings_between)."""
+    scores = list(activity_scores)
+    scores += [score for a in answers if _within(a["answered_at"], start, end) for score in a["scores"].values()]
     scores += [v["satisfaction"] for r in _of(requests, "repair") for v in r.get("return_visits", [])
                if _within(v["visited_at"], start, end)]
     return scores + portal.ratings(requests, start, end)  # an owner's rating on the portal, like a visit's
@@ -185,7 +188,7 @@ OBLIGATIONS = ("manager_visits_year_to_date", "surveys_year_to_date", "survey_li
 
 
 def estate_kpis(period, requests, answers, households, complained_about, rules, steward_contacts=(),
-                manager_visits=0, now=None, surveys=(), since=None, upkeep_findings=()):
+                manager_visits=0, now=None, surveys=(), since=None, upkeep_findings=(), activity_scores=()):
     """``requests``: the estate's requests with any date in the period (see store.kpi_requests);
     ``households``: the estate's household copies (``store.kpi_households``);
     ``steward_contacts``: ``(household id, contacted_at)`` of each steward contact in the period;
@@ -197,7 +200,7 @@ def estate_kpis(period, requests, answers, households, complained_about, rules, 
     def owed(per_year):  # the year of the period's end: a week's Sunday's (calendar.period_year)
         return owed_a_year(per_year, calendar.period_year(period), since, rules["timezone"])
     now = now or clock.now_iso()
-    scores = _satisfaction_scores(requests, answers, start, end)
+    scores = _satisfaction_scores(requests, answers, start, end, activity_scores)
     return {
         "complaint_timeliness": complaint_timeliness(requests, start, end, now),
         "complaint_satisfaction": complaint_satisfaction(requests, start, end),

@@ -14,12 +14,12 @@ from functools import cache, partial
 from estate_common import (backfills, calendar, clock, custom_fields, exports, fee_prices, ids, numbering,
                            public_codes, replica, writes)
 from estate_common.errors import BusinessRuleViolation, Conflict, Forbidden, NotFound, field_error
-from estate_common.roles import FRONT_DESK, MANAGEMENT
+from estate_common.roles import FRONT_DESK, MANAGEMENT, is_api_key
 from estate_common.kpis import (before_the_estate, owed_a_year, owed_before_the_estate, per_estate_month,
                                 rules_of_period)
 from estate_common.store import DuplicateKey, page_computed, public
 
-from . import (applications, complaint_analysis, complaints, damage_claims, desk_week, domain, events, front_desk,
+from . import (activities, applications, complaint_analysis, complaints, damage_claims, desk_week, domain, events, front_desk,
                paid_services,
                goods_passes, household_correction, intake, owner_contacts, portal, reclassification, rectifications, repairs, store,
                surveys, upkeep)
@@ -1318,7 +1318,9 @@ def kpis(db, caller, period, estate_ids):
             store.complained_about(db, estate_id), rules, store.steward_contacts(db, estate_id, start, end),
             store.count_manager_visits(db, estate_id, year_start, end),
             surveys=store.surveys_of_year(db, estate_id, year, surveys_until(year, end, rules)),
-            since=since, upkeep_findings=store.kpi_upkeep_findings(db, estate_id, start, end))
+            since=since, upkeep_findings=store.kpi_upkeep_findings(db, estate_id, start, end),
+            activity_scores=activities.ratings_between(store.activities_rated_between(db, estate_id, start, end),
+                                                       start, end))
         return before_the_estate(block, desk_kpis.OBLIGATIONS, since, end, rules["timezone"])
     return per_estate_month(caller, period, estate_ids, partial(store.rules_for, db),
                             estate_kpis)
@@ -1528,3 +1530,83 @@ def sign_contractor_month(db, outbox, caller, estate_id, contractor_id, period, 
         raise Conflict("the month's findings kept changing while it was being signed: sign it again", retry_after=1)
 
     return public(_announced.create(db, outbox, "contractor_months", estate_id, doc_id, new))
+
+
+# -- community activities (社区文化活动, activities.py) ------------------------------------------
+
+def _require_organiser(caller):
+    _require(caller, FRONT_DESK, "the service center's desk, stewards and manager organise the activities")
+
+
+def plan_activity(db, outbox, caller, estate_id, data):
+    """An activity the desk, a steward or the manager organises (``activities.new_activity``)."""
+    _require_organiser(caller)
+    activity_id = caller.created_id("act", estate_id)
+    rules = store.rules_for(db, estate_id)
+    return activities.shown(public(store.create(
+        db, outbox, "activities", estate_id, activity_id,
+        lambda: activities.new_activity(activity_id, estate_id, data, clock.now(), caller.user, rules))),
+        rules["timezone"])
+
+
+def list_activities(db, estate_id, filters, limit, cursor):
+    """``status``, ``kind``; ``from``/``to``: its start within [from, to) (ISO instants)."""
+    query = {k: v for k, v in (filters or {}).items() if k in ("status", "kind")}
+    window = {op: (filters or {})[name] for name, op in (("from", "$gte"), ("to", "$lt")) if (filters or {}).get(name)}
+    if window:
+        query["starts_at"] = window
+    found, tz = store.page(db, "activities", estate_id, query, limit, cursor), store.estate_timezone(db, estate_id)
+    return {**found, "items": [activities.shown(a, tz) for a in found["items"]]}
+
+
+def get_activity(db, estate_id, activity_id):
+    return activities.shown(public(store.get(db, "activities", estate_id, activity_id)),
+                            store.estate_timezone(db, estate_id))
+
+
+def sign_up_for_activity(db, outbox, caller, estate_id, activity_id, data):
+    """A household's sign-up (``activities.sign_up``), the desk's (or the portal's, through the
+    gateway); a household signed up already is answered its first sign-up. The sign-up as answered:
+    ``{activity_id, signup, places_left, position}`` (``position``: its place on the wait list). An owner
+    app's key signs its owner's household up (channel ``app``), as it files his requests."""
+    _require_organiser(caller)
+    store.known_household(db, estate_id, data["household_id"])
+    signup_id = caller.created_id("asu", estate_id, activity_id)
+    rules = store.rules_for(db, estate_id)
+    # an owner app's key (业主App, an integrator's): its owner signed up himself, whatever the body says
+    data = {**data, "channel": "app"} if is_api_key(caller.user) else data
+    activity = _announced.change(db, outbox, "activities", estate_id, activity_id,
+                                 lambda doc: None if activities.find_signup(doc, signup_id) else
+                                 activities.sign_up(doc, signup_id, data, clock.now(), caller.user, rules))
+    signup = activities.find_signup(activity, signup_id) or activities.existing_signup(activity, data["household_id"])
+    return signup_view(activity, signup)
+
+
+def signup_view(activity, signup):
+    waiting = [s["id"] for s in activity["signups"] if s["status"] == activities.WAIT_LISTED]
+    return {"activity_id": activity["_id"], "signup": signup,
+            "places_left": max(activity["capacity"] - activities.taken(activity), 0),
+            "position": waiting.index(signup["id"]) + 1 if signup["id"] in waiting else None}
+
+
+def cancel_activity_signup(db, outbox, caller, estate_id, activity_id, signup_id, data):
+    """A sign-up given up; the wait list's first that fit are confirmed in the same write."""
+    _require_organiser(caller)
+    activity = _announced.change(db, outbox, "activities", estate_id, activity_id,
+                                 lambda doc: activities.cancel_signup(doc, signup_id, data or {}, clock.now(),
+                                                                      caller.user))
+    return signup_view(activity, activities.find_signup(activity, signup_id))
+
+
+def activity_step(db, outbox, caller, estate_id, activity_id, action, data):
+    """``move``, ``cancel``, ``attend`` and ``rate`` of an activity (the organiser's)."""
+    _require_organiser(caller)
+    if action == "rate":
+        store.known_household(db, estate_id, data["household_id"])
+    rules = store.rules_for(db, estate_id)
+    steps = {"move": lambda doc, now: activities.move(doc, data, now, caller.user, rules),
+             "cancel": lambda doc, now: activities.cancel(doc, data, now, caller.user),
+             "attend": lambda doc, now: activities.attend(doc, data, now, caller.user),
+             "rate": lambda doc, now: activities.rate(doc, data, now, caller.user, rules)}
+    return activities.shown(step_on(db, outbox, "activities", estate_id, activity_id,
+                                    lambda doc: steps[action](doc, clock.now())), rules["timezone"])

@@ -108,6 +108,13 @@ DEFAULTS = {
     # chosen, a day's notice (the cleaner's day planned the evening before) and half the price.
     "service_cancel_window_hours": 24,
     "service_cancel_fee_percent": 50,
+    # 社区文化活动 (activities.py; the seed's 组织开展社区文化活动 gives no numbers, all chosen): sign-ups close
+    # this many hours before an activity starts unless its organiser sets the deadline
+    "activity_signup_close_hours": 24,
+    # a household signs up at most this many people (a family; the capacity is in people)
+    "activity_people_per_household_max": 4,
+    # a household present rates the activity within this many days of its end (a week: remembered)
+    "activity_rating_days": 7,
     # 公告: a notice is shown on the owner portal's board through its last day (until), at most this
     # many days ahead (estate_common.plausible). DOMAIN.md gives none: chosen, a year (a notice of the
     # year's fee standards); a notice with no last day stays until it is withdrawn.
@@ -184,6 +191,9 @@ MAXIMA = {
     "goods_pass_valid_days": 30,
     "service_cancel_window_hours": 168,
     "service_cancel_fee_percent": 100,
+    "activity_signup_close_hours": 720,
+    "activity_people_per_household_max": 20,
+    "activity_rating_days": 60,
     "notice_shown_max_days": 1095,
     "outage_notice_lead_hours": 720,  # a month: beyond it a notice is read too early to be remembered
     "recorded_within_days": plausible.RECORDED_WITHIN_DAYS_MAX,
@@ -201,6 +211,7 @@ MAXIMA = {
 # target an estate may raise no further and may not lower (a probe set 1 %); a record made the
 # same day it happened (recorded_within_days 0)
 MINIMA = {"return_visit_rate_target_percent": 100, "recorded_within_days": 0,
+          "activity_signup_close_hours": 0,  # sign-ups open until the start
           # a finding, a late fix, a pass score or a deduction may count nothing (0)
           "upkeep_points_per_finding": 0, "upkeep_points_late": 0, "upkeep_points_unfixed": 0,
           "upkeep_pass_score": 0, "upkeep_deduction_percent_per_point": 0, "upkeep_deduction_cap_percent": 0,

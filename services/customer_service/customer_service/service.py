@@ -503,6 +503,50 @@ class CustomerService(CopiesEstates, CopiesHouseholds, EstateSettings, HasCustom
         return operations.complain_about_service_order(self.db, self.outbox, self.caller, payload["estate_id"],
                                                        payload["id"], payload["data"])
 
+    # -- community activities (社区文化活动): the desk, stewards and manager organise; households sign up --
+    @rpc_method
+    def plan_activity(self, payload):
+        return operations.plan_activity(self.db, self.outbox, self.caller, payload["estate_id"], payload["data"])
+
+    @rpc_method
+    def list_activities(self, payload):
+        return operations.list_activities(self.db, payload["estate_id"], payload.get("filters"),
+                                          payload.get("limit"), payload.get("cursor"))
+
+    @rpc_method
+    def get_activity(self, payload):
+        return operations.get_activity(self.db, payload["estate_id"], payload["id"])
+
+    @rpc_method
+    def sign_up_for_activity(self, payload):
+        return operations.sign_up_for_activity(self.db, self.outbox, self.caller, payload["estate_id"], payload["id"],
+                                               payload["data"])
+
+    @rpc_method
+    def cancel_activity_signup(self, payload):
+        return operations.cancel_activity_signup(self.db, self.outbox, self.caller, payload["estate_id"],
+                                                 payload["id"], payload["item"], payload.get("data"))
+
+    @rpc_method
+    def move_activity(self, payload):  # 改期 (rain)
+        return self._activity_step(payload, "move")
+
+    @rpc_method
+    def cancel_activity(self, payload):
+        return self._activity_step(payload, "cancel")
+
+    @rpc_method
+    def record_activity_attendance(self, payload):  # 签到
+        return self._activity_step(payload, "attend")
+
+    @rpc_method
+    def rate_activity(self, payload):  # 活动满意度
+        return self._activity_step(payload, "rate")
+
+    def _activity_step(self, payload, action):
+        return operations.activity_step(self.db, self.outbox, self.caller, payload["estate_id"], payload["id"],
+                                        action, payload["data"])
+
     @rpc_method
     def lend_tool(self, payload):
         return self._create(payload, "tool_loans", "tl", front_desk.new_tool_loan, with_rules=True)

@@ -94,6 +94,9 @@ INDEXES = {
                              ([("estate_id", 1), ("household_id", 1), ("created_at", 1), ("_id", 1)], {})],
     # the cleaning and greening contractors' checks (upkeep.py): the contractors of a line, a
     # contractor's findings of a month (``contractor_findings``), the open ones past due
+    # 社区文化活动 (activities.py): the list by start; the KPI's ratings by when they were given
+    "activities": [(PAGED, {}), ([("estate_id", 1), ("starts_at", 1), ("_id", 1)], {}),
+                   ([("estate_id", 1), ("ratings.rated_at", 1)], {})],
     "contractors": [(PAGED, {}), ([("estate_id", 1), ("service_line", 1), ("created_at", 1), ("_id", 1)], {})],
     "upkeep_findings": [(PAGED, {}), ([("estate_id", 1), ("contractor_id", 1), ("period", 1)], {}),
                         ([("estate_id", 1), ("status", 1), ("due_at", 1)], {}),
@@ -146,7 +149,7 @@ NAMES = {  # collection -> what the API calls one of its documents
     "service_requests": "service request", "surveys": "survey", "notices": "notice", "keys": "key",
     "custody_items": "custody item", "tool_loans": "tool loan", "goods_release_passes": "goods release pass",
     "paid_services": "paid service", "service_orders": "service order",
-    "damage_claims": "damage claim",
+    "damage_claims": "damage claim", "activities": "activity",
     "applications": "application", "rectification_plans": "rectification plan",
     "owner_contacts": "owner contact",
     "contractors": "contractor", "upkeep_findings": "upkeep finding", "contractor_months": "contractor month",
@@ -1103,6 +1106,12 @@ def complained_about(db, estate_id):
     """Ids of the requests a complaint names as its matter (``related_request_id``)."""
     return {doc["related_request_id"] for doc in db.service_requests.find(
         {"estate_id": estate_id, "kind": "complaint", "related_request_id": {"$ne": None}}, {"related_request_id": 1})}
+
+
+def activities_rated_between(db, estate_id, start, end):
+    """The activities with a rating given in [start, end) (activities.ratings_between picks the ratings)."""
+    return list(db.activities.find({"estate_id": estate_id, "ratings.rated_at": {"$gte": start, "$lt": end}},
+                                   {"ratings": 1}))
 
 
 def answers_between(db, estate_id, start, end):

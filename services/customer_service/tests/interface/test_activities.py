@@ -1,0 +1,177 @@
+"""Community activities (社区文化活动) through the entrypoints (found by h7's probe: the seed's
+"组织开展社区文化活动,提升业主满意度" had nothing in the system: no activity, no sign-up, no wait list)."""
+import pytest
+
+from customer_service.service import CustomerService
+from estate_common import clock, writes
+from estate_common.errors import BusinessRuleViolation, Conflict, Forbidden
+from estate_common.testing import as_caller, event, side_by_side, staff, worker
+
+ESTATE = "est_1"
+STEWARD = staff("liu", ["steward"], [ESTATE])
+TECHNICIAN = staff("sun", ["technician"], [ESTATE])
+MID_AUTUMN = {"title": "中秋游园会", "kind": "festival", "place": "central garden",
+              "starts_at": "2026-09-25T11:00:00Z", "ends_at": "2026-09-25T13:00:00Z", "capacity": 6,
+              "budget_cents": 300000}
+
+
+@pytest.fixture(autouse=True)
+def frozen_clock():
+    clock.freeze(clock.parse_iso("2026-09-14T02:00:00Z"))  # Monday 10:00 in Shanghai
+
+
+@pytest.fixture
+def organiser(desk):
+    for number in range(3, 7):
+        desk.copy_household(event("archive", "household_created", ESTATE, {
+            "id": f"hh_{number}", "estate_id": ESTATE, "building": "5", "unit": "1", "room": f"{number}01",
+            "area_m2": 90.0, "status": "occupied", "version": 1}))
+    return as_caller(desk, STEWARD)
+
+
+def plan(desk, **data):
+    return desk.plan_activity({"estate_id": ESTATE, "data": {**MID_AUTUMN, **data}})
+
+
+def sign_up(desk, activity, household, people=2, key=None, **data):
+    as_caller(desk, STEWARD, idempotency_key=key)
+    return desk.sign_up_for_activity({"estate_id": ESTATE, "id": activity["id"],
+                                      "data": {"household_id": household, "people": people, **data}})
+
+
+def cancel_signup(desk, activity, signup, **data):
+    return desk.cancel_activity_signup({"estate_id": ESTATE, "id": activity["id"], "item": signup["id"],
+                                        "data": data})
+
+
+def test_an_activity_keeps_its_local_time_capacity_deadline_and_budget(organiser):
+    activity = plan(organiser)
+    assert (activity["local_starts_at"], activity["timezone"]) == ("2026-09-25T19:00", "Asia/Shanghai")
+    assert activity["signup_deadline"] == "2026-09-24T11:00:00.000Z"  # activity_signup_close_hours, 24
+    assert (activity["places_left"], activity["budget_cents"], activity["status"]) == (6, 300000, "planned")
+    with pytest.raises(Forbidden):
+        plan(as_caller(organiser, TECHNICIAN))
+    with pytest.raises(BusinessRuleViolation):
+        plan(as_caller(organiser, STEWARD), starts_at="2026-09-01T11:00:00Z")  # the past
+
+
+def test_places_then_the_wait_list_in_order_and_a_cancellation_promotes_the_first(organiser):
+    activity = plan(organiser)
+    first = sign_up(organiser, activity, "hh_1", 3)
+    assert first["signup"]["status"] == "confirmed" and first["places_left"] == 3
+    assert sign_up(organiser, activity, "hh_1", 1)["signup"] == first["signup"]  # the household's first
+    assert sign_up(organiser, activity, "hh_2", 3)["places_left"] == 0
+    waiting = sign_up(organiser, activity, "hh_3", 2)
+    assert (waiting["signup"]["status"], waiting["position"]) == ("wait_listed", 1)
+    assert sign_up(organiser, activity, "hh_4", 1)["position"] == 2  # one fits, but the queue is in order
+    cancelled = cancel_signup(organiser, activity, first["signup"], reason="away")
+    assert cancelled["signup"]["status"] == "cancelled"
+    shown = organiser.get_activity({"estate_id": ESTATE, "id": activity["id"]})
+    assert [(s["household_id"], s["status"]) for s in shown["signups"]] == [
+        ("hh_1", "cancelled"), ("hh_2", "confirmed"), ("hh_3", "confirmed"), ("hh_4", "confirmed")]
+    promoted = organiser.outbox.of_type("activity_signup_promoted")
+    assert [e["data"]["household_id"] for e in promoted] == ["hh_3", "hh_4"]
+    with pytest.raises(Conflict):
+        cancel_signup(organiser, activity, first["signup"])
+    with pytest.raises(BusinessRuleViolation):
+        sign_up(organiser, activity, "hh_5", 5)  # activity_people_per_household_max, 4
+
+
+def test_sign_ups_close_at_the_deadline(organiser):
+    activity = plan(organiser)
+    clock.freeze(clock.parse_iso("2026-09-24T11:00:00Z"))
+    with pytest.raises(BusinessRuleViolation) as refused:
+        sign_up(organiser, activity, "hh_1")
+    assert "closed" in str(refused.value.detail)
+
+
+def test_moved_by_the_rain_and_cancelled_the_households_are_announced(organiser):
+    activity = plan(organiser)
+    sign_up(organiser, activity, "hh_1")
+    moved = organiser.move_activity({"estate_id": ESTATE, "id": activity["id"], "data": {
+        "starts_at": "2026-09-26T11:00:00Z", "place": "clubhouse hall", "reason": "rain"}})
+    assert (moved["starts_at"], moved["ends_at"], moved["place"]) == (
+        "2026-09-26T11:00:00.000Z", "2026-09-26T13:00:00.000Z", "clubhouse hall")
+    assert moved["signup_deadline"] == "2026-09-25T11:00:00.000Z"
+    [announced] = organiser.outbox.of_type("activity_moved")
+    assert announced["data"]["household_ids"] == ["hh_1"] and announced["data"]["from_place"] == "central garden"
+    cancelled = organiser.cancel_activity({"estate_id": ESTATE, "id": activity["id"], "data": {"reason": "typhoon"}})
+    assert cancelled["status"] == "cancelled"
+    assert organiser.outbox.of_type("activity_cancelled")[0]["data"]["household_ids"] == ["hh_1"]
+    with pytest.raises(Conflict):
+        sign_up(organiser, activity, "hh_2")
+
+
+def test_the_day_s_attendance_its_cost_and_the_ratings_feed_owner_satisfaction(organiser):
+    activity = plan(organiser)
+    for household in ("hh_1", "hh_2", "hh_3"):
+        sign_up(organiser, activity, household)
+    as_caller(organiser, STEWARD)
+    with pytest.raises(BusinessRuleViolation):  # before it starts
+        organiser.record_activity_attendance({"estate_id": ESTATE, "id": activity["id"], "data": {"present": ["hh_1"]}})
+    clock.freeze(clock.parse_iso("2026-09-25T11:30:00Z"))
+    with pytest.raises(BusinessRuleViolation):  # hh_4 had no place
+        organiser.record_activity_attendance({"estate_id": ESTATE, "id": activity["id"], "data": {"present": ["hh_4"]}})
+    held = organiser.record_activity_attendance({"estate_id": ESTATE, "id": activity["id"], "data": {
+        "present": ["hh_1", "hh_2"], "actual_cost_cents": 285000}})
+    assert (held["status"], held["attendance"]["people"], held["actual_cost_cents"]) == ("held", 4, 285000)
+    [announced] = organiser.outbox.of_type("activity_held")
+    assert (announced["data"]["households_present"], announced["data"]["households_signed_up"]) == (2, 3)
+    clock.freeze(clock.parse_iso("2026-09-26T02:00:00Z"))
+    rate = lambda household, score: organiser.rate_activity(  # noqa: E731
+        {"estate_id": ESTATE, "id": activity["id"], "data": {"household_id": household, "score": score}})
+    rate("hh_1", 5)
+    rated = rate("hh_2", 3)
+    assert rated["rating"] == {"count": 2, "average": 4.0}
+    with pytest.raises(Conflict):
+        rate("hh_1", 4)
+    with pytest.raises(BusinessRuleViolation):
+        rate("hh_3", 5)  # signed up, not present
+    as_caller(organiser, staff("wang", ["manager"], [ESTATE]))
+    kpis = organiser.kpis({"period": "2026-09", "estate_ids": [ESTATE]})["estates"][ESTATE]
+    assert (kpis["owner_satisfaction"]["numerator"], kpis["owner_satisfaction"]["denominator"]) == (1, 2)
+    clock.freeze(clock.parse_iso("2026-10-03T02:00:00Z"))  # activity_rating_days, 7, after its end
+    as_caller(organiser, STEWARD)
+    with pytest.raises(BusinessRuleViolation):  # hh_1 and hh_2 rated; past the days anyway
+        rate("hh_3", 5)
+    with pytest.raises(Conflict):  # a held activity is not cancelled
+        organiser.cancel_activity({"estate_id": ESTATE, "id": activity["id"], "data": {"reason": "late"}})
+
+
+def test_two_sign_ups_for_the_last_place_at_once_one_is_confirmed_the_other_waits(organiser, monkeypatch):
+    activity = plan(organiser, capacity=4)
+    sign_up(organiser, activity, "hh_1", 2)
+    twins = [as_caller(worker(CustomerService, caller=STEWARD, db=organiser.db), STEWARD) for _ in range(2)]
+    answers = side_by_side(monkeypatch, *[
+        lambda twin=twin, household=household: twin.sign_up_for_activity(
+            {"estate_id": ESTATE, "id": activity["id"], "data": {"household_id": household, "people": 2}})
+        for twin, household in zip(twins, ("hh_2", "hh_3"))], at=(writes, "write"))
+    assert all(error is None for _, error in answers)
+    assert sorted(answer["signup"]["status"] for answer, _ in answers) == ["confirmed", "wait_listed"]
+    shown = organiser.get_activity({"estate_id": ESTATE, "id": activity["id"]})
+    assert (shown["places_taken"], shown["wait_listed"]) == (4, 1)
+
+
+def test_a_cancellation_racing_a_sign_up_promotes_once_and_never_overfills(organiser, monkeypatch):
+    activity = plan(organiser, capacity=4)
+    first = sign_up(organiser, activity, "hh_1", 2)
+    sign_up(organiser, activity, "hh_2", 2)
+    sign_up(organiser, activity, "hh_3", 2)  # waits
+    twins = [as_caller(worker(CustomerService, caller=STEWARD, db=organiser.db), STEWARD) for _ in range(2)]
+    answers = side_by_side(monkeypatch,
+                           lambda: cancel_signup(twins[0], activity, first["signup"]),
+                           lambda: twins[1].sign_up_for_activity({"estate_id": ESTATE, "id": activity["id"], "data": {
+                               "household_id": "hh_4", "people": 2}}), at=(writes, "write"))
+    assert all(error is None for _, error in answers)
+    shown = organiser.get_activity({"estate_id": ESTATE, "id": activity["id"]})
+    statuses = {s["household_id"]: s["status"] for s in shown["signups"]}
+    assert statuses == {"hh_1": "cancelled", "hh_2": "confirmed", "hh_3": "confirmed", "hh_4": "wait_listed"}
+    assert shown["places_taken"] == 4
+
+
+def test_an_owner_app_s_key_signs_its_owner_up_as_the_app(organiser):
+    activity = plan(organiser)
+    as_caller(organiser, staff("apikey:ak_owner_app", ["agent"], [ESTATE]))
+    answer = organiser.sign_up_for_activity({"estate_id": ESTATE, "id": activity["id"], "data": {
+        "household_id": "hh_1", "people": 1, "channel": "desk"}})
+    assert answer["signup"]["channel"] == "app"
