@@ -40,6 +40,7 @@ SECTIONS = (
         Entry("registers.keys", "menu.keys", FRONT_DESK),
         Entry("registers.custody-items", "menu.custody_items", FRONT_DESK),
         Entry("registers.goods-release-passes", "menu.goods_release_passes", FRONT_DESK),
+        Entry("registers.activities", "menu.activities", FRONT_DESK),  # 社区文化活动 (h7)
         Entry("registers.damage-claims", "menu.damage_claims", FRONT_DESK | FINANCE),  # 损失登记、理赔
         Entry("registers.tool-loans", "menu.tool_loans", FRONT_DESK),
         # 环境卫生 / 绿化养护品质检查: the steward's walk, the manager's contractors; accounts read (h6)

@@ -1735,4 +1735,41 @@ def test_the_manager_reads_a_contractor_s_month_and_signs_it_on_its_page(client,
     assert "28,200.05" in text and "/2026-11/sign" not in text  # accounts read, the manager signs
     listed = client.get("/desk/contractors").get_data(as_text=True)
     assert "/desk/contractors/ctr_1/retire" not in listed
+
+
+ACTIVITY = {"id": "act_1", "title": "中秋游园会", "kind": "festival", "place": "central garden",
+            "local_starts_at": "2027-09-15T19:00", "capacity": 80, "places_left": 0, "wait_listed": 3,
+            "signup_deadline": "2027-09-14T11:00:00.000Z", "budget_cents": 300000, "actual_cost_cents": None,
+            "status": "planned"}
+
+
+def test_the_desk_plans_an_activity_signs_households_up_and_ticks_those_present(client, fake, households,
+                                                                                documented_routes):
+    """社区文化活动 (h7's probe: there was none): the list shows the places left and the wait list; the
+    form sends the capacity and budget in cents; a row signs a household up, and the day's attendance
+    ticks the households present."""
+    sign_in(client, fake, roles=("steward",))
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/activities", {"items": [ACTIVITY], "next_cursor": None})
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/activities", (201, ACTIVITY))
+    assert 'href="/desk/activities"' in client.get("/").get_data(as_text=True)
+    page = client.get("/desk/activities", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "中秋游园会" in page and "Festival" in page and "2027-09-15T19:00" in page
+    assert "/desk/activities/act_1/signups" in page and "/desk/activities/act_1/move" in page
+    answer = client.post("/desk/activities", data={
+        "csrf_token": csrf_of(client), "idempotency_key": "k1", "title": "中秋游园会", "kind": "festival",
+        "place": "central garden", "starts_at": "2027-09-15T19:00", "ends_at": "2027-09-15T21:00",
+        "capacity": "80", "signup_deadline": "", "budget_cents": "3000", "description": ""})
+    assert answer.status_code == 302
+    assert fake.calls[-1]["json"] == {"title": "中秋游园会", "kind": "festival", "place": "central garden",
+                                      "starts_at": "2027-09-15T11:00:00Z", "ends_at": "2027-09-15T13:00:00Z",
+                                      "capacity": 80, "budget_cents": 300000}
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/activities/act_1/signups",
+            {"activity_id": "act_1", "signup": {}, "places_left": 0, "position": 4})
+    client.post("/desk/activities/act_1/signups", data={"csrf_token": csrf_of(client), "household_id": "hh_1",
+                                                        "people": "2"})
+    assert fake.calls[-1]["json"] == {"household_id": "hh_1", "people": 2}
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/activities/act_1/attendance", {**ACTIVITY, "status": "held"})
+    client.post("/desk/activities/act_1/attendance", data={"csrf_token": csrf_of(client), "present": ["hh_1"],
+                                                           "actual_cost_cents": "2850"})
+    assert fake.calls[-1]["json"] == {"present": ["hh_1"], "actual_cost_cents": 285000}
     _only_documented(fake, documented_routes)

@@ -162,6 +162,8 @@ PICK_SOURCES = {
     # a notice's fault (停水, 电梯停运): any order in hand but a plan's job, a resident's call's too (the lift
     # breakdown's order was opened from the trapped resident's repair call, which the form left out while
     # customer service takes any order it was told of: h10, a lift out of service)
+    # a community activity's households present (社区文化活动 attendance, h7), each ticked by its flat
+    "households": Source("households", ("building", "unit", "room")),
     "notice-faults": Source("work-orders", ("number", "description"),
                             query=(("exclude_source_type", "maintenance_plan"), ("open", "true")),
                             gone_in=("status", FAULT_DONE)),
@@ -385,6 +387,41 @@ FRONT_DESK = (
              # a pass whose day is gone reads expired, kept issued: the desk may still strike it off (r6)
              actions=(A("cancel", "reg.cancel_pass", (F("reason", "reg.reason", "textarea", True),),
                         ("issued", "expired")),),
+             roles=menu.FRONT_DESK),
+    # 社区文化活动 (h7): the desk, a steward or the manager plans an activity (its places in people, its sign-up
+    # deadline, its budget); households are signed up from its row (confirmed or wait-listed), it is moved
+    # (rain) or cancelled, the households present are ticked on the day, and those present rate it
+    Register("desk", "activities", "menu.activities", "activities",
+             (C("title", "reg.title"), C("kind", "reg.activity_kind", "enum", "activity_kind"),
+              C("local_starts_at", "reg.activity_starts"), C("place", "reg.activity_place"),
+              C("capacity", "reg.activity_capacity"), C("places_left", "reg.activity_places_left"),
+              C("wait_listed", "reg.activity_wait_listed"), C("signup_deadline", "reg.activity_deadline", "when"),
+              C("budget_cents", "reg.activity_budget", "money"), C("actual_cost_cents", "reg.activity_cost", "money"),
+              C("status", "reg.status", "enum", "activity_status")),
+             fields=(F("title", "reg.title", required=True),
+                     F("kind", "reg.activity_kind", "choice", True, enum="ActivityKind", group="activity_kind"),
+                     F("place", "reg.activity_place", required=True),
+                     F("starts_at", "reg.activity_starts", "moment", True),
+                     F("ends_at", "reg.activity_ends", "moment", True),
+                     F("capacity", "reg.activity_capacity", "int", True),
+                     F("signup_deadline", "reg.activity_deadline", "moment"),
+                     F("budget_cents", "reg.activity_budget", "money"),
+                     F("description", "reg.description", "textarea")),
+             filters=(F("status", "reg.status", "choice", enum="ActivityStatus", group="activity_status"),
+                      F("kind", "reg.activity_kind", "choice", enum="ActivityKind", group="activity_kind")),
+             actions=(A("signups", "reg.activity_sign_up", (F("household_id", "picker.household", "household", True),
+                                                            F("people", "reg.activity_people", "int", True)),
+                        ("planned",)),
+                      A("move", "reg.activity_move", (F("starts_at", "reg.activity_starts", "moment", True),
+                                                      F("ends_at", "reg.activity_ends", "moment"),
+                                                      F("place", "reg.activity_place"),
+                                                      F("reason", "reg.reason", "textarea", True)), ("planned",)),
+                      A("cancel", "reg.activity_cancel", (F("reason", "reg.reason", "textarea", True),), ("planned",)),
+                      A("attendance", "reg.activity_attendance",
+                        (F("present", "reg.activity_present", "picks", group="households"),
+                         F("actual_cost_cents", "reg.activity_cost", "money")), ("planned", "held")),
+                      A("ratings", "reg.activity_rate", (F("household_id", "picker.household", "household", True),
+                                                         F("score", "reg.activity_score", "int", True)), ("held",))),
              roles=menu.FRONT_DESK),
     # 损失登记、理赔、赔偿 (h4): a leak's losses in the flats it reached, who is responsible, the insurer
     # told (报案), its assessment (定损) or refusal (拒赔), an agreement (协商) and the payments (赔付)
