@@ -163,6 +163,7 @@ PUBLIC_ROUTES = frozenset({
     # the owner portal (routes/customer_service.py, public=True): rate limited, see public.py
     ("GET", "/api/v1/public/estates/<estate_code>"), ("POST", "/api/v1/public/estates/<estate_code>/requests"),
     ("GET", "/api/v1/public/estates/<estate_code>/notices"),  # the notice board: what a board shows
+    ("GET", "/api/v1/public/estates/<estate_code>/activities"),  # 社区文化活动 to come: what a board shows
     ("GET", "/api/v1/public/requests/<tracking_code>"),
     ("POST", "/api/v1/public/requests/<tracking_code>/rating"),
     ("GET", "/api/v1/public/estates/<estate_code>/disclosures"),  # owners: the list of those published

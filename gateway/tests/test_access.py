@@ -15,6 +15,7 @@ PUBLIC_RULES = {"/healthz", "/readyz", "/api/v1/openapi.json", "/api/docs", "/ap
                 "/api/v1/auth/token", "/metrics", "/api/v1/public/estates/<estate_code>/requests",
                 "/api/v1/public/estates/<estate_code>",  # the portal form's heading: the estate's name
                 "/api/v1/public/estates/<estate_code>/notices",  # the portal's notice board
+                "/api/v1/public/estates/<estate_code>/activities",  # the portal's activities to come
                 "/api/v1/public/requests/<tracking_code>", "/api/v1/public/requests/<tracking_code>/rating",
                 "/api/v1/public/estates/<estate_code>/disclosures",  # owners: the list of those published
                 "/api/v1/public/estates/<estate_code>/disclosures/<period>",  # owners: a published disclosure

@@ -17,6 +17,7 @@ PUBLIC_OPERATIONS = {("/healthz", "get"), ("/readyz", "get"), ("/api/v1/openapi.
                      ("/api/v1/public/estates/{estate_code}", "get"),  # the portal form's heading
                      ("/api/v1/public/estates/{estate_code}/requests", "post"),
                      ("/api/v1/public/estates/{estate_code}/notices", "get"),  # the portal's notice board
+                     ("/api/v1/public/estates/{estate_code}/activities", "get"),  # the portal's activities to come (h7)
                      ("/api/v1/public/requests/{tracking_code}", "get"),
                      ("/api/v1/public/requests/{tracking_code}/rating", "post"),
                      ("/api/v1/public/estates/{estate_code}/disclosures", "get"),  # owners: the list of those published

@@ -168,6 +168,22 @@ def test_the_notice_board_takes_a_building_and_nothing_else_and_counts_as_a_publ
     contract.problem(client.get("/api/v1/public/estates/hz-01/notices"), 429)
 
 
+def test_the_activities_to_come_are_read_without_a_token_and_take_no_query(app, contract):
+    """社区文化活动 (h7): an owner reads the activities to come and their places left on the portal."""
+    client, rpc = app.test_client(), app.extensions["estate_ops"].rpc
+    board = {"estate_name": "Lakeside", "timezone": "Asia/Shanghai", "service_phone": None, "duty_phone": None,
+             "items": [{"id": "act_1", "title": "中秋游园会", "kind": "festival", "place": "central garden",
+                        "description": None, "starts_at": "2027-09-15T11:00:00.000Z",
+                        "ends_at": "2027-09-15T13:00:00.000Z", "local_starts_at": "2027-09-15T19:00",
+                        "local_ends_at": "2027-09-15T21:00", "signup_deadline": "2027-09-14T11:00:00.000Z",
+                        "capacity": 80, "places_left": 12, "wait_listed": 0, "signups_open": True}]}
+    rpc.answer("customer_service", "portal_activities", board)
+    assert contract.check(app, client.get("/api/v1/public/estates/hz-01/activities"), 200) == board
+    assert [call.payload for call in rpc.calls] == [{"estate_code": "hz-01"}]
+    assert all(call.caller == public.CALLER for call in rpc.calls)
+    contract.problem(client.get("/api/v1/public/estates/hz-01/activities?building=3"), 400, fields=["building"])
+
+
 def test_the_disclosures_list_takes_a_page_and_nothing_else_without_a_token(app, contract):
     """The portal opened one month's disclosure by its link and listed none (the portal's gap noted
     last session): the list is paged as every list, without an account."""

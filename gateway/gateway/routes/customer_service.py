@@ -219,6 +219,9 @@ PUBLIC_ROUTES = [
     Route("GET", f"{PUBLIC}/estates/<estate_code>", "customer_service", "portal_estate", frozenset(), public=True),
     Route("GET", f"{PUBLIC}/estates/<estate_code>/notices", "customer_service", "portal_notices", frozenset(),
           filters=("building",), public=True),
+    # 社区文化活动 (h7): the activities to come, their places left (signed up for at the desk or an owner app)
+    Route("GET", f"{PUBLIC}/estates/<estate_code>/activities", "customer_service", "portal_activities", frozenset(),
+          public=True),
     Route("POST", f"{PUBLIC}/estates/<estate_code>/requests", "customer_service", "portal_file_request",
           frozenset(), status=201, body=True, public=True, idempotent=True),
     Route("GET", f"{PUBLIC}/requests/<tracking_code>", "customer_service", "portal_track_request", frozenset(),

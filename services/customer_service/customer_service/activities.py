@@ -277,6 +277,16 @@ def rate(activity, data, now, user, rules):
                   push={"ratings": [rating]})
 
 
+def public_activity(activity, tz, now):
+    """An activity as the owner portal's board shows it: what, where, when, the places left and whether
+    sign-ups are open (by the desk, a phone to the service centre, an owner app); no sign-up, no household."""
+    view = shown(activity, tz)
+    return {name: view[name] for name in ("id", "title", "kind", "place", "description", "starts_at", "ends_at",
+                                          "local_starts_at", "local_ends_at", "signup_deadline", "capacity",
+                                          "places_left", "wait_listed")} | {
+        "signups_open": clock.to_iso(now) < activity["signup_deadline"]}
+
+
 def ratings_between(activities, start, end):
     """The scores of the activities' ratings given in [start, end) (ISO texts): owner-satisfaction answers."""
     return [r["score"] for a in activities for r in a.get("ratings") or () if start <= r["rated_at"] < end]

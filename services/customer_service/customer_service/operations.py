@@ -468,6 +468,21 @@ def portal_notices(db, estate_code, filters):
             "timezone": store.rules_for(db, estate_id)["timezone"], **portal.centre_phones(estate)}
 
 
+# the owner portal's board of activities to come (社区文化活动, h7): as many as a board pins up
+PORTAL_ACTIVITIES = 20
+
+
+def portal_activities(db, estate_code):
+    """The estate's activities to come an owner reads on the portal (``activities.public_activity``),
+    soonest first, with the service centre's phones to sign up by."""
+    estate_id = store.estate_id_by_code(db, estate_code)
+    estate, now, tz = store.estate(db, estate_id), clock.now(), store.estate_timezone(db, estate_id)
+    found = store.upcoming_activities(db, estate_id, clock.to_iso(now), PORTAL_ACTIVITIES)
+    return {"estate_name": estate["name"], "timezone": tz,
+            "items": [activities.public_activity(public(activity), tz, now) for activity in found],
+            **portal.centre_phones(estate)}
+
+
 def portal_track(db, tracking_code):
     estate_id, request_id = _tracked(db, tracking_code)
     return portal.tracking_view(store.get(db, "service_requests", estate_id, request_id),
@@ -1570,6 +1585,7 @@ def sign_up_for_activity(db, outbox, caller, estate_id, activity_id, data):
     ``{activity_id, signup, places_left, position}`` (``position``: its place on the wait list). An owner
     app's key signs its owner's household up (channel ``app``), as it files his requests."""
     _require_organiser(caller)
+    store.get(db, "activities", estate_id, activity_id)  # another estate's activity: 404 before its household
     store.known_household(db, estate_id, data["household_id"])
     signup_id = caller.created_id("asu", estate_id, activity_id)
     rules = store.rules_for(db, estate_id)
@@ -1601,7 +1617,8 @@ def cancel_activity_signup(db, outbox, caller, estate_id, activity_id, signup_id
 def activity_step(db, outbox, caller, estate_id, activity_id, action, data):
     """``move``, ``cancel``, ``attend`` and ``rate`` of an activity (the organiser's)."""
     _require_organiser(caller)
-    if action == "rate":
+    if action == "rate":  # the activity first: another estate's is a 404, not its household's 422
+        store.get(db, "activities", estate_id, activity_id)
         store.known_household(db, estate_id, data["household_id"])
     rules = store.rules_for(db, estate_id)
     steps = {"move": lambda doc, now: activities.move(doc, data, now, caller.user, rules),

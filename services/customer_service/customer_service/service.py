@@ -151,6 +151,10 @@ class CustomerService(CopiesEstates, CopiesHouseholds, EstateSettings, HasCustom
         return operations.portal_notices(self.db, payload["estate_code"], payload.get("filters") or {})
 
     @rpc_method
+    def portal_activities(self, payload):  # 社区文化活动: the board of activities to come
+        return operations.portal_activities(self.db, payload["estate_code"])
+
+    @rpc_method
     def portal_track_request(self, payload):
         return operations.portal_track(self.db, payload["tracking_code"])
 

@@ -1108,6 +1108,12 @@ def complained_about(db, estate_id):
         {"estate_id": estate_id, "kind": "complaint", "related_request_id": {"$ne": None}}, {"related_request_id": 1})}
 
 
+def upcoming_activities(db, estate_id, now, limit):
+    """The estate's planned activities not started yet, soonest first (the owner portal's board)."""
+    return list(db.activities.find({"estate_id": estate_id, "status": "planned", "starts_at": {"$gte": now}})
+                .sort([("starts_at", 1), ("_id", 1)]).limit(limit))
+
+
 def activities_rated_between(db, estate_id, start, end):
     """The activities with a rating given in [start, end) (activities.ratings_between picks the ratings)."""
     return list(db.activities.find({"estate_id": estate_id, "ratings.rated_at": {"$gte": start, "$lt": end}},

@@ -175,3 +175,27 @@ def test_an_owner_app_s_key_signs_its_owner_up_as_the_app(organiser):
     answer = organiser.sign_up_for_activity({"estate_id": ESTATE, "id": activity["id"], "data": {
         "household_id": "hh_1", "people": 1, "channel": "desk"}})
     assert answer["signup"]["channel"] == "app"
+
+
+def test_the_portal_board_shows_the_activities_to_come_with_their_places_left_and_no_household(organiser):
+    gathering = plan(organiser)
+    talk = plan(organiser, title="健康讲座", kind="talk", starts_at="2026-09-20T02:00:00Z",
+                ends_at="2026-09-20T03:00:00Z", capacity=50)
+    called_off = plan(organiser, title="亲子运动会", kind="sports")
+    organiser.cancel_activity({"estate_id": ESTATE, "id": called_off["id"], "data": {"reason": "typhoon"}})
+    sign_up(organiser, gathering, "hh_1", 4)
+    board = organiser.portal_activities({"estate_code": "HZ-01"})
+    assert board["estate_name"] == "West Lake"
+    assert [(a["id"], a["places_left"], a["signups_open"]) for a in board["items"]] == [
+        (talk["id"], 50, True), (gathering["id"], 2, True)]
+    assert "signups" not in board["items"][0] and "hh_1" not in str(board)
+
+
+def test_another_estate_s_activity_is_not_found_before_its_household_is_judged(organiser):
+    """The access matrix (B's activity and household on A's path) was answered 422 "household is not
+    known", telling the activity apart from a missing one: the activity is looked up first (404)."""
+    from estate_common.errors import NotFound
+    with pytest.raises(NotFound):
+        sign_up(organiser, {"id": "act_of_b"}, "hh_of_b")
+    with pytest.raises(NotFound):
+        organiser.rate_activity({"estate_id": ESTATE, "id": "act_of_b", "data": {"household_id": "hh_of_b", "score": 5}})
