@@ -741,6 +741,11 @@ LIFT_OUT_ASKED = "_lift_out_asked_at"
 # alone kept the entrapment that joined after the flooding's lift was checked and put back from taking it
 # out again (found by r5 reviewing h5)
 LIFT_OUT_ASKED_FOR = "_lift_out_asked_for"
+# beside it, why for each ({id, reason}): a lift out for two incidents of the order, one closed as a false alarm,
+# stays out for the other, the spell's reason its (it was put back: found by r5 reviewing h5)
+LIFT_OUT_REASONS = "_lift_out_reasons"
+# the incidents of the order closed as false alarms (``release_false_alarm``)
+FALSE_ALARMS = "_false_alarms"
 
 
 def _lift_out_asked(order, incident_id):
@@ -757,6 +762,10 @@ def _lift_out_until_checked(db, outbox, event, order, equipment_id):
     Then the order marked, once: a crash before the mark repeats a step that changes nothing."""
     estate_id, number = order["estate_id"], event["data"]["number"]
     actor = event.get("actor") or f"incident {number}"
+    before = (store.find(db, "equipment", estate_id, equipment_id) or {}).get("out_of_service") or {}
+    # out by hand (an inspection's finding) or for an order done before the incident: the spell it takes over
+    # is not the incident's to end (a false alarm put such a lift back: found by r5 reviewing h5)
+    taken_over = bool(before) and before.get("work_order_id") != order["_id"]
     if order["status"] not in ledger.ORDER_DONE:
         try:
             _change(db, outbox, "equipment", estate_id, equipment_id, lambda equipment: ledger.out_of_service(
@@ -766,9 +775,11 @@ def _lift_out_until_checked(db, outbox, event, order, equipment_id):
             log.warning("an entrapment's lift %s is out of service for another open work order: left so (order %s)",
                         equipment_id, order["_id"])
     incident_id = event["data"]["id"]
+    reason = ledger.incident_reason(event["data"].get("type"), number)
     _order_write(db, outbox, estate_id, order["_id"], lambda current: None if incident_id in (
         current.get(LIFT_OUT_ASKED_FOR) or ()) else Change({LIFT_OUT_ASKED: clock.now_iso(), LIFT_OUT_ASKED_FOR: [
-            *(current.get(LIFT_OUT_ASKED_FOR) or ()), incident_id]}), keyed=False)
+            *(current.get(LIFT_OUT_ASKED_FOR) or ()), incident_id], LIFT_OUT_REASONS: [
+            *(current.get(LIFT_OUT_REASONS) or ()), {"id": incident_id, "reason": reason, "taken_over": taken_over}]}), keyed=False)
 
 
 # -- preventive plans ------------------------------------------------------------------------
@@ -1341,17 +1352,53 @@ def release_false_alarm(db, outbox, event):
     reason = ledger.incident_reason(data.get("type"), data["number"])
     note = f"incident {data['number']} closed as a false alarm"
     actor = event.get("actor") or f"incident {data['number']}"
+    if store.find(db, "work_orders", estate_id, order_id) is None:
+        return  # an incident whose plan asked no order (a burglary nobody did): nothing taken
+    # first, kept on the order: the lift below reads it
+    order = _order_write(db, outbox, estate_id, order_id, lambda order: None if data["id"] in (
+        order.get(FALSE_ALARMS) or ()) else Change({FALSE_ALARMS: [*(order.get(FALSE_ALARMS) or ()), data["id"]]}),
+        keyed=False)
+    # the other incidents the order took the lift out for, not false alarms: the lift stays out for the last
+    # (a flooding and an entrapment joined one order, the flooding false: found by r5 reviewing h5)
+    taken_over = any(kept["id"] == data["id"] and kept.get("taken_over") for kept in order.get(LIFT_OUT_REASONS) or ())
     for equipment_id in store.equipment_out_for(db, estate_id, order_id):
+        # the incident still standing the lift is out for: of this order, else another open order's
+        # (two entrapments' own orders, the second's left the spell to the first's)
+        still = _lift_still_asked(order, data["id"]) or next(filter(None, (
+            _lift_still_asked(other, data["id"]) for other in store.orders_asking_out(db, estate_id, equipment_id)
+            if other["_id"] != order_id)), None)
+
         def back(equipment):
             standing = equipment.get("out_of_service") or {}
             if (standing.get("work_order_id"), standing.get("reason")) != (order_id, reason):
                 return None  # out for the order's own fault, or taken out again since: left so
+            if taken_over:
+                log.warning("a false alarm's lift %s was out before the incident: left so", equipment_id)
+                return None  # out by hand or for an inspection before it, the spell taken over: not checked
+            if still is not None:
+                holder, other = still
+                if other is None:  # asked before the reasons were kept: left out as it is
+                    log.warning("a false alarm's lift %s stays out for another incident (order %s)",
+                                equipment_id, holder["_id"])
+                    return None
+                return ledger.handed_over(equipment, standing, other, holder, True, clock.now(), actor)
             return ledger.back_in_service(equipment, note, clock.now(), actor)
 
         _change(db, outbox, "equipment", estate_id, equipment_id, back, keyed=False)
     if joined_id:
         _order_change(db, outbox, estate_id, joined_id,
                       lambda order: domain.false_alarm_released(order, event, clock.now()))
+
+
+def _lift_still_asked(order, incident_id):
+    """``(order, reason)``: the order took its lift out for an incident other than ``incident_id`` not closed as a
+    false alarm (the reason None when asked before the reasons were kept); else None."""
+    standing_for = [i for i in order.get(LIFT_OUT_ASKED_FOR) or ()
+                    if i != incident_id and i not in (order.get(FALSE_ALARMS) or ())]
+    if not standing_for:
+        return None
+    reasons = {kept["id"]: kept["reason"] for kept in order.get(LIFT_OUT_REASONS) or ()}
+    return order, reasons.get(standing_for[-1])
 
 
 def get_costs(db, estate_id, filters):

@@ -422,6 +422,14 @@ def incident_orders_on(db, estate_id, equipment_id):
                                              {"_entrapment_joined": {"$exists": True}}]}).limit(20))
 
 
+def orders_asking_out(db, estate_id, equipment_id):
+    """The open orders naming the piece ``equipment_id`` that took it out for an incident
+    (``operations.LIFT_OUT_ASKED_FOR``): one closed as a false alarm hands the lift to another (r5 reviewing h5)."""
+    return list(db.work_orders.find({"estate_id": estate_id, "equipment_id": equipment_id,
+                                     "status": {"$nin": list(CLOSED)},
+                                     "_lift_out_asked_for": {"$exists": True}}).limit(20))
+
+
 def flooding_orders(db, estate_id):
     """The open orders of a flooding incident naming its flat, or that such a flooding joined
     (``domain.FLOODING_JOINED``, r4) (a desk's water emergency reported after it may be the same burst:

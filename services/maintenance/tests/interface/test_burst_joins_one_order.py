@@ -309,3 +309,54 @@ def test_a_second_flooding_while_the_desk_s_call_is_told_to_join_joins_the_order
         "joined_at": clock.now_iso()}))
     assert [o["id"] for o in orders(engineering) if o["status"] not in ("cancelled", "completed")] == [
         _flood_order_id()]
+
+
+def test_a_lift_out_for_two_incidents_stays_out_when_one_of_them_was_a_false_alarm(engineering):
+    """The flooding and the entrapment joined the desk's one order and the lift was out for both; the flooding
+    closed as a false alarm put the lift back in service, the passengers' entrapment real and the lift never
+    checked (found by r5 reviewing h5). It stays out, for the incident still standing; the second one closed
+    as a false alarm too puts it back, once."""
+    from .test_incident_joins_desk_order import closed_as_false_alarm
+    flats(engineering)
+    desk = desk_call(engineering)
+    flood = flooding(equipment_id=engineering.lift["id"])
+    engineering.open_from_incident(flood)
+    clock.freeze(clock.now() + timedelta(minutes=6))
+    trapped = entrapment("inc_lift", equipment_id=engineering.lift["id"])
+    engineering.open_from_incident(trapped)
+    false_flood = closed_as_false_alarm("inc_flood", opened_at=flood["data"]["opened_at"])
+    false_flood["data"] = false_flood["data"] | {"number": "INC-2026-000011", "type": "flooding"}
+    engineering.keep_closed_incident_release(false_flood)
+    engineering.keep_closed_incident_release(false_flood)  # redelivered
+    [lift] = out_now(engineering)
+    assert (lift["out_of_service"]["work_order_id"], lift["out_of_service"]["until_checked"]) == (desk["id"], True)
+    assert "entrapment" in lift["out_of_service"]["reason"]
+    assert not announced(engineering, "equipment_back_in_service")
+    engineering.keep_closed_incident_release(closed_as_false_alarm("inc_lift", opened_at=trapped["data"]["opened_at"]))
+    engineering.keep_closed_incident_release(closed_as_false_alarm("inc_lift", opened_at=trapped["data"]["opened_at"]))
+    assert out_now(engineering) == []
+    assert len(announced(engineering, "equipment_back_in_service")) == 1
+
+
+def test_a_lift_out_for_a_flooding_s_order_another_flooding_joined_stays_out_when_the_first_was_false(engineering):
+    """The guard's flooding opened its order and took the lift out; the desk's call was told to join it and a
+    second flooding of the unit joined it (h5); the first closed as a false alarm put the lift back though the second stood (found by r5
+    reviewing h5)."""
+    from .test_incident_joins_desk_order import closed_as_false_alarm
+    flats(engineering)
+    first = flooding(household_id="hh_1701", equipment_id=engineering.lift["id"])
+    engineering.open_from_incident(first)
+    clock.freeze(clock.now() + timedelta(minutes=7))
+    desk_call(engineering, household_id="hh_1801")  # told to join the flooding's order
+    clock.freeze(clock.now() + timedelta(minutes=3))
+    second = flooding("inc_flood_2", household_id="hh_1601", equipment_id=engineering.lift["id"])
+    second["data"]["number"] = "INC-2026-000012"
+    engineering.open_from_incident(second)
+    fault = engineering.get_work_order({"estate_id": ESTATE, "id": _flood_order_id()})
+    assert [i["id"] for i in fault.get("incidents") or ()] == ["inc_flood_2"]
+    false_first = closed_as_false_alarm("inc_flood", opened_at=first["data"]["opened_at"])
+    false_first["data"] = false_first["data"] | {"number": "INC-2026-000011", "type": "flooding"}
+    engineering.keep_closed_incident_release(false_first)
+    [lift] = out_now(engineering)
+    assert lift["out_of_service"]["work_order_id"] == _flood_order_id()
+    assert "INC-2026-000012" in lift["out_of_service"]["reason"]

@@ -13,7 +13,7 @@ from estate_common import clock
 from estate_common.testing import as_caller, event
 from maintenance import domain
 
-from .test_out_of_service import AGENT, ESTATE, announced, engineering, entrapment, frozen, open_repair, out_now  # noqa: F401
+from .test_out_of_service import AGENT, ESTATE, announced, down, engineering, entrapment, frozen, open_repair, out_now  # noqa: F401
 from .test_service import act
 
 
@@ -340,10 +340,10 @@ def test_an_entrapment_naming_only_its_place_opens_its_order_on_the_one_lift_the
         {"_id": domain.work_order_id(ESTATE, "incident", "inc_two")}).get("equipment_id") is None
 
 
-def closed_as_false_alarm(incident_id="inc_lift", false_alarm=True):
+def closed_as_false_alarm(incident_id="inc_lift", false_alarm=True, opened_at=None):
     return event("security_patrol", "incident_closed", ESTATE, {
         "id": incident_id, "number": "INC-2026-000007", "type": "elevator_entrapment", "major": False,
-        "location": "Building 3", "opened_at": clock.now_iso(), "closed_at": clock.now_iso(),
+        "location": "Building 3", "opened_at": opened_at or clock.now_iso(), "closed_at": clock.now_iso(),
         "summary": "误报: nobody in the car", "steps_done": ["notify_manager"], "steps_not_done": [],
         "escalations": [], "false_alarm": false_alarm})
 
@@ -377,3 +377,33 @@ def test_an_entrapment_s_own_order_closed_as_a_false_alarm_puts_its_lift_back_an
     assert out_now(engineering)  # it happened: out until checked
     engineering.keep_closed_incident_release(closed_as_false_alarm())
     assert out_now(engineering) == []
+
+
+def test_a_lift_out_before_the_entrapment_stays_out_when_it_was_a_false_alarm(engineering):
+    """The lift was out of service by hand (the annual inspection found its brakes worn) before the entrapment
+    came; the incident's order took the spell over; closed as a false alarm, the lift was put back in service,
+    its brakes never checked (found by r5 reviewing h5). A spell begun before the incident stays out."""
+    down(engineering, engineering.lift["id"], reason="annual inspection: brakes worn, out until relined")
+    clock.freeze(clock.now() + timedelta(hours=2))
+    trapped = entrapment(equipment_id=engineering.lift["id"])
+    engineering.open_from_incident(trapped)
+    clock.freeze(clock.now() + timedelta(minutes=20))
+    engineering.keep_closed_incident_release(closed_as_false_alarm(opened_at=trapped["data"]["opened_at"]))
+    [lift] = out_now(engineering)
+    assert not announced(engineering, "equipment_back_in_service")
+
+
+def test_a_lift_out_for_two_entrapments_orders_stays_out_when_the_first_was_a_false_alarm(engineering):
+    """Two entrapments of one lift, each its own order (no desk call): the first's order held the lift's spell,
+    the second's left it so; the first closed as a false alarm put the lift back, the second's passengers real
+    (found by r5 reviewing h5). The spell goes to the order still standing."""
+    first = entrapment("inc_a", equipment_id=engineering.lift["id"])
+    engineering.open_from_incident(first)
+    clock.freeze(clock.now() + timedelta(minutes=10))
+    second = entrapment("inc_b", equipment_id=engineering.lift["id"])
+    second["data"]["number"] = "INC-2026-000008"
+    engineering.open_from_incident(second)
+    first_false = closed_as_false_alarm("inc_a", opened_at=first["data"]["opened_at"])
+    engineering.keep_closed_incident_release(first_false)
+    [lift] = out_now(engineering)
+    assert lift["out_of_service"]["work_order_id"] == domain.work_order_id(ESTATE, "incident", "inc_b")
