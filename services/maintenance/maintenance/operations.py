@@ -681,11 +681,16 @@ def open_from_incident(db, outbox, event):
         _desk_order_found(db, outbox, event, order, rules, lift)
 
 
+def _today(db, estate_id):
+    """The estate's day now (its timezone)."""
+    return calendar.day_of(clock.now(), store.estate_timezone(db, estate_id))
+
+
 def _lift_at_place(db, estate_id, incident):
     """The one lift at the place an entrapment names without naming a lift (``domain.lift_meant``), or None
     (none there, or two: a wrong lift is worse than none). Its own order named no lift, the lift stayed in
     service and the call's order named on it afterwards found no entrapment order there (found by h5)."""
-    lift_id = domain.lift_meant(incident, store.lifts_of(db, estate_id))
+    lift_id = domain.lift_meant(incident, store.lifts_of(db, estate_id, _today(db, estate_id)))
     return store.find(db, "equipment", estate_id, lift_id) if lift_id else None
 
 
@@ -727,7 +732,7 @@ def _desk_order_for(db, estate_id, data, rules):
         households = store.households_of(db, estate_id, [data["household_id"], *(
             order.get("household_id") for order in candidates)])
         return domain.burst_order_joined_by(data, candidates, households, rules)
-    lifts = store.lifts_of(db, estate_id)
+    lifts = store.lifts_of(db, estate_id, _today(db, estate_id))
     lift_id = domain.lift_meant(data, lifts)
     if lift_id is None:
         return None  # no lift of the estate surely meant (one named that is none, two at the place): its own order

@@ -407,3 +407,20 @@ def test_a_lift_out_for_two_entrapments_orders_stays_out_when_the_first_was_a_fa
     engineering.keep_closed_incident_release(first_false)
     [lift] = out_now(engineering)
     assert lift["out_of_service"]["work_order_id"] == domain.work_order_id(ESTATE, "incident", "inc_b")
+
+
+def test_an_entrapment_naming_its_place_means_the_lift_in_use_there_not_the_one_retired(engineering):
+    """The building's old lift was scrapped and a new one put in at the same place; an entrapment naming the
+    place alone read two lifts there and named none: its order named no lift and the new lift stayed in service
+    (found by r5 reviewing h5). A lift retired is no lift of the place."""
+    from .test_service import MANAGER
+    as_caller(engineering, MANAGER)
+    engineering.retire_equipment({"estate_id": ESTATE, "id": engineering.lift["id"], "data": {
+        "kind": "scrapped", "on": "2026-11-20", "reason": "老旧报废，已拆除"}})
+    new = engineering.create_equipment({"estate_id": ESTATE, "data": {
+        "code": "LIFT-3N", "name": "3号楼新客梯", "system": "elevator", "location": "Building 3"}})
+    engineering.open_from_incident(entrapment("inc_a"))  # "Building 3", no lift named
+    order = engineering.db.work_orders.find_one({"_id": domain.work_order_id(ESTATE, "incident", "inc_a")})
+    assert order["equipment_id"] == new["id"]
+    [lift] = out_now(engineering)
+    assert lift["id"] == new["id"]
