@@ -649,7 +649,15 @@ def open_from_incident(db, outbox, event):
     checked" recorded nothing (found by h12, a lift kept out after an entrapment). A flooding names the piece
     it affects, of any system (h5: the lift of a flooded shaft, taken out the same way). An entrapment or a
     flooding may join the desk's open order instead (``_join_desk_order``). An entrapment naming its place
-    alone means the one lift there (``_lift_at_place``, h5)."""
+    alone means the one lift there (``_lift_at_place``, h5). Closed as a false alarm before (its closing
+    handled first: each event type has its queue), what it took released at once (``release_false_alarm``)."""
+    _open_from_incident(db, outbox, event)
+    kept = store.kept_false_alarm(db, event["estate_id"], event["data"]["id"])
+    if kept is not None:  # the false alarm was forgotten, its lift out and the desk's order its (r5 reviewing h5)
+        release_false_alarm(db, outbox, kept)
+
+
+def _open_from_incident(db, outbox, event):
     estate_id, data = event["estate_id"], event["data"]
     piece = store.find(db, "equipment", estate_id, data["equipment_id"]) if data.get("equipment_id") else None
     if piece is None and data["type"] == domain.JOINING_INCIDENT and not data.get("equipment_id"):
@@ -1352,6 +1360,7 @@ def release_false_alarm(db, outbox, event):
     estate_id, data = event["estate_id"], event["data"]
     if not data.get("false_alarm"):
         return
+    store.keep_false_alarm(db, estate_id, event)  # for its order opening after it (r5 reviewing h5)
     joined_id = store.incident_join(db, estate_id, data["id"])
     order_id = joined_id or domain.work_order_id(estate_id, "incident", data["id"])
     reason = ledger.incident_reason(data.get("type"), data["number"])

@@ -91,6 +91,8 @@ INDEXES = {
     # an incident's take-over of a patrol anomaly's order that came before the order (natural id)
     "incident_takeovers": [([("estate_id", 1)], {}),
                            ([("estate_id", 1), ("data.id", 1)], {})],  # by its incident (anomaly_taken_over_by)
+    # an incident closed as a false alarm (natural id), kept for its order opening after it (r5 reviewing h5)
+    "incident_false_alarms": [([("estate_id", 1)], {})],
     # an entrapment's release (困人解救) by the order of its incident (natural id): 本月抢险 shows it
     "entrapment_releases": [([("estate_id", 1), ("work_order_id", 1)], {})],
     "fund_uses": [([("estate_id", 1), ("work_order_id", 1)], {})],
@@ -374,6 +376,24 @@ def kept_takeover(db, estate_id, anomaly_id):
     kept = db.incident_takeovers.find_one({"_id": _takeover_id(estate_id, anomaly_id), "estate_id": estate_id})
     return kept and {"event_id": kept["event_id"], "estate_id": estate_id, "actor": kept.get("actor"),
                      "data": kept["data"]}
+
+
+def keep_false_alarm(db, estate_id, event):
+    """An incident closed as a false alarm (``incident_closed`` with ``false_alarm``): kept, the first event of
+    it, so that its order opening later (each event type has its queue) releases what it took then
+    (``kept_false_alarm``; found by r5 reviewing h5)."""
+    db.incident_false_alarms.update_one(
+        {"_id": ids.natural_id("ifa", estate_id, event["data"]["id"]), "estate_id": estate_id},
+        {"$setOnInsert": {"event_id": event["event_id"], "actor": event.get("actor"), "data": event["data"]}},
+        upsert=True)
+
+
+def kept_false_alarm(db, estate_id, incident_id):
+    """The false alarm kept of the incident (``keep_false_alarm``) as the event it came in, or None."""
+    kept = db.incident_false_alarms.find_one({"_id": ids.natural_id("ifa", estate_id, incident_id),
+                                              "estate_id": estate_id})
+    return kept and {"event_id": kept["event_id"], "estate_id": estate_id, "actor": kept.get("actor"),
+                     "source": "security_patrol", "event_type": "incident_closed", "data": kept["data"]}
 
 
 def _takeover_id(estate_id, anomaly_id):

@@ -424,3 +424,32 @@ def test_an_entrapment_naming_its_place_means_the_lift_in_use_there_not_the_one_
     assert order["equipment_id"] == new["id"]
     [lift] = out_now(engineering)
     assert lift["id"] == new["id"]
+
+
+def test_a_false_alarm_heard_before_the_incident_s_order_releases_it_when_it_opens(engineering):
+    """Each event type has its queue: maintenance down for the night, the entrapment's closing as a false alarm
+    was handled before its emergency_repair_requested, found no order and was forgotten; the order then took
+    the lift out until checked and the desk's order became the entrapment's (found by r5 reviewing h5). The
+    false alarm is kept and applied when the incident's order opens or joins, once."""
+    desk = desk_order_on(engineering, engineering.lift["id"])
+    asked = entrapment(equipment_id=engineering.lift["id"])
+    closed = closed_as_false_alarm(opened_at=asked["data"]["opened_at"])
+    engineering.keep_closed_incident_release(closed)
+    engineering.open_from_incident(asked)
+    engineering.open_from_incident(asked)  # redelivered
+    assert out_now(engineering) == []
+    stored = engineering.db.work_orders.find_one({"_id": desk["id"]})
+    assert domain.ENTRAPMENT_JOINED not in stored
+    order = engineering.get_work_order({"estate_id": ESTATE, "id": desk["id"]})
+    assert [e["action"] for e in order["history"]].count("incident_false_alarm") == 1
+    # its own order alike (no desk call)
+    second = entrapment("inc_b", equipment_id=engineering.lift["id"])
+    second["data"]["number"] = "INC-2026-000008"
+    clock.freeze(clock.now() + timedelta(hours=5))
+    closed_b = closed_as_false_alarm("inc_b")
+    closed_b["data"]["number"] = "INC-2026-000008"
+    engineering.keep_closed_incident_release(closed_b)
+    engineering.db.work_orders.update_one({"_id": desk["id"]}, {"$set": {"status": "completed"}})
+    engineering.open_from_incident(second)
+    assert engineering.db.work_orders.find_one({"_id": domain.work_order_id(ESTATE, "incident", "inc_b")})
+    assert out_now(engineering) == []
