@@ -792,7 +792,7 @@ def _lift_out_until_checked(db, outbox, event, order, equipment_id):
     _order_write(db, outbox, estate_id, order["_id"], lambda current: None if incident_id in (
         current.get(LIFT_OUT_ASKED_FOR) or ()) else Change({LIFT_OUT_ASKED: clock.now_iso(), LIFT_OUT_ASKED_FOR: [
             *(current.get(LIFT_OUT_ASKED_FOR) or ()), incident_id], LIFT_OUT_REASONS: [
-            *(current.get(LIFT_OUT_REASONS) or ()), {"id": incident_id, "reason": reason, "taken_over": taken_over}]}), keyed=False)
+            *(current.get(LIFT_OUT_REASONS) or ()), {"id": incident_id, "reason": reason, "taken_over": taken_over, "at": clock.now_iso()}]}), keyed=False)
 
 
 # -- preventive plans ------------------------------------------------------------------------
@@ -1378,14 +1378,15 @@ def release_false_alarm(db, outbox, event):
     for equipment_id in store.equipment_out_for(db, estate_id, order_id):
         # the incident still standing the lift is out for: of this order, else another open order's
         # (two entrapments' own orders, the second's left the spell to the first's)
-        still = _lift_still_asked(order, data["id"]) or next(filter(None, (
-            _lift_still_asked(other, data["id"]) for other in store.orders_asking_out(db, estate_id, equipment_id)
-            if other["_id"] != order_id)), None)
-
         def back(equipment):
             standing = equipment.get("out_of_service") or {}
             if (standing.get("work_order_id"), standing.get("reason")) != (order_id, reason):
                 return None  # out for the order's own fault, or taken out again since: left so
+            since = standing["since"]
+            still = _lift_still_asked(order, data["id"], since) or next(filter(None, (
+                _lift_still_asked(other, data["id"], since)
+                for other in store.orders_asking_out(db, estate_id, equipment["_id"]) if other["_id"] != order_id)),
+                None)
             if taken_over:
                 log.warning("a false alarm's lift %s was out before the incident: left so", equipment_id)
                 return None  # out by hand or for an inspection before it, the spell taken over: not checked
@@ -1404,15 +1405,17 @@ def release_false_alarm(db, outbox, event):
                       lambda order: domain.false_alarm_released(order, event, clock.now()))
 
 
-def _lift_still_asked(order, incident_id):
-    """``(order, reason)``: the order took its lift out for an incident other than ``incident_id`` not closed as a
-    false alarm (the reason None when asked before the reasons were kept); else None."""
+def _lift_still_asked(order, incident_id, since):
+    """``(order, reason)``: the order asked its lift out, during the spell standing from ``since``, for an
+    incident other than ``incident_id`` not closed as a false alarm (the reason None when asked before the
+    reasons were kept); else None. One asked before the spell had its own, checked and put back since."""
+    kept = {entry["id"]: entry for entry in order.get(LIFT_OUT_REASONS) or ()}
     standing_for = [i for i in order.get(LIFT_OUT_ASKED_FOR) or ()
-                    if i != incident_id and i not in (order.get(FALSE_ALARMS) or ())]
+                    if i != incident_id and i not in (order.get(FALSE_ALARMS) or ())
+                    and not (kept.get(i, {}).get("at") and clock.parse_iso(kept[i]["at"]) < clock.parse_iso(since))]
     if not standing_for:
         return None
-    reasons = {kept["id"]: kept["reason"] for kept in order.get(LIFT_OUT_REASONS) or ()}
-    return order, reasons.get(standing_for[-1])
+    return order, kept.get(standing_for[-1], {}).get("reason")
 
 
 def get_costs(db, estate_id, filters):

@@ -360,3 +360,23 @@ def test_a_lift_out_for_a_flooding_s_order_another_flooding_joined_stays_out_whe
     [lift] = out_now(engineering)
     assert lift["out_of_service"]["work_order_id"] == _flood_order_id()
     assert "INC-2026-000012" in lift["out_of_service"]["reason"]
+
+
+def test_a_false_alarm_s_lift_goes_back_when_the_other_incident_s_spell_was_checked_already(engineering):
+    """The flooding took the lift out for the desk's order, it was checked and put back; an entrapment joined
+    and took it out again, then was closed as a false alarm: the lift stayed out for the flooding, whose spell
+    was over, checked (found by r5 reviewing its own change). Another incident holds the lift only when it asked
+    for it during the spell standing."""
+    from .test_incident_joins_desk_order import closed_as_false_alarm
+    flats(engineering)
+    desk_call(engineering)
+    engineering.open_from_incident(flooding(equipment_id=engineering.lift["id"]))
+    engineering.return_equipment_to_service({"estate_id": ESTATE, "id": engineering.lift["id"],
+                                             "data": {"note": "shaft dried, brakes and doors checked"}})
+    clock.freeze(clock.now() + timedelta(minutes=30))
+    trapped = entrapment("inc_lift", equipment_id=engineering.lift["id"])
+    engineering.open_from_incident(trapped)
+    assert out_now(engineering)
+    clock.freeze(clock.now() + timedelta(minutes=10))
+    engineering.keep_closed_incident_release(closed_as_false_alarm("inc_lift", opened_at=trapped["data"]["opened_at"]))
+    assert out_now(engineering) == []
