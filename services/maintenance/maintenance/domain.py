@@ -1367,7 +1367,9 @@ def false_alarm_released(order, event, now):
     if order.get(ENTRAPMENT_JOINED) == incident["id"]:
         unset += (ENTRAPMENT_JOINED, ENTRAPMENT_OPENED)
     if order.get(FLOODING_JOINED) == incident["id"]:
-        unset += (FLOODING_JOINED, FLOODING_OPENED, FLOODED_FLAT)
+        # an incident's own order (a flooding's, another flooding of the unit joined it, h5) keeps its flat: the
+        # burst's next desk call is told to join it (it was taken away, found by r5 reviewing h5)
+        unset += (FLOODING_JOINED, FLOODING_OPENED) + (() if order["source"]["type"] == "incident" else (FLOODED_FLAT,))
     stamp = clock.to_iso(now)
     entry = history_entry(stamp, event.get("actor"), "incident_false_alarm",
                           f"incident {incident['number']} closed as a false alarm: the order is no longer its",

@@ -380,3 +380,30 @@ def test_a_false_alarm_s_lift_goes_back_when_the_other_incident_s_spell_was_chec
     clock.freeze(clock.now() + timedelta(minutes=10))
     engineering.keep_closed_incident_release(closed_as_false_alarm("inc_lift", opened_at=trapped["data"]["opened_at"]))
     assert out_now(engineering) == []
+
+
+def test_a_false_alarm_that_joined_a_flooding_s_own_order_leaves_it_the_burst_s(engineering):
+    """A second flooding of the unit joined the first flooding's own order (h5) and was then closed as a false
+    alarm: the release took the order's flat away with its marks, and the next desk call about the burst, no
+    longer told to join the real flooding's order, made the burst's second (found by r5 reviewing h5). An
+    incident's own order keeps its flat."""
+    from .test_incident_joins_desk_order import closed_as_false_alarm
+    flats(engineering)
+    engineering.open_from_incident(flooding(household_id="hh_1701"))
+    clock.freeze(clock.now() + timedelta(minutes=7))
+    desk = desk_call(engineering, household_id="hh_1801")
+    clock.freeze(clock.now() + timedelta(minutes=3))
+    second = flooding("inc_flood_2", household_id="hh_1601")
+    second["data"]["number"] = "INC-2026-000012"
+    engineering.open_from_incident(second)
+    engineering.cancel_joined_request_order(event("customer_service", "service_request_joined", ESTATE, {
+        "id": "sr_1", "number": "SR-2026-000001", "work_order_id": _flood_order_id(), "own_work_order_id": desk["id"],
+        "joined_at": clock.now_iso()}))
+    closed = closed_as_false_alarm("inc_flood_2", opened_at=second["data"]["opened_at"])
+    closed["data"] = closed["data"] | {"number": "INC-2026-000012", "type": "flooding"}
+    engineering.keep_closed_incident_release(closed)
+    told = len(announced(engineering, "work_order_incident_found"))
+    clock.freeze(clock.now() + timedelta(minutes=5))
+    desk_call(engineering, household_id="hh_1601", request_id="sr_2")  # the flat below, the same burst
+    assert len(announced(engineering, "work_order_incident_found")) == told + 1
+    assert announced(engineering, "work_order_incident_found")[-1]["work_order_id"] == _flood_order_id()
