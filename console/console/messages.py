@@ -4693,6 +4693,7 @@ _MESSAGES = {
     "field.finding_id": ("巡查问题", "Finding"),
     "field.monthly_fee_cents": ("月服务费", "Monthly fee"),
     "field.service_line": ("服务类别", "Service line"),
+    "field.upkeep_line": ("外包服务类别", "Contractor's line"),
     "field.upkeep_fix_hours": ("巡查问题整改时限（小时）", "Hours to put a walk's finding right"),
     "field.upkeep_points_per_finding": ("每个问题扣分", "Points per finding"),
     "field.upkeep_points_late": ("逾期整改加扣分", "Points more for a late fix"),
