@@ -79,8 +79,8 @@ def _yuan(cents):
 
 def edited(contractor, data, now, user):
     """The manager's edit (found by h2: nothing could change a contractor): its name, its monthly
-    fee (a new agreement's: the months not signed yet are scored on it, a signed month keeps the fee
-    it was signed with), the agreement's number, the line's site contact (现场负责人, personal data:
+    fee (a new agreement's, from the month of the edit: a month before it is scored on the fee it
+    replaced, ``fee_of``; a signed month keeps the fee it was signed with), the agreement's number, the line's site contact (现场负责人, personal data:
     on the contractor only, never on the bus or in its history's note). A retired contractor is not
     edited (409); an edit that changes nothing records and announces nothing (None)."""
     if not contractor.get("active", True):
@@ -102,10 +102,23 @@ def edited(contractor, data, now, user):
     if not changes:
         return None
     at = clock.to_iso(now)
+    if "monthly_fee_cents" in changes:  # the fee it replaces, kept for the months before this one (r2)
+        changes["_fees_before"] = [*contractor.get("_fees_before", []),
+                                   {"until": at, "monthly_fee_cents": contractor["monthly_fee_cents"]}]
     after = {**contractor, **changes}
     return Change({**changes, "updated_at": at}, [history_entry(at, user, "edited", "; ".join(said))],
                   [("contractor_updated", {**contractor_announced(after),
-                                           "changed": sorted(changes)})])
+                                           "changed": sorted(name for name in changes if name in EDITABLE)})])
+
+
+def fee_of(contractor, period, tz):
+    """The monthly fee ``period`` is scored on: the one in force in it (found by r2 reviewing h2: an
+    edit, a new agreement's fee from the month it is made in, scored the months before it not signed
+    yet on the new fee). The fee an edit replaced stays the fee of every month before the edit's."""
+    for before in contractor.get("_fees_before", []):  # oldest first
+        if period < calendar.period_of(clock.parse_iso(before["until"]), tz):
+            return before["monthly_fee_cents"]
+    return contractor["monthly_fee_cents"]
 
 
 def retired_contractor(contractor, data, now, user):
@@ -214,7 +227,7 @@ def score(contractor, period, findings, now_iso, rules):
     result = max(0, FULL_SCORE - points)
     short = max(0, rules["upkeep_pass_score"] - result)
     percent = min(Decimal(short) * rules["upkeep_deduction_percent_per_point"], Decimal(rules["upkeep_deduction_cap_percent"]))
-    fee = contractor["monthly_fee_cents"]
+    fee = fee_of(contractor, period, rules["timezone"])
     deduction = money.to_cents(Decimal(fee) * percent / 100)
     judged = counts["found"] - counts["pending"]
     return {"contractor_id": contractor["_id"], "contractor_name": contractor["name"],

@@ -317,3 +317,25 @@ def test_a_location_inspection_s_failed_upkeep_item_is_a_finding_against_the_lin
     assert (found["found_at"], found["due_at"]) == ("2026-11-02T01:00:00.000Z", "2026-11-03T01:00:00.000Z")
     desk.on_upkeep_faults_found(upkeep_faults_found("insp_2", line="greening"))  # no greening contractor
     assert len(desk.list_upkeep_findings({"estate_id": ESTATE, "filters": {}})["items"]) == 1
+
+
+def test_a_fee_edited_after_a_month_is_over_leaves_that_unsigned_month_on_the_fee_it_was_served_at(desk):
+    """found by r2 reviewing h2: the edit of the monthly fee (a new agreement's, from the month it is
+    made in) scored every month not signed yet on the new fee: October, served at 10,000.00 and
+    signed on 2 November after a fee of 20,000.00 was agreed that morning, was paid 20,000.00 less its
+    deduction, and finance recorded that as October's cost. A month is scored on the fee in force in it."""
+    clock.freeze(clock.parse_iso("2026-10-10T02:00:00Z"))
+    hired = contractor(desk, monthly_fee_cents=1_000_000)
+    for _ in range(3):
+        finding(desk, hired)  # three left undone: 3 × (1 + 5) = 18 points, score 82, 8 % off
+    clock.freeze(clock.parse_iso("2026-11-02T01:00:00Z"))
+    edit(desk, hired, monthly_fee_cents=2_000_000)
+    edit(desk, hired, monthly_fee_cents=2_000_001)  # corrected the same morning
+    october = month(desk, hired, "2026-10")
+    assert (october["monthly_fee_cents"], october["deduction_cents"], october["payable_cents"]) == (
+        1_000_000, 80_000, 920_000)
+    signed = sign(desk, hired, "2026-10")
+    assert (signed["monthly_fee_cents"], signed["payable_cents"]) == (1_000_000, 920_000)
+    [announced] = desk.outbox.of_type("contractor_month_signed")
+    assert announced["data"]["payable_cents"] == 920_000
+    assert month(desk, hired, "2026-11")["monthly_fee_cents"] == 2_000_001  # the new agreement's month
