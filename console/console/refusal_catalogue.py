@@ -3074,6 +3074,7 @@ FRAGMENTS = {
     "takeover (接管验收)": "接管验收", "handover (交房)": "交房",
     "goods release pass": "物品放行条", "activity": "社区活动", "planned": "计划中", "damage claim": "损失登记",
     "contractor": "外包单位", "upkeep finding": "巡查问题", "contractor month": "外包月度考核",
+    "unassigned upkeep fault": "无外包单位承接的巡检问题",  # handed back to maintenance (r2)
     "paid service": "有偿服务项目", "service order": "有偿服务单",
     # what a state machine refuses for (``transitions.next_status``'s subject)
     "a complaint": "投诉", "a repair": "报修", "a consultation": "咨询", "a praise": "表扬", "a suggestion": "建议",

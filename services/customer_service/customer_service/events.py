@@ -72,4 +72,6 @@ def build(outbox, estate_id, event_type, data, actor=None):
         return outbox.event("activity_signup_promoted", estate_id, data, actor=actor)
     if event_type == "activity_held":
         return outbox.event("activity_held", estate_id, data, actor=actor)
+    if event_type == "upkeep_fault_unassigned":  # no contractor of its line: maintenance's technicians' (r2)
+        return outbox.event("upkeep_fault_unassigned", estate_id, data, actor=actor)
     raise ValueError(f"customer service does not announce {event_type}")

@@ -1481,15 +1481,25 @@ def findings_from_inspection(db, outbox, event):
     found by h2: a failed 垃圾清运 opened a technicians' work order): each the finding of the estate's
     engaged contractor of that line (the first registered, where there are several), found when the
     inspection was completed, by its inspector. Its id follows from the inspection and the item, so a
-    redelivered event records none twice; a line with no engaged contractor records nothing (the
-    failed item stays on maintenance's inspection)."""
+    redelivered event records none twice; a line with no engaged contractor announces the fault back
+    (``upkeep_fault_unassigned``, once) and maintenance opens the technicians' order for it (r2)."""
     found, estate_id = event["data"], event["estate_id"]
     rules, at = store.rules_for(db, estate_id), clock.parse_iso(found["completed_at"])
     for fault in found["faults"]:
+        unassigned_id = ids.natural_id("uuf", estate_id, found["inspection_id"], fault["code"])
+        if store.find(db, "upkeep_unassigned_faults", estate_id, unassigned_id) is not None:
+            continue  # gone back to maintenance's technicians already: not the contractor's as well (r2)
         hired = store.engaged_contractor(db, estate_id, fault["upkeep_line"])
         if hired is None:
+            # found by r2 reviewing h2: it was logged and dropped, no order and no finding, while the
+            # inspection said the contractor puts it right; announced back, once, for maintenance's
+            # technicians (``upkeep.unassigned_fault``)
             log.info("an inspection's upkeep fault has no engaged contractor of its line",
                      extra={"estate_id": estate_id, "service_line": fault["upkeep_line"]})
+            _announced.create(db, outbox, "upkeep_unassigned_faults", estate_id, unassigned_id,
+                              lambda fault=fault, unassigned_id=unassigned_id: upkeep.unassigned_fault(
+                                  unassigned_id, estate_id, found, fault, clock.now(), event.get("actor")),
+                              actor=event.get("actor"))
             continue
         doc_id = ids.natural_id("uf", estate_id, found["inspection_id"], fault["code"])
         data = {"area": found["location"], "description": upkeep.inspection_fault_text(found, fault)}

@@ -102,6 +102,8 @@ INDEXES = {
                         ([("estate_id", 1), ("status", 1), ("due_at", 1)], {}),
                         ([("estate_id", 1), ("due_at", 1)], {})],
     "contractor_months": [(PAGED, {})],
+    # an inspection's upkeep fault of a line no contractor is engaged for, handed back to maintenance (r2)
+    "upkeep_unassigned_faults": [(PAGED, {})],
     # paid value-added services (有偿增值服务, paid_services.py): the price list, the orders by number,
     # household and status
     "paid_services": [(PAGED, {})],
@@ -153,6 +155,7 @@ NAMES = {  # collection -> what the API calls one of its documents
     "applications": "application", "rectification_plans": "rectification plan",
     "owner_contacts": "owner contact",
     "contractors": "contractor", "upkeep_findings": "upkeep finding", "contractor_months": "contractor month",
+    "upkeep_unassigned_faults": "unassigned upkeep fault",
 }
 
 

@@ -162,6 +162,17 @@ def inspection_fault_text(inspection, fault):
     return f"{inspection['checklist_name']}: {fault['label']} ({fault['code']}){note}"[:2000]
 
 
+def unassigned_fault(doc_id, estate_id, found, fault, now, user):
+    """A location inspection's failed item of a line no contractor is engaged for (none registered,
+    or retired): kept, and announced back (``upkeep_fault_unassigned``) for maintenance to open the
+    technicians' order it would have opened without the line (found by r2 reviewing h2: it was
+    dropped). ``(doc, events)``."""
+    doc = {**_base(doc_id, estate_id, now, user), "inspection_id": found["inspection_id"], "code": fault["code"],
+           "upkeep_line": fault["upkeep_line"], "_rev": 0}
+    return doc, [("upkeep_fault_unassigned", {"inspection_id": found["inspection_id"], "code": fault["code"],
+                                              "upkeep_line": fault["upkeep_line"]})]
+
+
 def fix(finding, data, now, user):
     """The contractor's fix, as its man reports it to the desk (the steward records it): an open
     finding is ``fixed``, awaiting the recheck (409 else)."""

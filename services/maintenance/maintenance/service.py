@@ -215,6 +215,11 @@ class MaintenanceService(CopiesEstates, CopiesHouseholds, EstateSettings, HasCus
                                **kwargs)
 
     # -- where work orders come from ---------------------------------------------------
+    @consumes("customer_service", "upkeep_fault_unassigned")
+    def on_upkeep_fault_unassigned(self, event):
+        """A failed item of a contractor's line no engaged contractor takes: the technicians' order (r2)."""
+        operations.upkeep_fault_unassigned(self.db, self.outbox, event)
+
     @consumes("customer_service", "service_request_created", facet=domain.WORK_ORDER_KIND)
     def open_from_service_request(self, event):
         operations.open_from_service_request(self.db, self.outbox, event)

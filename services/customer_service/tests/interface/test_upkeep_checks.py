@@ -339,3 +339,24 @@ def test_a_fee_edited_after_a_month_is_over_leaves_that_unsigned_month_on_the_fe
     [announced] = desk.outbox.of_type("contractor_month_signed")
     assert announced["data"]["payable_cents"] == 920_000
     assert month(desk, hired, "2026-11")["monthly_fee_cents"] == 2_000_001  # the new agreement's month
+
+
+def test_an_inspection_s_upkeep_fault_with_no_engaged_contractor_of_its_line_goes_back_to_maintenance(desk):
+    """found by r2 reviewing h2: a failed item of a line no contractor is engaged for (none
+    registered, or the only one retired) was logged and dropped: maintenance opened no work order for
+    it (a contractor's), customer service recorded no finding (no contractor), and the inspection said
+    the contractor puts it right. It is announced back (upkeep_fault_unassigned, once however often
+    the fault is delivered) for maintenance to open the technicians' order after all."""
+    hauler = contractor(desk, name="城运清运", service_line="waste_removal")
+    retire(desk, hauler)
+    desk.on_upkeep_faults_found(upkeep_faults_found())
+    desk.on_upkeep_faults_found(upkeep_faults_found())  # redelivered
+    as_caller(desk, ACCOUNTANT)
+    assert desk.list_upkeep_findings({"estate_id": ESTATE, "filters": {}})["items"] == []
+    [back] = desk.outbox.of_type("upkeep_fault_unassigned")
+    assert back["estate_id"] == ESTATE and back["actor"] == "chen"
+    assert back["data"] == {"inspection_id": "insp_1", "code": "W1", "upkeep_line": "waste_removal"}
+    contractor(desk, name="新运清运", service_line="waste_removal")  # engaged after the fault went back
+    desk.on_upkeep_faults_found(upkeep_faults_found())  # redelivered again: the technicians have it already
+    as_caller(desk, ACCOUNTANT)
+    assert desk.list_upkeep_findings({"estate_id": ESTATE, "filters": {}})["items"] == []

@@ -529,3 +529,34 @@ def test_a_failed_item_of_an_upkeep_line_is_the_contractor_s_not_a_technicians_o
                                             "note": "满溢"}]
     complete(engineering, inspection["id"], results)  # a replay announces nothing twice
     assert len([e for e in engineering.outbox.published if e["event_type"] == "upkeep_faults_found"]) == 1
+
+
+def test_an_upkeep_fault_no_contractor_takes_is_the_technicians_order_after_all(engineering):
+    """found by r2 reviewing h2: a failed item of a contractor's line where the estate engages no
+    contractor of that line (none, or retired) opened no order here and no finding in customer
+    service, and the inspection said the contractor puts it right: the fault vanished. Customer
+    service announces it back (upkeep_fault_unassigned); the order the item would have opened
+    without its line is opened, once however often delivered, and the inspection's finding names it."""
+    from estate_common.testing import event
+    as_caller(engineering, MANAGER)
+    walk = engineering.create_checklist({"estate_id": ESTATE, "data": {
+        "name": "公共区域巡检", "target": "location", "items": [
+            {"code": "W1", "label": "垃圾清运", "kind": "pass_fail", "upkeep_line": "waste_removal"}]}})
+    as_caller(engineering, TECHNICIAN)
+    inspection = engineering.open_inspection({"estate_id": ESTATE, "data": {"checklist_id": walk["id"],
+                                                                           "location": "3号楼 垃圾房"}})
+    complete(engineering, inspection["id"], [{"code": "W1", "passed": False, "note": "满溢"}])
+    assert inspection_orders(engineering, inspection["id"]) == []
+    back = event("customer_service", "upkeep_fault_unassigned", ESTATE,
+                 {"inspection_id": inspection["id"], "code": "W1", "upkeep_line": "waste_removal"}, actor="chen")
+    engineering.on_upkeep_fault_unassigned(back)
+    engineering.on_upkeep_fault_unassigned(back)  # redelivered
+    [order] = inspection_orders(engineering, inspection["id"])
+    assert "垃圾清运" in order["description"] and order["status"] == "pending"
+    shown = engineering.get_inspection({"estate_id": ESTATE, "id": inspection["id"]})
+    [waste] = shown["findings"]
+    assert (waste["work_order_id"], waste["upkeep_line"]) == (order["id"], "waste_removal")
+    other = event("customer_service", "upkeep_fault_unassigned", "est_other",
+                  {"inspection_id": inspection["id"], "code": "W1", "upkeep_line": "waste_removal"})
+    engineering.on_upkeep_fault_unassigned(other)  # another estate's names none of this one's
+    assert len(inspection_orders(engineering, inspection["id"])) == 1
