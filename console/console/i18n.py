@@ -842,7 +842,9 @@ _SUBJECT_GROUPS = {"work_order": {"status": "wo_status", "waiting_for": "wo_hold
                    "documents": {"kind": "estate_document", "status": "estate_document_status"},
                    "common_areas": {"result": "check"},
                    # its keys received (钥匙移交) by their kind; a unit's handover's keys have none
-                   "keys": {"kind": "estate_key"}}
+                   "keys": {"kind": "estate_key"},
+                   # a community activity held (已举办), not a custody item held (寄存中: r7 reviewing h7)
+                   "activity": {"status": "activity_status", "kind": "activity_kind"}}
 
 
 def field_value(name, value, subject=None):

@@ -3082,6 +3082,7 @@ FRAGMENTS = {
     "a fire-lane check": "消防通道检查", "a round": "巡更", "an incident": "突发事件", "a work order": "工单",
     "a borrow request": "借阅申请", "a household": "房屋", "a goods release pass": "物品放行条",
     "a damage claim": "损失登记", "an upkeep finding": "巡查问题", "a service order": "有偿服务单",
+    "an activity": "社区活动",
     # a state as that refusal writes it (its underscores as spaces)
     "accepted": "已验收", "appointed": "已预约", "approved": "已批准", "assigned": "已派工", "cancelled": "已取消",
     "clear": "畅通", "cleared": "已清理", "closed": "已关闭", "collected": "已领取", "completed": "已完成",
@@ -3110,3 +3111,9 @@ FRAGMENTS = {
     "loopback": "本机回环", "link-local": "链路本地", "unspecified": "未指定", "multicast": "组播", "private": "内网",
     "an IPv4 address tunnelled in IPv6 (6to4, Teredo)": "经 IPv6 隧道（6to4、Teredo）封装的 IPv4",
 }
+
+# a state a subject names otherwise than FRAGMENTS' one word for it ("{0} whose status is '{1}'…": the
+# subject, then its state): an activity held took place (已举办), a custody item held is kept (已收存)
+# (r7 reviewing h7: an activity's held read as a custody item's)
+STATES_OF = {"an activity": {"planned": "筹备中", "held": "已举办"}}
+

@@ -21,7 +21,7 @@ so the two cannot drift apart.
 import re
 
 from . import plan_steps
-from .refusal_catalogue import COMPOSED, FRAGMENTS, REASONS, ZH
+from .refusal_catalogue import COMPOSED, FRAGMENTS, REASONS, STATES_OF, ZH
 
 # a default emergency plan's step, named by its title ("record the plan's step '…' first")
 _WORDS = {**FRAGMENTS, **plan_steps.ZH}
@@ -91,6 +91,8 @@ def _values(found, amounts, template, label, money, note_text):
     holds no code of it: "is {0:household_status}" is not "is a required property" (a sentence
     that short matches many)."""
     values = {}
+    # a subject's own word for a state ({0} names the subject: STATES_OF), else the one word for it
+    words = {**_WORDS, **STATES_OF.get(found.groupdict().get("v0"), {})}
     for slot in _SLOT.finditer(template):
         if slot.group(1) is None:
             continue  # a doubled brace
@@ -106,7 +108,7 @@ def _values(found, amounts, template, label, money, note_text):
                 return None
             values[slot.group(0)] = shown
         else:  # a word the service put in (FRAGMENTS), or a sentence of its own: "the file cannot be imported: {0}"
-            values[slot.group(0)] = _WORDS.get(raw) or chinese(raw, label, money, note_text) or note_text(raw)
+            values[slot.group(0)] = words.get(raw) or chinese(raw, label, money, note_text) or note_text(raw)
     return values
 
 

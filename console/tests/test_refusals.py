@@ -335,3 +335,17 @@ def test_a_meter_readings_refusal_names_its_meter_in_chinese(app):
         assert shown[3] == "水表上次抄表日期为 2026-12-05：读数日期不能早于它"
         assert "燃气表" in shown[4]
         assert not [text for text in shown if re.search("water|electricity|gas", text)]
+
+
+def test_an_activity_held_reads_as_an_activity_s_state_not_a_custody_item_s(app):
+    """社区文化活动 (r7 reviewing h7): an activity's ``held`` read as a custody item's (已收存 in a refusal,
+    寄存中 on a record's status), one translation per word; an activity has its own words (已举办),
+    and a custody item keeps its."""
+    with app.test_request_context():
+        g.language = "zh"
+        refused = _shown("an activity whose status is 'held' does not allow 'move'")
+        assert "已举办" in refused and "社区活动" in refused and "已收存" not in refused
+        assert "筹备中" in _shown("an activity whose status is 'planned' does not allow 'rate'")
+        assert "已收存" in _shown("a custody item whose status is 'held' does not allow 'hold'")
+        assert i18n.field_value("status", "held", "activity") == "已举办"
+        assert i18n.field_value("status", "held") == "寄存中"
