@@ -9,7 +9,8 @@ an owner app's key, whose sign-ups read ``app``) for a number of people (at most
 the places last, wait-listed after, in the order they came; a household signing up again is answered
 its first sign-up (one place list per flat, not one per call); after the deadline, or once the
 activity is cancelled or held, sign-ups are refused (422 / 409). A cancelled sign-up frees its places
-and the wait list's first sign-ups that fit are confirmed in the same write (``promoted``), each
+and the wait list's sign-ups that fit are confirmed in the same write, in order (one too large for
+them keeps its place at the head; a new sign-up that fits is confirmed ahead of it) (``promoted``), each
 announced (``activity_signup_promoted``) so the household can be told. The sign-ups live in the
 activity's document: two desks taking the last place at once write it one after the other (the store's
 revision check), so one is confirmed and the other wait-listed, never both confirmed.
@@ -117,8 +118,8 @@ def existing_signup(activity, household_id):
 
 
 def sign_up(activity, signup_id, data, now, user, rules):
-    """A household's sign-up: confirmed when its people fit in the places left (and nobody waits before
-    it), wait-listed otherwise. None when the household has one already (the caller answers that one)."""
+    """A household's sign-up: confirmed when its people fit in the places left (those waiting
+    do not fit them), wait-listed otherwise. None when the household has one already (the caller answers that one)."""
     transitions.next_status(TRANSITIONS, activity["status"], "sign_up", "an activity")
     if _of_household(activity, data["household_id"]) is not None:
         return None
@@ -132,8 +133,9 @@ def sign_up(activity, signup_id, data, now, user, rules):
     if data["people"] > activity["capacity"]:
         raise BusinessRuleViolation("more people than the activity holds",
                                     [field_error("data.people", f"is more than the capacity {activity['capacity']}")])
-    waiting = any(s["status"] == WAIT_LISTED for s in activity["signups"])
-    fits = not waiting and taken(activity) + data["people"] <= activity["capacity"]
+    # the wait list holds only sign-ups that do not fit (each that fit was confirmed: ``_promoted``),
+    # so one that fits takes its places now rather than leave them empty behind a larger family
+    fits = taken(activity) + data["people"] <= activity["capacity"]
     at = clock.to_iso(now)
     signup = {"id": signup_id, "household_id": data["household_id"], "people": data["people"],
               "channel": data.get("channel", "desk"), "status": CONFIRMED if fits else WAIT_LISTED,
@@ -147,16 +149,16 @@ def find_signup(activity, signup_id):
 
 
 def _promoted(activity, signups, at):
-    """``signups`` with the wait list's first that fit confirmed, in their order (a large family
-    waiting does not hold back a couple behind it only while the places cannot take it: strict order,
-    the first waiting that does not fit stops the promotions)."""
+    """``signups`` with the wait list's sign-ups that fit confirmed, in their order: a large family the
+    places freed cannot take keeps its place at the head of the list and a couple behind it that fits
+    is confirmed (a strict stop at the family left the places empty while households waited: r7)."""
     room = activity["capacity"] - sum(s["people"] for s in signups if s["status"] == CONFIRMED)
     promoted = []
     for signup in signups:
         if signup["status"] != WAIT_LISTED:
             continue
         if signup["people"] > room:
-            break
+            continue
         room -= signup["people"]
         signup.update(status=CONFIRMED, promoted_at=at)
         promoted.append(signup)

@@ -199,3 +199,26 @@ def test_another_estate_s_activity_is_not_found_before_its_household_is_judged(o
         sign_up(organiser, {"id": "act_of_b"}, "hh_of_b")
     with pytest.raises(NotFound):
         organiser.rate_activity({"estate_id": ESTATE, "id": "act_of_b", "data": {"household_id": "hh_of_b", "score": 5}})
+
+
+def test_places_freed_go_to_the_first_waiting_that_fit_not_left_empty_behind_a_large_family(organiser):
+    """r7 reviewing h7: the wait list stopped at its first sign-up that did not fit: a family of four
+    waiting held two freed places empty for a couple behind it, and a newcomer of one was wait-listed
+    with a place left (the portal's board said 1 place left, sign-ups open, and nobody could take it).
+    The first waiting that fit are confirmed, in order; the family keeps its place at the head."""
+    activity = plan(organiser)  # capacity 6
+    sign_up(organiser, activity, "hh_1", 4)
+    couple = sign_up(organiser, activity, "hh_2", 2)
+    family = sign_up(organiser, activity, "hh_3", 4)
+    behind = sign_up(organiser, activity, "hh_4", 2)
+    assert (family["position"], behind["position"]) == (1, 2)
+    cancel_signup(organiser, activity, couple["signup"])
+    shown = organiser.get_activity({"estate_id": ESTATE, "id": activity["id"]})
+    assert {s["household_id"]: s["status"] for s in shown["signups"]} == {
+        "hh_1": "confirmed", "hh_2": "cancelled", "hh_3": "wait_listed", "hh_4": "confirmed"}
+    assert [e["data"]["household_id"] for e in organiser.outbox.of_type("activity_signup_promoted")] == ["hh_4"]
+    assert shown["places_left"] == 0
+    cancel_signup(organiser, activity, behind["signup"])  # 2 places again; the family (4) still waits
+    single = sign_up(organiser, activity, "hh_5", 1)
+    assert (single["signup"]["status"], single["places_left"]) == ("confirmed", 1)
+    assert sign_up(organiser, activity, "hh_6", 2)["position"] == 2  # does not fit: behind the family
