@@ -1583,6 +1583,10 @@ ZH = {
         '报名已截止',
     'a household signs up at most {0} people':
         '每户最多报名 {0} 人',
+    'an activity keeps at most {0} sign-ups, cancelled ones included':
+        '一个社区活动最多保存 {0} 条报名记录（含已取消的），不能再报名',
+    'holds all the sign-ups it keeps':
+        '报名记录已达上限',
     'more people than the activity holds':
         '报名人数超过活动名额',
     'is more than the capacity {0}':

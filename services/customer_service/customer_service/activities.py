@@ -42,6 +42,12 @@ TRANSITIONS = {
 
 CONFIRMED, WAIT_LISTED, WITHDRAWN = "confirmed", "wait_listed", "cancelled"
 
+# the sign-ups an activity's document keeps, cancelled ones included: they live in it, and a household
+# signing up and cancelling again and again grew it past MongoDB's 16 MB, after which no write of the
+# activity went through (r7 reviewing h7). An estate-wide activity of 2,000 households and as many
+# cancellations fits; the worst case (each cancelled with a 500-character reason) stays under 12 MB.
+SIGNUPS_MAX = 4000
+
 
 def _text(data, name):
     value = data.get(name)
@@ -126,6 +132,9 @@ def sign_up(activity, signup_id, data, now, user, rules):
     if now >= clock.parse_iso(activity["signup_deadline"]):
         raise BusinessRuleViolation(f"sign-ups closed at {activity['signup_deadline']}",
                                     [field_error("id", "sign-ups are closed")])
+    if len(activity["signups"]) >= SIGNUPS_MAX:
+        raise BusinessRuleViolation(f"an activity keeps at most {SIGNUPS_MAX} sign-ups, cancelled ones included",
+                                    [field_error("id", "holds all the sign-ups it keeps")])
     most = rules["activity_people_per_household_max"]
     if data["people"] > most:
         raise BusinessRuleViolation(f"a household signs up at most {most} people",

@@ -222,3 +222,42 @@ def test_places_freed_go_to_the_first_waiting_that_fit_not_left_empty_behind_a_l
     single = sign_up(organiser, activity, "hh_5", 1)
     assert (single["signup"]["status"], single["places_left"]) == ("confirmed", 1)
     assert sign_up(organiser, activity, "hh_6", 2)["position"] == 2  # does not fit: behind the family
+
+
+def test_an_activity_keeps_a_bounded_number_of_sign_ups_so_its_document_stays_writable(organiser, monkeypatch):
+    """r7 reviewing h7: the sign-ups live in the activity's document and a cancelled one stays there, so
+    a household signing up and cancelling again and again (an owner app's key in a loop) grew it without
+    end: past MongoDB's 16 MB every write of the activity fails, for every household. The sign-ups kept
+    (cancelled ones included) are capped (``activities.SIGNUPS_MAX``): the next is a 422, a household's
+    live sign-up is still answered, a cancellation still writes."""
+    from customer_service import activities
+    monkeypatch.setattr(activities, "SIGNUPS_MAX", 3)
+    activity = plan(organiser)
+    first = sign_up(organiser, activity, "hh_1", 1)
+    cancel_signup(organiser, activity, first["signup"])
+    second = sign_up(organiser, activity, "hh_1", 1)
+    live = sign_up(organiser, activity, "hh_2", 1)
+    with pytest.raises(BusinessRuleViolation) as refused:
+        sign_up(organiser, activity, "hh_3", 1)
+    assert "at most 3 sign-ups" in str(refused.value.detail)
+    assert sign_up(organiser, activity, "hh_2", 1)["signup"] == live["signup"]  # answered, not refused
+    assert cancel_signup(organiser, activity, second["signup"])["signup"]["status"] == "cancelled"
+
+
+def test_an_activity_at_its_most_sign_ups_is_well_under_a_documents_16_mb():
+    """The cap's worst case (r7): every sign-up cancelled with a reason of 500 Chinese characters, a
+    history entry for each sign-up, cancellation and promotion, ids and usernames at their longest."""
+    import bson
+    from customer_service import activities
+    now = clock.parse_iso("2026-09-14T02:00:00Z")
+    doc = activities.new_activity("act_" + "x" * 60, ESTATE, MID_AUTUMN, now, "u" * 64,
+                                  {"activity_signup_close_hours": 24})
+    at = clock.to_iso(now)
+    for number in range(activities.SIGNUPS_MAX):
+        household = f"hh_{number:060d}"
+        doc["signups"].append({"id": f"asu_{number:060d}", "household_id": household, "people": 4,
+                               "channel": "desk", "status": "cancelled", "signed_up_at": at, "by": "u" * 64,
+                               "promoted_at": at, "cancelled_at": at, "cancel_reason": "雨" * 500})
+        doc["history"] += [{"at": at, "by": "u" * 64, "action": action, "note": household, "event_id": None}
+                           for action in ("signed_up", "signup_cancelled", "promoted")]
+    assert len(bson.encode(doc)) < 12 * 1024 * 1024
