@@ -113,6 +113,19 @@ def shown(activity, tz):
                        "average": round(sum(ratings) / len(ratings), 2) if ratings else None}}
 
 
+# what a list answers of each activity (``summary``): its figures, not its sign-ups, ratings, attendance
+# and history, which an estate-wide activity holds by the thousand (r7 reviewing h7)
+WHOLE_ONLY = ("signups", "ratings", "attendance", "history")
+
+
+def summary(activity, tz):
+    """The activity as a list answers it: ``shown`` without ``WHOLE_ONLY``, with the households present."""
+    view = shown(activity, tz)
+    present = (activity.get("attendance") or {}).get("present")
+    return {name: value for name, value in view.items() if name not in WHOLE_ONLY} | {
+        "households_present": len(present) if present is not None else None}
+
+
 def _of_household(activity, household_id):
     return next((s for s in activity["signups"] if s["household_id"] == household_id and s["status"] != WITHDRAWN),
                 None)

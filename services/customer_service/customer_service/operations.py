@@ -1575,13 +1575,14 @@ def plan_activity(db, outbox, caller, estate_id, data):
 
 
 def list_activities(db, estate_id, filters, limit, cursor):
-    """``status``, ``kind``; ``from``/``to``: its start within [from, to) (ISO instants)."""
+    """``status``, ``kind``; ``from``/``to``: its start within [from, to) (ISO instants). Each activity's
+    summary (``activities.summary``: no sign-up, rating or history; ``get_activity`` reads them)."""
     query = {k: v for k, v in (filters or {}).items() if k in ("status", "kind")}
     window = {op: (filters or {})[name] for name, op in (("from", "$gte"), ("to", "$lt")) if (filters or {}).get(name)}
     if window:
         query["starts_at"] = window
     found, tz = store.page(db, "activities", estate_id, query, limit, cursor), store.estate_timezone(db, estate_id)
-    return {**found, "items": [activities.shown(a, tz) for a in found["items"]]}
+    return {**found, "items": [activities.summary(a, tz) for a in found["items"]]}
 
 
 def get_activity(db, estate_id, activity_id):

@@ -261,3 +261,17 @@ def test_an_activity_at_its_most_sign_ups_is_well_under_a_documents_16_mb():
         doc["history"] += [{"at": at, "by": "u" * 64, "action": action, "note": household, "event_id": None}
                            for action in ("signed_up", "signup_cancelled", "promoted")]
     assert len(bson.encode(doc)) < 12 * 1024 * 1024
+
+
+def test_the_list_answers_each_activity_s_figures_not_its_thousands_of_sign_ups(organiser):
+    """r7 reviewing h7: the list answered every activity whole, each sign-up, rating and history line:
+    a page of estate-wide activities (2,000 households each, up to SIGNUPS_MAX sign-ups) was tens of MB
+    through the bus and the gateway for a desk's table of figures. A list item is the activity's
+    summary (places taken and left, wait list, households present, rating); one activity is read whole."""
+    activity = plan(organiser)
+    sign_up(organiser, activity, "hh_1", 2)
+    [listed] = organiser.list_activities({"estate_id": ESTATE})["items"]
+    assert not {"signups", "history", "ratings", "attendance"} & set(listed)
+    assert (listed["places_taken"], listed["places_left"], listed["wait_listed"], listed["households_present"]) == \
+        (2, 4, 0, None)
+    assert organiser.get_activity({"estate_id": ESTATE, "id": activity["id"]})["signups"][0]["household_id"] == "hh_1"
