@@ -68,9 +68,11 @@ def _times(data, now, field_prefix="data"):
 
 def _deadline(data, starts, now, rules):
     """The sign-up deadline: given (before the start, after now), or ``activity_signup_close_hours``
-    before the start (now, when that is past already: sign-ups closed at once would be no activity)."""
+    before the start; the start itself when that is past already (an activity planned for this
+    afternoon: the moment it was planned closed its sign-ups at once, r7 reviewing h7)."""
     if data.get("signup_deadline") is None:
-        return max(starts - timedelta(hours=rules["activity_signup_close_hours"]), now)
+        default = starts - timedelta(hours=rules["activity_signup_close_hours"])
+        return default if default > now else starts
     deadline = clock.parse_iso(data["signup_deadline"])
     if not now < deadline <= starts:
         raise BusinessRuleViolation("sign-ups close before the activity starts, and not in the past",
@@ -225,7 +227,10 @@ def move(activity, data, now, user, rules):
         clock.parse_iso(data["starts_at"]) + (clock.parse_iso(activity["ends_at"])
                                                - clock.parse_iso(activity["starts_at"])))}, now)
     shift = starts - clock.parse_iso(activity["starts_at"])
-    deadline = min(max(clock.parse_iso(activity["signup_deadline"]) + shift, now), starts)
+    # the deadline moves with it; moved into the past, sign-ups open before the move stay open until the
+    # new start and closed ones stay closed (it was clamped to now: closed at the move, r7 reviewing h7)
+    before = clock.parse_iso(activity["signup_deadline"])
+    deadline = before + shift if before + shift > now else (starts if before > now else before)
     at = clock.to_iso(now)
     moved = {"at": at, "by": user, "reason": data["reason"].strip(), "from_starts_at": activity["starts_at"],
              "from_place": activity["place"], "starts_at": clock.to_iso(starts), "ends_at": clock.to_iso(ends),

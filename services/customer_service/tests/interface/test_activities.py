@@ -275,3 +275,31 @@ def test_the_list_answers_each_activity_s_figures_not_its_thousands_of_sign_ups(
     assert (listed["places_taken"], listed["places_left"], listed["wait_listed"], listed["households_present"]) == \
         (2, 4, 0, None)
     assert organiser.get_activity({"estate_id": ESTATE, "id": activity["id"]})["signups"][0]["household_id"] == "hh_1"
+
+
+def test_an_activity_planned_within_its_close_hours_takes_sign_ups_until_it_starts(organiser):
+    """r7 reviewing h7: planned less than ``activity_signup_close_hours`` (24) ahead without a deadline of
+    its own (a talk this afternoon), its deadline was set to the moment it was planned: every sign-up
+    after that was refused 'sign-ups closed', where the docstring meant closed-at-once to be no
+    activity. Its sign-ups stay open until it starts."""
+    activity = plan(organiser, starts_at="2026-09-14T07:00:00Z", ends_at="2026-09-14T08:00:00Z")  # 5 h ahead
+    assert activity["signup_deadline"] == "2026-09-14T07:00:00.000Z"
+    clock.freeze(clock.parse_iso("2026-09-14T03:00:00Z"))
+    assert sign_up(organiser, activity, "hh_1", 2)["signup"]["status"] == "confirmed"
+
+
+def test_an_activity_moved_close_keeps_its_sign_ups_open_until_it_starts_and_closed_ones_closed(organiser):
+    """r7 reviewing h7: moved earlier so that its deadline moved into the past, its sign-ups closed at
+    the moment of the move (the deadline was clamped to now); open before the move, they stay open
+    until the new start. Closed before it, a move does not reopen them."""
+    activity = plan(organiser)  # 2026-09-25 11:00Z, deadline 09-24 11:00Z; now 09-14 02:00Z
+    moved = organiser.move_activity({"estate_id": ESTATE, "id": activity["id"], "data": {
+        "starts_at": "2026-09-14T09:00:00Z", "reason": "the hall is free today"}})
+    assert moved["signup_deadline"] == "2026-09-14T09:00:00.000Z"
+    clock.freeze(clock.parse_iso("2026-09-14T03:00:00Z"))
+    assert sign_up(organiser, activity, "hh_1", 1)["signup"]["status"] == "confirmed"
+    late = plan(organiser, signup_deadline="2026-09-14T04:00:00Z")
+    clock.freeze(clock.parse_iso("2026-09-14T05:00:00Z"))  # its sign-ups closed at 04:00
+    again = organiser.move_activity({"estate_id": ESTATE, "id": late["id"], "data": {
+        "starts_at": "2026-09-24T11:00:00Z", "reason": "rain"}})
+    assert again["signup_deadline"] == "2026-09-14T04:00:00.000Z"
