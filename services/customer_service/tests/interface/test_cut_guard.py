@@ -8,22 +8,10 @@ import pytest
 from customer_service import operations
 from estate_common import clock, config, ids
 from estate_common.errors import BusinessRuleViolation, Conflict, NotFound
-from estate_common.testing import as_caller, event, staff
+from estate_common.testing import as_caller, staff
 
-from .test_planned_outages import AGENT, ESTATE, PORTAL, START, portal_filing, publish, repair, revise
-
-
-@pytest.fixture(autouse=True)
-def frozen_clock():
-    clock.freeze(START)
-
-
-@pytest.fixture
-def estate(desk):
-    desk.copy_household(event("archive", "household_created", ESTATE, {
-        "id": "hh_5", "estate_id": ESTATE, "building": "1", "unit": "1", "room": "101",
-        "area_m2": 90.0, "status": "occupied", "version": 1}))
-    return desk
+from .test_planned_outages import (AGENT, ESTATE, PORTAL, estate, frozen_clock, portal_filing,  # noqa: F401 (fixtures)
+                                  publish, repair, revise)
 
 
 def held_by_a_dead_holder(desk, estate_id=ESTATE, seconds=30):
