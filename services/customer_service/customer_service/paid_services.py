@@ -35,7 +35,6 @@ SUBJECT_TYPE = "service_order"
 CHARGE_ITEM = "paid_service"
 
 UNITS = ("hour", "visit", "item", "m2")
-PROVIDER_KINDS = ("staff", "contractor")
 
 # status -> {action: next status}. An action not listed is refused (409).
 TRANSITIONS = {
@@ -132,7 +131,7 @@ def assign(order, provider, now, user):
                   [history_entry(at, user, "assigned", note)])
 
 
-def _charge(order, amount_cents, what, at):
+def _charge(order, amount_cents, what):
     return {"id": order["_id"], "item": CHARGE_ITEM, "amount_cents": amount_cents,
             "description": f"{what}: {order['service_name']} {order['number']}"[:500],
             "household_id": order["household_id"], "subject": {"type": SUBJECT_TYPE, "id": order["_id"]},
@@ -146,7 +145,7 @@ def complete(order, data, now, user):
     at = clock.to_iso(now)
     delivered = data.get("quantity", order["quantity"])
     cents = billed_amount(delivered, order["unit_price_cents"])
-    events = [("charge_raised", _charge(order, cents, "Paid service", at))] if cents > 0 else []
+    events = [("charge_raised", _charge(order, cents, "Paid service"))] if cents > 0 else []
     done = {"at": at, "by": user, "notes": _text(data, "notes")}
     return Change({"status": status, "delivered_quantity": delivered, "charged_cents": cents,
                    "charge_id": order["_id"] if cents else None, "done": done, "updated_at": at},
@@ -171,7 +170,7 @@ def cancel(order, data, now, user, rules):
     at = clock.to_iso(now)
     fee = cancellation_fee(order, now, rules)
     reason = data["reason"].strip()
-    events = [("charge_raised", _charge(order, fee, "Cancellation fee", at))] if fee > 0 else []
+    events = [("charge_raised", _charge(order, fee, "Cancellation fee"))] if fee > 0 else []
     return Change({"status": status, "charged_cents": fee, "charge_id": order["_id"] if fee else None,
                    "cancelled": {"at": at, "by": user, "reason": reason, "fee_cents": fee}, "updated_at": at},
                   [history_entry(at, user, "cancelled", f"{reason} (fee {fee} cents)")],
