@@ -219,7 +219,7 @@ def _told(activity):
     return [s["household_id"] for s in activity["signups"] if s["status"] != WITHDRAWN]
 
 
-def move(activity, data, now, user, rules):
+def move(activity, data, now, user):
     """A new time (and place): rain, the hall taken. Its deadline moves with it by as much; the sign-ups
     stay. Announced with the households signed up (``activity_moved``)."""
     transitions.next_status(TRANSITIONS, activity["status"], "move", "an activity")

@@ -1632,7 +1632,7 @@ def activity_step(db, outbox, caller, estate_id, activity_id, action, data):
         store.get(db, "activities", estate_id, activity_id)
         store.known_household(db, estate_id, data["household_id"])
     rules = store.rules_for(db, estate_id)
-    steps = {"move": lambda doc, now: activities.move(doc, data, now, caller.user, rules),
+    steps = {"move": lambda doc, now: activities.move(doc, data, now, caller.user),
              "cancel": lambda doc, now: activities.cancel(doc, data, now, caller.user),
              "attend": lambda doc, now: activities.attend(doc, data, now, caller.user),
              "rate": lambda doc, now: activities.rate(doc, data, now, caller.user, rules)}
