@@ -200,17 +200,22 @@ def added_since(stored, data, assignments):
 
 def refuse_covers_taken(stored, entries):
     """422 for an addendum's cover who is absent from the call or covers another's post in it."""
-    absent = {e["guard_key"] for e in stored["entries"] if e["status"] == ABSENT}
-    covering = {roster.guard_key(e["covered_by"]) for e in stored["entries"] if e.get("covered_by")}
-    errors = []
-    for i, entry in enumerate(entries):
-        cover = roster.guard_key(entry.get("covered_by") or "")
-        if cover and cover in absent:
-            errors.append(field_error(f"data.entries[{i}].covered_by", "is absent from this shift"))
-        elif cover and cover in covering:
-            errors.append(field_error(f"data.entries[{i}].covered_by", "covers another absent guard's post already"))
+    taken = (_cover_taken(stored["entries"], entry.get("covered_by"), f"data.entries[{i}].covered_by")
+             for i, entry in enumerate(entries))
+    errors = [error for error in taken if error]
     if errors:
         raise BusinessRuleViolation("a roll call calls each guard on the roster of the shift once", errors)
+
+
+def _cover_taken(entries, covered_by, field):
+    """The field error of a cover (``covered_by``) absent from the call's ``entries`` or covering another's
+    post in them, or None: an addendum's and a correction's one rule."""
+    cover = roster.guard_key(covered_by or "")
+    if cover and cover in {e["guard_key"] for e in entries if e["status"] == ABSENT}:
+        return field_error(field, "is absent from this shift")
+    if cover and cover in {roster.guard_key(e["covered_by"]) for e in entries if e.get("covered_by")}:
+        return field_error(field, "covers another absent guard's post already")
+    return None
 
 
 def with_addendum(stored, entries, now, actor):
@@ -260,11 +265,9 @@ def corrected(stored, data, day_guards, now, actor):
         return None
     errors = _entry_errors(data, "data", key, day_guards)
     others = [e for i, e in enumerate(stored["entries"]) if i != index]
-    cover = roster.guard_key(after["covered_by"] or "")
-    if cover and cover in {e["guard_key"] for e in others if e["status"] == ABSENT}:
-        errors.append(field_error("data.covered_by", "is absent from this shift"))
-    elif cover and cover in {roster.guard_key(e["covered_by"]) for e in others if e.get("covered_by")}:
-        errors.append(field_error("data.covered_by", "covers another absent guard's post already"))
+    taken = _cover_taken(others, after["covered_by"], "data.covered_by")
+    if taken:
+        errors.append(taken)
     if status == ABSENT and key in {roster.guard_key(e["covered_by"]) for e in others if e.get("covered_by")}:
         errors.append(field_error("data.status", "covers an absent guard's post in this roll call"))
     if errors:
