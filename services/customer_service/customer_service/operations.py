@@ -1344,7 +1344,7 @@ def kpis(db, caller, period, estate_ids):
 
 # -- paid value-added services (有偿增值服务, paid_services.py) ------------------------------------
 
-def list_paid_service(db, outbox, caller, estate_id, data):
+def create_paid_service(db, outbox, caller, estate_id, data):
     """A service on the estate's price list: the manager sets the prices."""
     _require(caller, MANAGEMENT, "the manager sets the price list of paid services")
     doc_id = caller.created_id("ps", estate_id)

@@ -458,7 +458,8 @@ class CustomerService(CopiesEstates, CopiesHouseholds, EstateSettings, HasCustom
     # -- paid value-added services (有偿增值服务): the price list, orders, done or cancelled, charged once --
     @rpc_method
     def create_paid_service(self, payload):
-        return operations.list_paid_service(self.db, self.outbox, self.caller, payload["estate_id"], payload["data"])
+        return operations.create_paid_service(self.db, self.outbox, self.caller, payload["estate_id"],
+                                              payload["data"])
 
     @rpc_method
     def update_paid_service(self, payload):
