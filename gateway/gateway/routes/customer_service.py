@@ -129,8 +129,9 @@ ROUTES = [
     desk_action(f"{ESTATE}/goods-release-passes/<pass_id>/use", "use_goods_release_pass", "pass_id",
                 roles=policy.SECURITY),
     desk_action(f"{ESTATE}/goods-release-passes/<pass_id>/cancel", "cancel_goods_release_pass", "pass_id"),
-    # 社区文化活动: the desk, a steward or the manager organises; households sign up at the desk (the portal
-    # through the same RPC); capacity and wait list, moved or cancelled (announced), attendance, ratings
+    # 社区文化活动: the desk, a steward or the manager organises; households sign up at the desk or through an
+    # owner app's key (the same route; the no-account portal signs none up, it reads the activities to come);
+    # capacity and wait list, moved or cancelled (announced), attendance, ratings
     desk_create(f"{ESTATE}/activities", "plan_activity"),
     desk_list(f"{ESTATE}/activities", "list_activities", ("status", "kind", "from", "to")),
     desk_read(f"{ESTATE}/activities/<activity_id>", "get_activity", "activity_id"),

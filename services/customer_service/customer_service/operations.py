@@ -1591,8 +1591,9 @@ def get_activity(db, estate_id, activity_id):
 
 
 def sign_up_for_activity(db, outbox, caller, estate_id, activity_id, data):
-    """A household's sign-up (``activities.sign_up``), the desk's (or the portal's, through the
-    gateway); a household signed up already is answered its first sign-up. The sign-up as answered:
+    """A household's sign-up (``activities.sign_up``), the desk's (the no-account portal signs none up:
+    channel ``portal`` is the desk's record of a portal request); a household signed up already is answered
+    its first sign-up. The sign-up as answered:
     ``{activity_id, signup, places_left, position}`` (``position``: its place on the wait list). An owner
     app's key signs its owner's household up (channel ``app``), as it files his requests."""
     _require_organiser(caller)
