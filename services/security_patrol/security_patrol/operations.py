@@ -1337,7 +1337,8 @@ def record_spot_check(db, outbox, caller, estate_id, data):
     moment = team.checked_at(data, now, rules, "checked_at")
     day = (calendar.checked_day_text(data["date"], "data.date") if data.get("date")
            else roster.shift_day(data["shift"], localtime.local(moment, rules), rules))
-    if data.get("manned") and (data.get("guard") or "").strip():  # any name was taken, flagged off_roster (h3)
+    # the guard found is one of the team (422 else): any name was taken, only flagged off_roster (h3)
+    if data.get("manned") and (data.get("guard") or "").strip():
         team.refuse_guards_off_the_team({"data.guard": data["guard"]}, store.team_of(db, estate_id))
 
     def written():
