@@ -1737,6 +1737,25 @@ def test_the_manager_reads_a_contractor_s_month_and_signs_it_on_its_page(client,
     assert "/desk/contractors/ctr_1/retire" not in listed
 
 
+def test_a_contractor_s_month_page_opens_on_the_month_before_this_one_on_the_estate_s_clock(client, fake, monkeypatch):
+    """found by t1's reread: the page's default month was the one before today on the console server's
+    calendar (date.today()), every other page's the estate's (common.this_month): at 07:00 on 1 April
+    in Shanghai (23:00 on 31 March in UTC, the server's) it opened on February, a month already signed,
+    not March, the one the manager has to sign (and on whatever the server's today says, not the clock the
+    console's pages read)."""
+    from datetime import datetime, timezone
+    from console.views import common
+    monkeypatch.setattr(common, "_now", lambda: datetime(2027, 3, 31, 23, 0, tzinfo=timezone.utc))
+    monkeypatch.setitem(client.application.config, "DISPLAY_TIMEZONE", "Asia/Shanghai")
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/contractors/ctr_1", CONTRACTOR)
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/contractors/ctr_1/months/.*", {})
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/upkeep-findings", {"items": [], "next_cursor": None})
+    sign_in(client, fake, username="wang", roles=("manager",))
+    client.get("/desk/contractor-months/ctr_1")
+    asked = [c["path"] for c in fake.calls if "/months/" in c["path"]]
+    assert asked and asked[-1].endswith("/contractors/ctr_1/months/2027-03"), asked
+
+
 ACTIVITY = {"id": "act_1", "title": "中秋游园会", "kind": "festival", "place": "central garden",
             "local_starts_at": "2027-09-15T19:00", "capacity": 80, "places_left": 0, "wait_listed": 3,
             "signup_deadline": "2027-09-14T11:00:00.000Z", "budget_cents": 300000, "actual_cost_cents": None,

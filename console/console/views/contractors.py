@@ -2,8 +2,6 @@
 service's upkeep.py): its findings counted, the score, the deduction from its monthly fee and what
 is payable, as it stands or as signed; the manager signs it there once the month is over (found by
 h2: the month was read and signed through the API only)."""
-from datetime import date, timedelta
-
 from flask import Blueprint, g, render_template, request, url_for
 
 from ..gateway_api import ApiProblem
@@ -14,8 +12,10 @@ bp = Blueprint("contractors", __name__, url_prefix="/desk/contractor-months")
 
 
 def _last_month():
-    """The month a manager signs, the one before this one (the service says 422 for one to come)."""
-    return (date.today().replace(day=1) - timedelta(days=1)).strftime("%Y-%m")
+    """The month a manager signs, the one before this one on the estate's clock, as every page reads it
+    (the service says 422 for one to come)."""
+    year, month = map(int, common.this_month().split("-"))
+    return f"{year - 1}-12" if month == 1 else f"{year}-{month - 1:02d}"
 
 
 @bp.get("/<item_id>")
