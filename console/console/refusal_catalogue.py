@@ -270,6 +270,8 @@ ZH = {
         '队员考核由秩序维护主管进行',
     "no one records a fault against himself: another of the team's leaders does":
         '不能给自己登记违纪：请由班组其他负责人登记',
+    "no one corrects his own entry of a roll call: another of the team's leaders does":
+        '不能更正自己的考勤记录：请由班组其他负责人更正',
     'no one assesses himself: another security supervisor does':
         '不能考核自己：请由另一位秩序维护主管考核',
     'must hold security with security_lead':

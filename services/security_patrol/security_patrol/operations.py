@@ -1306,6 +1306,9 @@ def correct_roll_call(db, outbox, caller, estate_id, roll_call_id, data):
     """更正: one guard's entry of a roll call corrected, with why, until the month is assessed (h3)."""
     team.require_leader("a roll call is corrected by the security team lead or supervisor",
                         caller.roles, roles.SECURITY_TEAM_LEADERS)
+    # his attendance is his score: another of the team's leaders corrects it (review r3 of h3)
+    team.refuse_himself("no one corrects his own entry of a roll call: another of the team's leaders does",
+                        data["guard"], caller.user)
     stored = store.get(db, "roll_calls", estate_id, roll_call_id)
     now = clock.now()
 

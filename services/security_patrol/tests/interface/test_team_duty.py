@@ -478,3 +478,17 @@ def test_a_quarter_s_assessment_behind_a_held_month_is_refused_inside_the_gatewa
     with pytest.raises(Conflict):
         patrol.record_assessment({"estate_id": ESTATE, "data": {"guard": "Liu", "period": "2026-Q4"}})
     assert time.monotonic() - started < config.rpc_timeout() - 1.5
+
+
+def test_no_lead_corrects_his_own_entry_of_a_roll_call(patrol):
+    """A lead on the shift corrected his own absence to present (review r3 of h3): his attendance is
+    his score, and no one disciplines or assesses himself. Another of the team's leaders corrects it."""
+    called = call_roll(patrol, [{"guard": "Zhang", "status": "absent", "covered_by": "Chen"}, *ENTRIES[1:2],
+                                {"guard": "Wang", "status": "present"}])
+    as_caller(patrol, staff("zhang", ["security", "security_lead"], [ESTATE]))
+    with pytest.raises(Forbidden):
+        correct(patrol, called["id"], {"guard": " ZHANG", "status": "present", "reason": "我其实到了"})
+    assert correct(patrol, called["id"], {"guard": "Wang", "status": "late", "late_minutes": 3,
+                                          "reason": "迟到三分钟"})["counts"]["late"] == 2
+    as_caller(patrol, LEAD)
+    assert correct(patrol, called["id"], {"guard": "Zhang", "status": "present", "reason": "误记缺勤"})["counts"]["absent"] == 0
