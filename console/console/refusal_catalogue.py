@@ -270,6 +270,8 @@ ZH = {
         '队员考核由秩序维护主管进行',
     "no one records a fault against himself: another of the team's leaders does":
         '不能给自己登记违纪：请由班组其他负责人登记',
+    'was found at a post by a spot check of this shift':
+        '本班次查岗时已见其在岗',
     "no one corrects his own entry of a roll call: another of the team's leaders does":
         '不能更正自己的考勤记录：请由班组其他负责人更正',
     'no one assesses himself: another security supervisor does':

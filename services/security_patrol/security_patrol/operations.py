@@ -1315,8 +1315,9 @@ def correct_roll_call(db, outbox, caller, estate_id, roll_call_id, data):
     def written():
         _refuse_an_assessed_period(db, estate_id, stored["period"], "id")
         day_guards = store.guards_of_day(db, estate_id, stored["date"])
+        found_at_posts = store.guards_found_at_posts(db, estate_id, stored["date"], stored["shift"])
         return public(_change(db, outbox, "roll_calls", estate_id, roll_call_id,
-                              lambda doc: team.corrected(doc, data, day_guards, now, caller.user)))
+                              lambda doc: team.corrected(doc, data, day_guards, now, caller.user, found_at_posts)))
     return _one_at_a_time(db, estate_id, [stored["period"]], written)
 
 

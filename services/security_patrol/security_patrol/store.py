@@ -403,6 +403,14 @@ def guards_of_day(db, estate_id, day):
     return {a["guard_key"] for a in all_of(db, "duty_roster", estate_id, {"date": day}) if a.get("status") != "cancelled"}
 
 
+def guards_found_at_posts(db, estate_id, day, shift):
+    """The guard keys the spot checks of ``day``'s ``shift`` found manning a post (review r3 of h3: a
+    correction marked absent a guard found at his post)."""
+    return {roster.guard_key(c["guard"]) for c in all_of(db, "post_spot_checks", estate_id,
+                                                          {"date": day, "shift": shift, "manned": True})
+            if c.get("guard")}
+
+
 def team_of(db, estate_id, months=None):
     """``{guard key: name}`` of the guards the estate's roster has named (of the local ``months``
     when given: a period's team), cancelled assignments too (a guard rostered then struck off is

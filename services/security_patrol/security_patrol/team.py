@@ -249,7 +249,7 @@ def roll_call_event(call):
 
 # -- a correction of a roll call (h3) ---------------------------------------------------------
 
-def corrected(stored, data, day_guards, now, actor):
+def corrected(stored, data, day_guards, now, actor, found_at_posts=frozenset()):
     """The call with guard ``data["guard"]``'s entry corrected (a Change: status, late minutes, cover;
     its counts again, the correction kept with who, when and why, announced), or None when the entry
     says so already (a retry). 422 for a guard the call did not call, or an entry a call would refuse."""
@@ -270,6 +270,8 @@ def corrected(stored, data, day_guards, now, actor):
         errors.append(taken)
     if status == ABSENT and key in {roster.guard_key(e["covered_by"]) for e in others if e.get("covered_by")}:
         errors.append(field_error("data.status", "covers an absent guard's post in this roll call"))
+    elif status == ABSENT and key in found_at_posts:  # the shift's spot check found him there (review r3 of h3)
+        errors.append(field_error("data.status", "was found at a post by a spot check of this shift"))
     if errors:
         raise BusinessRuleViolation("a roll call calls each guard on the roster of the shift once", errors)
     stamp = clock.to_iso(now)

@@ -492,3 +492,22 @@ def test_no_lead_corrects_his_own_entry_of_a_roll_call(patrol):
                                           "reason": "迟到三分钟"})["counts"]["late"] == 2
     as_caller(patrol, LEAD)
     assert correct(patrol, called["id"], {"guard": "Zhang", "status": "present", "reason": "误记缺勤"})["counts"]["absent"] == 0
+
+
+
+def test_a_correction_does_not_mark_absent_a_guard_a_spot_check_found_at_his_post(patrol):
+    """A correction turned present into absent although the lead's own spot check of that shift found
+    the guard manning a post (review r3 of h3): the call said he never came, the check that he was
+    there. A guard found at a post that shift is not corrected to absent (422 data.status); late is."""
+    called = call_roll(patrol, [ENTRIES[0], ENTRIES[1], {"guard": "Wang", "status": "present"}])
+    patrol.record_spot_check({"estate_id": ESTATE, "data": {"shift": "day", "post": "gate", "manned": True,
+                                                            "guard": "Zhang"}})
+    patrol.record_spot_check({"estate_id": ESTATE, "data": {"shift": "day", "post": "patrol", "manned": False,
+                                                            "finding": "巡逻岗无人"}})
+    as_caller(patrol, LEAD)
+    with pytest.raises(BusinessRuleViolation) as refused:
+        correct(patrol, called["id"], {"guard": "zhang", "status": "absent", "covered_by": "Chen", "reason": "x"})
+    assert [e["field"] for e in refused.value.errors] == ["data.status"]
+    assert correct(patrol, called["id"], {"guard": "Zhang", "status": "late", "late_minutes": 4,
+                                          "reason": "迟到"})["counts"]["late"] == 2
+    assert correct(patrol, called["id"], {"guard": "Liu", "status": "absent", "reason": "未到岗"})["counts"]["absent"] == 1
