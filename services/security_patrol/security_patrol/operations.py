@@ -1265,7 +1265,8 @@ def record_roll_call(db, outbox, caller, estate_id, data):
     now, rules = clock.now(), store.rules_for(db, estate_id)
     local_now = localtime.local(now, rules)
     day = calendar.checked_day_text(data["date"], "data.date")
-    if day > local_now.date().isoformat():
+    # a shift beginning at midnight is called in the minutes before it, the evening before (review r3 of h3)
+    if day > local_now.date().isoformat() and team.roll_call_opens(day, data["shift"], rules).date() > local_now.date():
         raise BusinessRuleViolation("a roll call is taken on its shift's day",
                                     [field_error("data.date", "is a day to come")])
     days = rules["recorded_within_days"]

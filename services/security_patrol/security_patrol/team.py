@@ -91,12 +91,18 @@ def assessment_id(estate_id, guard, period):
 
 # -- the roll call ----------------------------------------------------------------------------
 
+def roll_call_opens(day, shift, rules):
+    """The local wall-clock moment (naive) the roll call of ``day``'s ``shift`` opens: the evening
+    before for a shift beginning at midnight (review r3 of h3)."""
+    from datetime import timedelta
+    return roster.shift_begins(day, shift, rules) - timedelta(minutes=rules["roll_call_before_shift_minutes"])
+
+
 def refuse_a_roll_call_before_its_shift(day, shift, local_now, rules):
     """422 (``data.shift``) for a roll call taken earlier than ``roll_call_before_shift_minutes`` before
     its shift's start on the estate's clock (``roster.shift_begins``): the evening's was taken in the
     morning, before any guard of it had come (h3)."""
-    from datetime import timedelta
-    opens = roster.shift_begins(day, shift, rules) - timedelta(minutes=rules["roll_call_before_shift_minutes"])
+    opens = roll_call_opens(day, shift, rules)
     if local_now.replace(tzinfo=None) < opens:
         raise BusinessRuleViolation("a roll call is taken when its shift is about to begin",
                                     [field_error("data.shift", f"its roll call opens at {opens:%H:%M} on the "

@@ -511,3 +511,19 @@ def test_a_correction_does_not_mark_absent_a_guard_a_spot_check_found_at_his_pos
     assert correct(patrol, called["id"], {"guard": "Zhang", "status": "late", "late_minutes": 4,
                                           "reason": "迟到"})["counts"]["late"] == 2
     assert correct(patrol, called["id"], {"guard": "Liu", "status": "absent", "reason": "未到岗"})["counts"]["absent"] == 1
+
+
+def test_a_shift_beginning_at_midnight_is_called_in_its_half_hour_before_midnight(patrol):
+    """A day shift starting at 00:00: its roll call opens at 23:30 the evening before (the setting's 30
+    minutes), but the call was refused then as 'a day to come' (review r3 of h3)."""
+    as_caller(patrol, MANAGER).update_settings({"estate_id": ESTATE, "data": {"day_shift_start_hour": 0}})
+    as_caller(patrol, SUPERVISOR)
+    clock.freeze(clock.parse_iso("2026-11-22T15:20:00Z"))  # 23:20 on the 22nd in the estate
+    with pytest.raises(BusinessRuleViolation) as refused:
+        call_roll(patrol, ENTRIES)
+    assert [e["field"] for e in refused.value.errors] == ["data.shift"]
+    clock.freeze(clock.parse_iso("2026-11-22T15:40:00Z"))  # 23:40: the 23rd's day shift begins in 20 minutes
+    assert call_roll(patrol, ENTRIES)["date"] == DAY
+    with pytest.raises(BusinessRuleViolation) as refused:  # the 24th's is still a day to come
+        call_roll(patrol, ENTRIES, day="2026-11-24")
+    assert [e["field"] for e in refused.value.errors] == ["data.date"]
