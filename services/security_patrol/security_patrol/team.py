@@ -205,10 +205,16 @@ def added_since(stored, data, assignments):
 
 
 def refuse_covers_taken(stored, entries):
-    """422 for an addendum's cover who is absent from the call or covers another's post in it."""
-    taken = (_cover_taken(stored["entries"], entry.get("covered_by"), f"data.entries[{i}].covered_by")
-             for i, entry in enumerate(entries))
-    errors = [error for error in taken if error]
+    """422 for an addendum's cover who is absent from the call or covers another's post in it, and for
+    a guard it marks absent who covers a post in the call (review r3 of h3)."""
+    covering = {roster.guard_key(e["covered_by"]) for e in stored["entries"] if e.get("covered_by")}
+    errors = []
+    for i, entry in enumerate(entries):
+        if entry["status"] == ABSENT and roster.guard_key(entry["guard"]) in covering:
+            errors.append(field_error(f"data.entries[{i}].status", "covers an absent guard's post in this roll call"))
+        taken = _cover_taken(stored["entries"], entry.get("covered_by"), f"data.entries[{i}].covered_by")
+        if taken:
+            errors.append(taken)
     if errors:
         raise BusinessRuleViolation("a roll call calls each guard on the roster of the shift once", errors)
 

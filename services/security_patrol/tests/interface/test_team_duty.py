@@ -527,3 +527,16 @@ def test_a_shift_beginning_at_midnight_is_called_in_its_half_hour_before_midnigh
     with pytest.raises(BusinessRuleViolation) as refused:  # the 24th's is still a day to come
         call_roll(patrol, ENTRIES, day="2026-11-24")
     assert [e["field"] for e in refused.value.errors] == ["data.date"]
+
+
+def test_an_addendum_does_not_mark_absent_a_guard_who_covers_a_post_in_the_call(patrol):
+    """The call had Chen (of the evening) covering Wang's post; Chen was then added to the day shift
+    and the addendum marked him absent, so Wang's post was covered by a guard absent from it (review r3
+    of h3: a correction refuses the same, the addendum did not)."""
+    called = call_roll(patrol, ENTRIES)
+    patrol.assign_duty({"estate_id": ESTATE, "data": {"date": DAY, "shift": "day", "post": "gate", "guard": "Chen"}})
+    with pytest.raises(BusinessRuleViolation) as refused:
+        call_roll(patrol, [{"guard": "chen", "status": "absent"}])
+    assert [e["field"] for e in refused.value.errors] == ["data.entries[0].status"]
+    assert call_roll(patrol, [{"guard": "Chen", "status": "present"}])["counts"]["rostered"] == 4
+    assert called["id"] == patrol.list_roll_calls({"estate_id": ESTATE, "filters": {}})["items"][0]["id"]
