@@ -273,9 +273,13 @@ def corrected(stored, data, day_guards, now, actor, found_at_posts=frozenset()):
     entry, status = stored["entries"][index], data["status"]
     after = {"status": status, "late_minutes": data.get("late_minutes") if status == LATE else None,
              "covered_by": (data.get("covered_by") or "").strip() or None}
-    if all(entry.get(k) == v for k, v in after.items()):
-        return None
+    # refused as a roll call refuses it even when the entry says so already; the cover by his key
+    # (review r3 of h3: a present guard with late minutes answered unchanged, a cover in another case
+    # was a correction of nothing)
     errors = _entry_errors(data, "data", key, day_guards)
+    if not errors and (entry["status"], entry.get("late_minutes"), roster.guard_key(entry.get("covered_by") or "")) == (
+            after["status"], after["late_minutes"], roster.guard_key(after["covered_by"] or "")):
+        return None
     others = [e for i, e in enumerate(stored["entries"]) if i != index]
     taken = _cover_taken(others, after["covered_by"], "data.covered_by")
     if taken:

@@ -540,3 +540,17 @@ def test_an_addendum_does_not_mark_absent_a_guard_who_covers_a_post_in_the_call(
     assert [e["field"] for e in refused.value.errors] == ["data.entries[0].status"]
     assert call_roll(patrol, [{"guard": "Chen", "status": "present"}])["counts"]["rostered"] == 4
     assert called["id"] == patrol.list_roll_calls({"estate_id": ESTATE, "filters": {}})["items"][0]["id"]
+
+
+def test_a_correction_a_roll_call_would_refuse_is_refused_even_of_an_entry_saying_so_already(patrol):
+    """A correction of present Zhang to present with late minutes answered the call unchanged (the
+    entry said so already) where a roll call refuses it (422); and the same cover typed in another case
+    was kept as a correction of no change, announced again (review r3 of h3)."""
+    called = call_roll(patrol, ENTRIES)
+    as_caller(patrol, LEAD)
+    with pytest.raises(BusinessRuleViolation) as refused:
+        correct(patrol, called["id"], {"guard": "Zhang", "status": "present", "late_minutes": 4, "reason": "x"})
+    assert [e["field"] for e in refused.value.errors] == ["data.late_minutes"]
+    same = correct(patrol, called["id"], {"guard": "wang", "status": "absent", "covered_by": " chen", "reason": "x"})
+    assert same.get("corrections") is None and same["entries"][2]["covered_by"] == "Chen"
+    assert len(patrol.outbox.of_type("roll_call_recorded")) == 1
