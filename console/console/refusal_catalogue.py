@@ -272,6 +272,10 @@ ZH = {
         '不能给自己登记违纪：请由班组其他负责人登记',
     'was found at a post by a spot check of this shift':
         '本班次查岗时已见其在岗',
+    'a post found unmanned has no guard found on it':
+        '岗位无人时不填在岗队员',
+    'is only for a post found manned':
+        '仅岗位有人值守时填写',
     "no one corrects his own entry of a roll call: another of the team's leaders does":
         '不能更正自己的考勤记录：请由班组其他负责人更正',
     'no one assesses himself: another security supervisor does':

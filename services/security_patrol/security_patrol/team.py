@@ -319,6 +319,9 @@ def new_spot_check(doc_id, estate_id, day, data, assignments, moment, now, actor
     if manned and not guard:
         raise BusinessRuleViolation("a post found manned names the guard on it",
                                     [field_error("data.guard", "is required when the post is manned")])
+    if not manned and guard:  # a name checked against no roster, scored at a post no one held (review r3 of h3)
+        raise BusinessRuleViolation("a post found unmanned has no guard found on it",
+                                    [field_error("data.guard", "is only for a post found manned")])
     if not manned and not finding:
         raise BusinessRuleViolation("a post found unmanned says what was found",
                                     [field_error("data.finding", "is required when the post is unmanned")])

@@ -554,3 +554,17 @@ def test_a_correction_a_roll_call_would_refuse_is_refused_even_of_an_entry_sayin
     same = correct(patrol, called["id"], {"guard": "wang", "status": "absent", "covered_by": " chen", "reason": "x"})
     assert same.get("corrections") is None and same["entries"][2]["covered_by"] == "Chen"
     assert len(patrol.outbox.of_type("roll_call_recorded")) == 1
+
+
+def test_a_spot_check_finding_a_post_unmanned_names_no_guard_found_on_it(patrol):
+    """A post found unmanned took any name as its guard, checked against no roster (the team's check is
+    for a manned post), kept and announced as the guard found; at a post the roster had no one on, the
+    name was scored as his post found unmanned (review r3 of h3). The guard is only for a post found manned."""
+    for guard in ("Nobody at all", "Liu"):
+        with pytest.raises(BusinessRuleViolation) as refused:
+            patrol.record_spot_check({"estate_id": ESTATE, "data": {"shift": "evening", "post": "patrol", "manned": False,
+                                                                    "guard": guard, "finding": "无人"}, })
+        assert [e["field"] for e in refused.value.errors] == ["data.guard"]
+    assert patrol.list_spot_checks({"estate_id": ESTATE, "filters": {}})["items"] == []
+    assert patrol.record_spot_check({"estate_id": ESTATE, "data": {"shift": "day", "post": "gate", "manned": False,
+                                                                   "guard": None, "finding": "无人"}})["guard"] is None
