@@ -9,10 +9,9 @@ decided again on what the winner wrote.
 import re
 from datetime import timedelta
 
-from estate_common import (calendar, clock, closed_counts, common_store, custom_fields,
+from estate_common import (calendar, clock, closed_counts, common_store, custom_fields, leases_store,
                            custom_fields_store, export_store, ids, jobs, numbering, phones, replica, settings, store, writes)
 from estate_common.errors import BusinessRuleViolation, Conflict, NotFound, field_error
-from estate_common.store import DuplicateKey
 from estate_common.text import address_spellings
 
 from . import surveys
@@ -423,22 +422,13 @@ def lock_cut_guard(db, estate_id, now_iso, expires_iso):
     judged (a repair's registration, a portal filing, a match) or changed (a notice of a cut published,
     moved, called off), ``(lock_id, token, estate_id)``; Conflict while another holds it (unexpired).
     A move racing a registration was judged on the window the registration read before it (h4)."""
-    lock_id, token = ids.natural_id("lock", estate_id, "cut-guard"), ids.new_id("tok")
-    try:
-        db.locks.insert_one({"_id": lock_id, "estate_id": estate_id, "token": token, "expires_at": expires_iso})
-        return lock_id, token, estate_id
-    except DuplicateKey:
-        if db.locks.update_one({"_id": lock_id, "estate_id": estate_id, "expires_at": {"$lt": now_iso}},
-                               {"$set": {"token": token, "expires_at": expires_iso}}).modified_count:
-            return lock_id, token, estate_id
-    raise Conflict("a planned cut of the estate is being changed or judged by another call; try again in a moment",
-                   retry_after=1)
+    return leases_store.take(db.locks, estate_id, ids.natural_id("lock", estate_id, "cut-guard"), now_iso, expires_iso,
+                             "a planned cut of the estate is being changed or judged by another call; try again in a moment")
 
 
 def unlock(db, lock):
     """Give back a lock taken by ``lock_cut_guard`` (if it is still ours)."""
-    lock_id, token, estate_id = lock
-    db.locks.delete_one({"_id": lock_id, "estate_id": estate_id, "token": token})
+    leases_store.give_back(db.locks, lock)
 
 
 def outage_calls(db, estate_id, notice_ids):

@@ -3,7 +3,7 @@
 Hot paths stay on ``_id`` (natural keys); reads that walk many documents use
 ``estate_common.store.scan`` (linear on the embedded store too).
 """
-from estate_common import (calendar, clock, closed_counts, closed_counts_store, export_store, ids, jobs,
+from estate_common import (calendar, clock, closed_counts, closed_counts_store, export_store, ids, jobs, leases_store,
                            numbering, replica, settings, store, writes)
 from estate_common.bill_payers import DEVELOPER
 from estate_common.errors import BusinessRuleViolation, Conflict, field_error
@@ -316,19 +316,9 @@ def lock_bank_statement(db, estate_id, period, now_iso, expires_iso):
 
 def _lock(db, estate_id, lock_id, now_iso, expires_iso, busy, held_for=None):
     """``busy``: the refusal's message; ``held_for``: what takes the lock, kept on it (what holds it
-    then says so: ``lock_shared_uses``)."""
-    token = ids.new_id("tok")
-    held = {"held_for": held_for} if held_for else {}
-    try:
-        db.locks.insert_one({"_id": lock_id, "estate_id": estate_id, "token": token, "expires_at": expires_iso,
-                             **held})
-        return lock_id, token, estate_id
-    except DuplicateKey:
-        taken = db.locks.update_one({"_id": lock_id, "estate_id": estate_id, "expires_at": {"$lt": now_iso}},
-                                    {"$set": {"token": token, "expires_at": expires_iso, **held}})
-        if taken.modified_count:
-            return lock_id, token, estate_id
-    raise Conflict(busy, retry_after=1)
+    then says so: ``lock_shared_uses``). A lease (``estate_common.leases_store``)."""
+    return leases_store.take(db.locks, estate_id, lock_id, now_iso, expires_iso, busy,
+                             **({"held_for": held_for} if held_for else {}))
 
 
 LOST_LOCK = "the billing run lost its lock to another run; run this month again"
@@ -350,7 +340,7 @@ def unlock(db, lock):
     if len(lock) > 3:
         db.locks.update_one({"_id": lock_id, "estate_id": estate_id, "token": token}, {"$set": {"expires_at": ""}})
         return
-    db.locks.delete_one({"_id": lock_id, "estate_id": estate_id, "token": token})
+    leases_store.give_back(db.locks, lock)
 
 
 # -- fee standards -------------------------------------------------------------

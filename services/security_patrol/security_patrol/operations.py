@@ -1382,7 +1382,7 @@ def _one_at_a_time(db, estate_id, months, step):
         return step()
     finally:
         for lock in held:
-            store.unlock_team_month(db, estate_id, lock)
+            store.unlock_team_month(db, lock)
 
 
 def _refuse_an_assessed_period(db, estate_id, month, field):

@@ -8,7 +8,7 @@ loser re-reads and gets the answer its state now gives.
 from datetime import timedelta
 from functools import partial
 
-from estate_common import (calendar, claims_store, clock, closed_counts, closed_counts_store, common_store, export_store, jobs,
+from estate_common import (calendar, claims_store, clock, closed_counts, closed_counts_store, common_store, export_store, jobs, leases_store,
                            ids, phones, replica, settings, store, writes)
 from estate_common.errors import BusinessRuleViolation, Conflict, field_error
 
@@ -444,25 +444,15 @@ def lock_team_month(db, estate_id, month, now, seconds):
     expired, its writer dead, taken over): a record of the month (a roll call, a spot check, a fault, a
     training) and an assessment of it or its quarter are written one at a time, so that the assessment
     reads every record written before it and a record after it finds it (both passed at once: h3).
-    Returns the lock ``(_id, token)``; Conflict while another writer holds it."""
-    from estate_common.store import DuplicateKey
-    lock_id, token = ids.natural_id("lock", estate_id, "team-month", month), ids.new_id("tok")
-    expires = clock.to_iso(now + timedelta(seconds=seconds))
-    try:
-        db["locks"].insert_one({"_id": lock_id, "estate_id": estate_id, "token": token, "expires_at": expires})
-        return lock_id, token
-    except DuplicateKey:
-        taken = db["locks"].update_one({"_id": lock_id, "estate_id": estate_id, "expires_at": {"$lt": clock.to_iso(now)}},
-                                       {"$set": {"token": token, "expires_at": expires}})
-        if taken.modified_count:
-            return lock_id, token
-    raise Conflict(TEAM_MONTH_BUSY, retry_after=1)
+    Returns the lock ``(_id, token, estate_id)`` (a lease: ``estate_common.leases_store``); Conflict while another
+    writer holds it."""
+    return leases_store.take(db.locks, estate_id, ids.natural_id("lock", estate_id, "team-month", month),
+                             clock.to_iso(now), clock.to_iso(now + timedelta(seconds=seconds)), TEAM_MONTH_BUSY)
 
 
-def unlock_team_month(db, estate_id, lock):
+def unlock_team_month(db, lock):
     """Give back a lock taken by ``lock_team_month`` (if it is still ours)."""
-    lock_id, token = lock
-    db["locks"].delete_one({"_id": lock_id, "estate_id": estate_id, "token": token})
+    leases_store.give_back(db.locks, lock)
 
 
 def roster_worked(db, estate_id, roster_id):
