@@ -139,3 +139,11 @@ def formula_safe(value):
     if isinstance(value, str) and value.startswith(FORMULA_STARTS):
         return "'" + value
     return value
+
+
+def optional_text(data, name):
+    """``data[name]`` as a record keeps a free text field: stripped, None when absent or blank; a value
+    that is not a string as it is (the contract has refused what it must)."""
+    value = data.get(name)
+    value = value.strip() if isinstance(value, str) else value
+    return value or None

@@ -25,6 +25,7 @@ from datetime import timedelta
 
 from estate_common import calendar, clock, transitions
 from estate_common.errors import BusinessRuleViolation, Conflict, field_error
+from estate_common.text import optional_text
 from estate_common.wording import counted
 
 from .domain import Change, history_entry
@@ -47,12 +48,6 @@ CONFIRMED, WAIT_LISTED, WITHDRAWN = "confirmed", "wait_listed", "cancelled"
 # activity went through (r7 reviewing h7). An estate-wide activity of 2,000 households and as many
 # cancellations fits; the worst case (each cancelled with a 500-character reason) stays under 12 MB.
 SIGNUPS_MAX = 4000
-
-
-def _text(data, name):
-    value = data.get(name)
-    value = value.strip() if isinstance(value, str) else value
-    return value or None
 
 
 def _times(data, now, field_prefix="data"):
@@ -85,7 +80,7 @@ def new_activity(activity_id, estate_id, data, now, user, rules):
     at = clock.to_iso(now)
     return {
         "_id": activity_id, "estate_id": estate_id, "title": data["title"].strip(), "kind": data["kind"],
-        "place": data["place"].strip(), "description": _text(data, "description"),
+        "place": data["place"].strip(), "description": optional_text(data, "description"),
         "starts_at": clock.to_iso(starts), "ends_at": clock.to_iso(ends),
         "signup_deadline": clock.to_iso(_deadline(data, starts, now, rules)),
         "capacity": data["capacity"], "budget_cents": data.get("budget_cents", 0), "actual_cost_cents": None,
@@ -200,7 +195,7 @@ def cancel_signup(activity, signup_id, data, now, user):
     if signup["status"] == WITHDRAWN:
         raise Conflict(f"the sign-up was cancelled at {signup['cancelled_at']}")
     at = clock.to_iso(now)
-    signup.update(status=WITHDRAWN, cancelled_at=at, cancel_reason=_text(data, "reason"))
+    signup.update(status=WITHDRAWN, cancelled_at=at, cancel_reason=optional_text(data, "reason"))
     promoted = _promoted(activity, signups, at)
     events = [("activity_signup_promoted", promoted_announced(activity, s)) for s in promoted]
     entries = [history_entry(at, user, "signup_cancelled", signup["household_id"])]
@@ -234,7 +229,7 @@ def move(activity, data, now, user):
     at = clock.to_iso(now)
     moved = {"at": at, "by": user, "reason": data["reason"].strip(), "from_starts_at": activity["starts_at"],
              "from_place": activity["place"], "starts_at": clock.to_iso(starts), "ends_at": clock.to_iso(ends),
-             "place": _text(data, "place") or activity["place"]}
+             "place": optional_text(data, "place") or activity["place"]}
     announced = {"id": activity["_id"], "title": activity["title"], "from_starts_at": activity["starts_at"],
                  "starts_at": moved["starts_at"], "ends_at": moved["ends_at"], "from_place": activity["place"],
                  "place": moved["place"], "reason": moved["reason"], "household_ids": _told(activity)}
@@ -300,7 +295,7 @@ def rate(activity, data, now, user, rules):
         raise BusinessRuleViolation(f"an activity is rated within {counted(days, 'day')} of its end",
                                     [field_error("id", "is past its rating time")])
     at = clock.to_iso(now)
-    rating = {"household_id": household_id, "score": data["score"], "comment": _text(data, "comment"),
+    rating = {"household_id": household_id, "score": data["score"], "comment": optional_text(data, "comment"),
               "rated_at": at, "by": user}
     return Change({"updated_at": at}, [history_entry(at, user, "rated", str(data["score"]))],
                   push={"ratings": [rating]})

@@ -37,6 +37,7 @@ from estate_common import clock, numbering, transitions
 from estate_common.errors import BusinessRuleViolation, Forbidden, field_error
 from estate_common.responsibility import named as named_responsible
 from estate_common.roles import MANAGEMENT
+from estate_common.text import optional_text
 
 from .domain import Change, history_entry
 
@@ -70,12 +71,6 @@ DECIDERS = MANAGEMENT
 CLOCK_SKEW = timedelta(seconds=30)
 
 
-def _text(data, name):
-    value = data.get(name)
-    value = value.strip() if isinstance(value, str) else value
-    return value or None
-
-
 def _moment(data, name, now, earliest=None, within="data"):
     """``data[name]`` (ISO) as stored, ``now`` when not given; not in the future, not before
     ``earliest`` (the damage's moment; 422 naming the field, ``within`` the object sent:
@@ -104,7 +99,7 @@ def households(data):
             raise BusinessRuleViolation("a household is listed once, with all its losses", [field_error(
                 f"data.households[{index}].household_id", "is listed twice")])
         seen.add(affected["household_id"])
-        losses = [{"item": loss["item"], "description": _text(loss, "description"), "amount_cents": loss["amount_cents"]}
+        losses = [{"item": loss["item"], "description": optional_text(loss, "description"), "amount_cents": loss["amount_cents"]}
                   for loss in affected["losses"]]
         kept.append({"household_id": affected["household_id"], "losses": losses,
                      "claimed_cents": sum(loss["amount_cents"] for loss in losses)})
@@ -130,7 +125,7 @@ def new_claim(claim_id, estate_id, data, draw_number, now, user, order=None):
     claim = {
         "_id": claim_id, "estate_id": estate_id, "number": draw_number(),
         "source": {"type": data["source"]["type"], "id": data["source"]["id"]},
-        "occurred_at": occurred, "cause": _text(data, "cause"), "households": affected,
+        "occurred_at": occurred, "cause": optional_text(data, "cause"), "households": affected,
         "household_ids": [a["household_id"] for a in affected],
         "claimed_cents": sum(a["claimed_cents"] for a in affected),
         "responsibility": responsible, "insurance": None, "assessment": None, "negotiation": None,
@@ -166,7 +161,7 @@ def decide_responsibility(claim, data, now, user, roles):
     if decided["party"] == "undetermined" and claim["payments"]:
         raise BusinessRuleViolation("a claim paid is not undetermined", [field_error("data.party", "is undetermined")])
     at = clock.to_iso(now)
-    cause = _text(data, "cause") or claim.get("cause")
+    cause = optional_text(data, "cause") or claim.get("cause")
     return Change({"responsibility": decided, "cause": cause, "updated_at": at},
                   [history_entry(at, user, "responsibility", decided["party"])])
 
@@ -177,7 +172,7 @@ def report(claim, data, now, user):
     status = _next(claim, "report")
     at = clock.to_iso(now)
     insurance = {"insurer": data["insurer"].strip(), "policy_number": data["policy_number"].strip(),
-                 "case_number": _text(data, "case_number"),
+                 "case_number": optional_text(data, "case_number"),
                  "reported_at": _moment(data, "reported_at", now, claim["occurred_at"]),
                  "reported_by": user}
     return Change({"status": status, "insurance": insurance, "updated_at": at},
@@ -193,7 +188,7 @@ def assess(claim, data, now, user):
         raise BusinessRuleViolation(f"an assessment is at most the {claim['claimed_cents']} cents claimed",
                                     [field_error("data.assessed_cents", "is more than the losses claimed")])
     at = clock.to_iso(now)
-    assessment = {"assessed_cents": cents, "by": _text(data, "assessor"), "note": _text(data, "note"),
+    assessment = {"assessed_cents": cents, "by": optional_text(data, "assessor"), "note": optional_text(data, "note"),
                   "at": _moment(data, "assessed_at", now, claim["occurred_at"]), "recorded_by": user}
     return Change({"status": status, "assessment": assessment, "updated_at": at},
                   [history_entry(at, user, "assessed", str(cents))])
@@ -223,7 +218,7 @@ def negotiate(claim, data, now, user):
         raise BusinessRuleViolation(f"an agreement is at most the {claim['claimed_cents']} cents claimed",
                                     [field_error("data.agreed_cents", "is more than the losses claimed")])
     at = clock.to_iso(now)
-    negotiation = {"agreed_cents": agreed, "note": _text(data, "note"), "at": at, "by": user}
+    negotiation = {"agreed_cents": agreed, "note": optional_text(data, "note"), "at": at, "by": user}
     return Change({"status": status, "negotiation": negotiation, "updated_at": at},
                   [history_entry(at, user, "negotiating", None if agreed is None else str(agreed))])
 
@@ -287,7 +282,7 @@ def pay(claim, data, now, user, roles):
                                                      "is operator for an insurer's payment of the operator's claim only")])
         payments.append({"payer": payer, "household_id": payment["household_id"],
                          "amount_cents": payment["amount_cents"], "received_by": received_by,
-                         "reference": _text(payment, "reference"),
+                         "reference": optional_text(payment, "reference"),
                          "paid_at": _moment(payment, "paid_at", now, claim["occurred_at"], field),
                          "recorded_by": user})
     refuse_reimbursed_beyond(claim, payments)

@@ -25,6 +25,7 @@ from estate_common import calendar, clock, numbering, transitions
 from estate_common.errors import BusinessRuleViolation, Conflict, Forbidden, field_error
 from estate_common.plates import plate
 from estate_common.roles import MANAGEMENT
+from estate_common.text import optional_text
 from estate_common.wording import counted
 
 from .domain import Change, history_entry
@@ -51,12 +52,6 @@ GATE_ROLES = MANAGEMENT | {"security"}
 
 # who may let goods leave a flat that owes fees (the reason kept on the pass)
 FEE_EXCEPTION_ROLES = MANAGEMENT
-
-
-def _text(data, name):
-    value = data.get(name)
-    value = value.strip() if isinstance(value, str) else value
-    return value or None
 
 
 def valid_on(data, now, rules):
@@ -100,7 +95,7 @@ def consent(data):
     if not given:
         raise BusinessRuleViolation("goods carried out by anyone but the owner need the owner's consent",
                                     [field_error("data.owner_consent", "is required unless the owner carries them")])
-    return {"by": given["by"].strip(), "how": given["how"], "reference": _text(given, "reference")}
+    return {"by": given["by"].strip(), "how": given["how"], "reference": optional_text(given, "reference")}
 
 
 def fees(found, data, roles):
@@ -108,7 +103,7 @@ def fees(found, data, roles):
     None when nobody asked, as a call from inside the cluster): kept on the pass. Money billed and
     unpaid refuses the pass (422 naming ``household_id``: 结清物业费 before the goods leave) unless a
     manager issues it with ``fees_exception_reason`` (a 403 for another role giving one)."""
-    reason = _text(data, "fees_exception_reason")
+    reason = optional_text(data, "fees_exception_reason")
     if reason and not FEE_EXCEPTION_ROLES & set(roles):
         raise Forbidden("only a manager lets goods leave a flat with fees unpaid")
     if found is None:
@@ -130,14 +125,14 @@ def new_pass(pass_id, estate_id, data, draw_number, now, user, rules, roles, fou
     (fees, consent, plate, day) drew one all the same, a gap in the paper passes' numbers (review r8)."""
     at = clock.to_iso(now)
     items = [{"name": item["name"].strip(), "qty": item["qty"]} for item in data["items"]]
-    checked = {"plate": plate(data["plate"]) if _text(data, "plate") else None,
+    checked = {"plate": plate(data["plate"]) if optional_text(data, "plate") else None,
                "valid_on": valid_on(data, now, rules), "owner_consent": consent(data),
                "fees": fees(found_fees, data, roles)}
     goods_pass = {
         "_id": pass_id, "estate_id": estate_id, "number": draw_number(), "household_id": data["household_id"],
         "application_id": data.get("application_id"),
         "carrier_name": data["carrier_name"].strip(), "carrier_relation": data["carrier_relation"],
-        "items": items, **checked, "notes": _text(data, "notes"),
+        "items": items, **checked, "notes": optional_text(data, "notes"),
         "status": "issued", "issued_at": at, "issued_by": user, "used": None, "cancelled": None,
         "history": [history_entry(at, user, "issued")],
         "created_at": at, "updated_at": at, "created_by": user, "_rev": 0}
@@ -190,13 +185,13 @@ def use(goods_pass, data, now, user, roles, rules):
         raise BusinessRuleViolation(f"the pass is good for {goods_pass['valid_on']} only, not today ({today})",
                                     [field_error("id", "is not good today")])
     if goods_pass.get("plate"):
-        shown = _text(data, "plate")
+        shown = optional_text(data, "plate")
         if not shown or plate(shown) != goods_pass["plate"]:
             raise BusinessRuleViolation("the van's plate is not the pass's: the goods do not leave on it",
                                         [field_error("data.plate", "is not the plate the pass names"
                                                      if shown else "is required: the pass names a vehicle")])
     at = clock.to_iso(now)
-    used = {"at": at, "by": user, "gate": _text(data, "gate"), "notes": _text(data, "notes")}
+    used = {"at": at, "by": user, "gate": optional_text(data, "gate"), "notes": optional_text(data, "notes")}
     return Change({"status": status, "used": used, "updated_at": at},
                   [history_entry(at, user, "used", used["gate"])],
                   [("goods_release_pass_used", used_announced(goods_pass, used))])

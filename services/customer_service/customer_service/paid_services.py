@@ -26,6 +26,7 @@ from decimal import Decimal
 
 from estate_common import calendar, clock, money, numbering, transitions
 from estate_common.errors import BusinessRuleViolation, field_error
+from estate_common.text import optional_text
 
 from .domain import Change, history_entry
 
@@ -45,19 +46,13 @@ TRANSITIONS = {
 }
 
 
-def _text(data, name):
-    value = data.get(name)
-    value = value.strip() if isinstance(value, str) else value
-    return value or None
-
-
 # -- the price list ---------------------------------------------------------------------------
 
 def new_service(service_id, estate_id, data, now, user):
     at = clock.to_iso(now)
     return {"_id": service_id, "estate_id": estate_id, "name": data["name"].strip(), "unit": data["unit"],
             "price_cents": data["price_cents"], "active": data.get("active", True),
-            "description": _text(data, "description"), "history": [history_entry(at, user, "listed")],
+            "description": optional_text(data, "description"), "history": [history_entry(at, user, "listed")],
             "created_at": at, "updated_at": at, "created_by": user, "_rev": 0}
 
 
@@ -114,7 +109,7 @@ def new_order(order_id, estate_id, data, service, number, now, rules, user):
             "unit_price_cents": service["price_cents"], "quantity": quantity,
             "ordered_cents": ordered_cents,
             "day": data["day"], "start": data["start"], "scheduled_at": clock.to_iso(start),
-            "notes": _text(data, "notes"), "status": "ordered", "provider": None,
+            "notes": optional_text(data, "notes"), "status": "ordered", "provider": None,
             "delivered_quantity": None, "charged_cents": None, "charge_id": None,
             "done": None, "cancelled": None, "complaints": [],
             "history": [history_entry(at, user, "ordered")],
@@ -146,7 +141,7 @@ def complete(order, data, now, user):
     delivered = data.get("quantity", order["quantity"])
     cents = billed_amount(delivered, order["unit_price_cents"])
     events = [("charge_raised", _charge(order, cents, "Paid service"))] if cents > 0 else []
-    done = {"at": at, "by": user, "notes": _text(data, "notes")}
+    done = {"at": at, "by": user, "notes": optional_text(data, "notes")}
     return Change({"status": status, "delivered_quantity": delivered, "charged_cents": cents,
                    "charge_id": order["_id"] if cents else None, "done": done, "updated_at": at},
                   [history_entry(at, user, "done", f"{delivered} {order['unit']}, {cents} cents")],

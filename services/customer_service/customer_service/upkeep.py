@@ -30,6 +30,7 @@ from decimal import Decimal
 
 from estate_common import calendar, clock, money, transitions
 from estate_common.errors import BusinessRuleViolation, Conflict, field_error
+from estate_common.text import optional_text
 
 from .domain import Change, history_entry
 
@@ -46,12 +47,6 @@ TRANSITIONS = {
 FULL_SCORE = 100
 
 
-def _text(data, name):
-    value = data.get(name)
-    value = value.strip() if isinstance(value, str) else value
-    return value or None
-
-
 def _base(doc_id, estate_id, now, user):
     at = clock.to_iso(now)
     return {"_id": doc_id, "estate_id": estate_id, "created_at": at, "updated_at": at, "created_by": user}
@@ -63,8 +58,8 @@ def new_contractor(doc_id, estate_id, data, now, user):
     at = clock.to_iso(now)
     return {**_base(doc_id, estate_id, now, user), "name": data["name"].strip(),
             "service_line": data["service_line"], "monthly_fee_cents": data["monthly_fee_cents"],
-            "agreement_ref": _text(data, "agreement_ref"), "contact_name": _text(data, "contact_name"),
-            "contact_phone": _text(data, "contact_phone"), "active": True, "retired": None,
+            "agreement_ref": optional_text(data, "agreement_ref"), "contact_name": optional_text(data, "contact_name"),
+            "contact_phone": optional_text(data, "contact_phone"), "active": True, "retired": None,
             "history": [history_entry(at, user, "registered")], "_rev": 0}
 
 
@@ -89,7 +84,7 @@ def edited(contractor, data, now, user):
     for name in EDITABLE:
         if name not in data:
             continue
-        value = _text(data, name) if name != "monthly_fee_cents" else data[name]
+        value = optional_text(data, name) if name != "monthly_fee_cents" else data[name]
         if value == contractor.get(name):
             continue
         changes[name] = value
@@ -128,7 +123,7 @@ def retired_contractor(contractor, data, now, user):
     if not contractor.get("active", True):
         raise Conflict("the contractor is retired already")
     at = clock.to_iso(now)
-    gone = {"at": at, "by": user, "note": _text(data, "note")}
+    gone = {"at": at, "by": user, "note": optional_text(data, "note")}
     return Change({"active": False, "retired": gone, "updated_at": at},
                   [history_entry(at, user, "retired", gone["note"])],
                   [("contractor_retired", {**contractor_announced(contractor), "retired_at": at})])
@@ -149,7 +144,7 @@ def new_finding(doc_id, estate_id, data, now, user, contractor, rules):
     return {**_base(doc_id, estate_id, now, user), "contractor_id": contractor["_id"],
             "contractor_name": contractor["name"], "service_line": contractor["service_line"],
             "area": data["area"].strip(), "description": data["description"].strip(),
-            "photo_ref": _text(data, "photo_ref"), "found_at": at, "found_by": user,
+            "photo_ref": optional_text(data, "photo_ref"), "found_at": at, "found_by": user,
             "period": calendar.period_of(now, rules["timezone"]),
             "due_at": clock.to_iso(now + timedelta(hours=rules["upkeep_fix_hours"])),
             "status": "open", "fix": None, "rechecks": [], "put_right_at": None, "late": None,
@@ -178,7 +173,7 @@ def fix(finding, data, now, user):
     finding is ``fixed``, awaiting the recheck (409 else)."""
     status = transitions.next_status(TRANSITIONS, finding["status"], "fix", "an upkeep finding")
     at = clock.to_iso(now)
-    done = {"at": at, "by": user, "note": _text(data, "note")}
+    done = {"at": at, "by": user, "note": optional_text(data, "note")}
     return Change({"status": status, "fix": done, "updated_at": at}, [history_entry(at, user, "fixed", done["note"])])
 
 
@@ -188,7 +183,7 @@ def recheck(finding, data, now, user):
     Not passed: open again, the fix dropped, the deadline as it was. A finding put right is a 409."""
     transitions.next_status(TRANSITIONS, finding["status"], "recheck", "an upkeep finding")
     at = clock.to_iso(now)
-    check = {"at": at, "by": user, "passed": data["passed"], "note": _text(data, "note")}
+    check = {"at": at, "by": user, "passed": data["passed"], "note": optional_text(data, "note")}
     rechecks = [*finding.get("rechecks", []), check]
     entry = history_entry(at, user, "recheck_passed" if data["passed"] else "recheck_failed", check["note"])
     if not data["passed"]:
@@ -277,7 +272,7 @@ def signed(doc_id, estate_id, scored, data, now, user, rules, findings=()):
                        f"the others within their deadline, the last due {waiting[-1]['due_at']})")
     at = clock.to_iso(now)
     doc = {**_base(doc_id, estate_id, now, user), **scored,
-           "signed": {"at": at, "by": user, "note": _text(data, "note")}, "_rev": 0}
+           "signed": {"at": at, "by": user, "note": optional_text(data, "note")}, "_rev": 0}
     return doc, [("contractor_month_signed", signed_announced(doc))]
 
 
