@@ -1356,6 +1356,8 @@ ZH = {
         '结束事件须填写书面总结',
     'a written summary is required':
         '须填写书面总结',
+    'a false alarm is declared by the security supervisor or the manager':
+        '误报须由秩序维护主管或服务中心经理认定',
     "whether an incident is major is corrected by the estate's manager":
         '事件是否重大由服务中心经理更正',
     'a correction of whether an incident is major says why':

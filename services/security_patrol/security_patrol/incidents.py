@@ -298,15 +298,18 @@ def release_timeliness(entrapments, now, target_minutes):
     return within, counted
 
 
-def close(incident, summary, now, false_alarm=False):
+def close(incident, summary, now, false_alarm=False, caller_roles=()):
     """The changes that close an incident; a written summary is required (422 without), and the
     plan's escalation to the manager must be recorded first (422): every plan has one (DOMAIN.md:
     an incident "escalates to the manager … as the plan says"), and a major burglary was closed
     with the manager never told (found by review). Other steps may stay undone (calling the police
     to a false alarm): the closed event lists them (``steps_not_done``). ``false_alarm`` (误报: nothing happened,
     nobody in the car): kept and announced, maintenance releasing what the incident took (h5: there was no
-    such state, a false entrapment kept its lift out until checked and the desk's order an emergency)."""
+    such state, a false entrapment kept its lift out until checked and the desk's order an emergency), declared
+    by the security supervisor or the manager (``roles.FALSE_ALARM_DECLARERS``, 403 else: any guard could, h8)."""
     require(incident, "close")
+    if false_alarm and not set(caller_roles) & roles.FALSE_ALARM_DECLARERS:
+        raise Forbidden("a false alarm is declared by the security supervisor or the manager")
     text = (summary or "").strip()
     if not text:
         raise BusinessRuleViolation("an incident is closed with a written summary",

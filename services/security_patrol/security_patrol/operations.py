@@ -710,9 +710,10 @@ def reclassify_incident(db, outbox, caller, estate_id, incident_id, data):
     return with_orders(db, estate_id, [public(_change(db, outbox, "incidents", estate_id, incident_id, decide))])[0]
 
 
-def close_incident(db, outbox, estate_id, incident_id, data):
+def close_incident(db, outbox, caller, estate_id, incident_id, data):
     def decide(incident):
-        changes = incidents.close(incident, data.get("summary"), clock.now(), data.get("false_alarm", False))
+        changes = incidents.close(incident, data.get("summary"), clock.now(), data.get("false_alarm", False),
+                                  caller.roles)
         return Change(changes, events=[("incident_closed", incidents.closed_event_data(
             incident | changes, _release_target(db, estate_id, incident)))])
 

@@ -321,7 +321,8 @@ class SecurityPatrolService(CopiesEstates, CopiesHouseholds, EstateSettings, Exp
 
     @rpc_method
     def close_incident(self, payload):
-        return operations.close_incident(self.db, self.outbox, payload["estate_id"], payload["id"], payload["data"])
+        return operations.close_incident(self.db, self.outbox, self.caller, payload["estate_id"], payload["id"],
+                                         payload["data"])
 
     # -- emergency plans (应急预案) per estate ----------------------------------------
     @rpc_method

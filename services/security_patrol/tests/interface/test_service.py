@@ -3691,6 +3691,7 @@ def test_an_incident_closed_as_a_false_alarm_says_so_and_tells_engineering(patro
     found by h5). Closed with ``false_alarm: true``: kept on the incident, announced on incident_closed."""
     incident = open_incident(patrol)
     step(patrol, incident, "notify_manager")
+    as_caller(patrol, staff("zhou", ["security", "security_supervisor"], [ESTATE]))
     closed = patrol.close_incident({"estate_id": ESTATE, "id": incident["id"],
                                     "data": {"summary": "误报: nobody in the car", "false_alarm": True}})
     assert closed["false_alarm"] is True
@@ -3701,3 +3702,31 @@ def test_an_incident_closed_as_a_false_alarm_says_so_and_tells_engineering(patro
     assert patrol.close_incident({"estate_id": ESTATE, "id": other["id"], "data": {"summary": "released"}})[
         "false_alarm"] is False
     assert patrol.outbox.of_type("incident_closed")[-1]["data"]["false_alarm"] is False
+
+
+def test_a_false_alarm_is_the_security_supervisor_s_or_the_manager_s_to_declare(patrol):
+    """误报: any guard closing an incident could call it a false alarm, which releases the desk's order it joined
+    and counts it out of the incidents (found by h8: DOMAIN.md's roles, the guard records, the supervisor or
+    the manager on duty decides). A guard's false alarm is a 403, nothing written; his plain closing stands; the
+    security supervisor and the manager declare one."""
+    incident = open_incident(patrol)
+    step(patrol, incident, "notify_manager")
+    with pytest.raises(Forbidden):
+        patrol.close_incident({"estate_id": ESTATE, "id": incident["id"],
+                               "data": {"summary": "误报: nobody in the car", "false_alarm": True}})
+    assert patrol.outbox.of_type("incident_closed") == []
+    assert patrol.get_incident({"estate_id": ESTATE, "id": incident["id"]})["status"] != "closed"
+    as_caller(patrol, staff("lead", ["security", "security_lead"], [ESTATE]))
+    with pytest.raises(Forbidden):
+        patrol.close_incident({"estate_id": ESTATE, "id": incident["id"],
+                               "data": {"summary": "误报", "false_alarm": True}})
+    for declarer in (staff("zhou", ["security", "security_supervisor"], [ESTATE]), staff("wu", ["manager"], [ESTATE])):
+        as_caller(patrol, GUARD)
+        other = open_incident(patrol)
+        step(patrol, other, "notify_manager")
+        as_caller(patrol, declarer)
+        assert patrol.close_incident({"estate_id": ESTATE, "id": other["id"],
+                                      "data": {"summary": "误报", "false_alarm": True}})["false_alarm"] is True
+    as_caller(patrol, GUARD)
+    assert patrol.close_incident({"estate_id": ESTATE, "id": incident["id"], "data": {"summary": "released"}})[
+        "false_alarm"] is False
