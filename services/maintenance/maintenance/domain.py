@@ -1377,6 +1377,25 @@ def false_alarm_released(order, event, now):
     return Change({"updated_at": stamp}, [entry], unset=unset)
 
 
+def false_alarm_cancel(order, event, now, false_alarms=()):
+    """The incident's own emergency order (``from_incident``), the incident closed as a false alarm: cancelled,
+    its reason naming the false alarm, announced ``work_order_cancelled``, its flat no longer the burst's
+    (``FLOODED_FLAT``: the next desk call about the unit is not told to join it). It stayed open, an emergency
+    nobody needed, its marks kept (found by h8). None when done already (the event again), its work started (the
+    technician on site completes it) or another incident joined it that is no false alarm (``false_alarms``:
+    the ids of those that are; it serves that one, its flat kept)."""
+    incident = event["data"]
+    if order["status"] not in CANCELLABLE or order.get("started_at"):
+        return None
+    if any(joined["id"] not in false_alarms for joined in order.get("incidents") or ()):
+        return None
+    reason = f"incident {incident['number']} closed as a false alarm (误报): no emergency to answer"
+    changes, entry = _step(order, "cancel", now, event.get("actor"), reason)
+    return Change(changes, [{**entry, "event_id": event["event_id"]}],
+                  [("work_order_cancelled", cancelled_event_data(order, reason, changes["updated_at"]))],
+                  unset=(FLOODED_FLAT,) if FLOODED_FLAT in order else ())
+
+
 # the other way round (found by h6): the guard's entrapment opened its own order first (its event handled
 # before the call's, or the desk named the lift on the call's order only afterwards), and the call's order
 # for the same lift was a second one. Maintenance tells customer service (``work_order_incident_found``),

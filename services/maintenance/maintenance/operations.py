@@ -669,19 +669,22 @@ def _open_from_incident(db, outbox, event):
     own_id = domain.work_order_id(estate_id, "incident", data["id"])
     joined = None if store.find(db, "work_orders", estate_id, own_id) else _join_desk_order(
         db, outbox, event, rules, piece)
+    # closed as a false alarm before its order opened: the lift is not taken out for it (it would wait for an
+    # engineer's check the false alarm no longer asks for: h8)
+    known_false = store.kept_false_alarm(db, estate_id, data["id"]) is not None
     if joined:
         # the lift the incident names (a flooded shaft's, h5), else the lift of the order an entrapment joined
         lift_id = lift["_id"] if lift else None
         if lift_id is None and data["type"] == domain.JOINING_INCIDENT:
             lift_id = joined.get("equipment_id")
-        if lift_id and joined.get("equipment_id") == lift_id and not _lift_out_asked(joined, data["id"]) \
-                and joined["status"] not in ledger.ORDER_DONE:
+        if lift_id and not known_false and joined.get("equipment_id") == lift_id \
+                and not _lift_out_asked(joined, data["id"]) and joined["status"] not in ledger.ORDER_DONE:
             _lift_out_until_checked(db, outbox, event, joined, lift_id)
         return
     order = open_order(db, outbox, own_id, estate_id, clock.now(),
                        lambda number, created: domain.from_incident(event, number, created, rules, piece),
                        rules["timezone"])
-    if lift and order.get("equipment_id") == lift["_id"] and not order.get(LIFT_OUT_ASKED):
+    if lift and not known_false and order.get("equipment_id") == lift["_id"] and not order.get(LIFT_OUT_ASKED):
         _lift_out_until_checked(db, outbox, event, order, lift["_id"])
     if domain.may_join_desk_order(data) and store.incident_join(db, estate_id, data["id"]) is None:
         # it looked for the desk's order before it wrote its own, as the call's order for it: either side sees
@@ -1396,7 +1399,6 @@ def release_false_alarm(db, outbox, event):
     joined_id = store.incident_join(db, estate_id, data["id"])
     order_id = joined_id or domain.work_order_id(estate_id, "incident", data["id"])
     reason = ledger.incident_reason(data.get("type"), data["number"])
-    note = f"incident {data['number']} closed as a false alarm"
     actor = event.get("actor") or f"incident {data['number']}"
     if store.find(db, "work_orders", estate_id, order_id) is None:
         return  # an incident whose plan asked no order (a burglary nobody did): nothing taken
@@ -1429,12 +1431,18 @@ def release_false_alarm(db, outbox, event):
                                 equipment_id, holder["_id"])
                     return None
                 return ledger.handed_over(equipment, standing, other, holder, True, clock.now(), actor)
-            return ledger.back_in_service(equipment, note, clock.now(), actor)
+            # the lift waits for an engineer's check (检验合格方可使用): a false alarm is security's word that
+            # nobody was in the car, not a check of the lift, and it went back in service unchecked (found by h8);
+            # the engineer puts it back by hand with what he checked (``return_equipment_to_service``)
+            return None
 
         _change(db, outbox, "equipment", estate_id, equipment_id, back, keyed=False)
     if joined_id:
         _order_change(db, outbox, estate_id, joined_id,
                       lambda order: domain.false_alarm_released(order, event, clock.now()))
+    else:  # the incident's own emergency order: no emergency to answer (h8)
+        _order_change(db, outbox, estate_id, order_id, lambda order: domain.false_alarm_cancel(
+            order, event, clock.now(), frozenset(order.get(FALSE_ALARMS) or ())))
 
 
 def _lift_still_asked(order, incident_id, since):

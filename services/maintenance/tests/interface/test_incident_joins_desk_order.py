@@ -348,20 +348,22 @@ def closed_as_false_alarm(incident_id="inc_lift", false_alarm=True, opened_at=No
         "escalations": [], "false_alarm": false_alarm})
 
 
-def test_an_entrapment_closed_as_a_false_alarm_releases_the_lift_and_the_desk_s_order_it_joined(engineering):
-    """Security had no false-alarm state: an entrapment nobody was in kept the lift it joined out of service until
-    checked by hand, and the desk's order kept it as its entrapment, a later call about the lift told to join it
-    (found by h5). Closed as a false alarm: the lift taken out for it back in service, the order no longer the
-    entrapment's (a history entry says so; its calls' promises stand), once however often the event comes."""
+def test_an_entrapment_closed_as_a_false_alarm_releases_the_desk_s_order_and_leaves_the_lift_to_the_engineer(engineering):
+    """Security had no false-alarm state: the desk's order kept the entrapment that joined it, a later call about
+    the lift told to join it (found by h5). Closed as a false alarm, the order is no longer the entrapment's (a
+    history entry says so; its calls' promises stand), once however often the event comes. The lift was put
+    back in service by the false alarm, a guard's word, unchecked (found by h8: 检验合格方可使用, the lift goes
+    back once an engineer has checked it): it stays out until checked, and the engineer's return records who,
+    when and what he checked."""
     desk = desk_order_on(engineering, engineering.lift["id"])
     engineering.open_from_incident(entrapment(equipment_id=engineering.lift["id"]))
     assert out_now(engineering)
     closed = closed_as_false_alarm()
     engineering.keep_closed_incident_release(closed)
     engineering.keep_closed_incident_release(closed)  # redelivered
-    assert out_now(engineering) == []
-    [back] = announced(engineering, "equipment_back_in_service")
-    assert "false alarm" in back["back"]["note"] and "INC-2026-000007" in back["back"]["note"]
+    [lift] = out_now(engineering)
+    assert lift["out_of_service"]["until_checked"] is True
+    assert not announced(engineering, "equipment_back_in_service")
     order = engineering.get_work_order({"estate_id": ESTATE, "id": desk["id"]})
     assert [e["action"] for e in order["history"]].count("incident_false_alarm") == 1
     stored = engineering.db.work_orders.find_one({"_id": desk["id"]})
@@ -369,14 +371,49 @@ def test_an_entrapment_closed_as_a_false_alarm_releases_the_lift_and_the_desk_s_
     clock.freeze(clock.now() + timedelta(minutes=5))
     desk_order_on(engineering, engineering.lift["id"], request_id="sr_2")  # no entrapment to join any more
     assert not announced(engineering, "work_order_incident_found")
+    from .test_service import TECHNICIAN
+    as_caller(engineering, TECHNICIAN)
+    engineering.return_equipment_to_service({"estate_id": ESTATE, "id": engineering.lift["id"],
+                                             "data": {"note": "doors, brakes and alarm button checked"}})
+    [back] = announced(engineering, "equipment_back_in_service")
+    assert (back["back"]["by"], back["back"]["note"], back["back"]["at"]) == (
+        "chen", "doors, brakes and alarm button checked", clock.now_iso())
 
 
-def test_an_entrapment_s_own_order_closed_as_a_false_alarm_puts_its_lift_back_and_a_real_one_keeps_it_out(engineering):
+def test_an_entrapment_s_own_order_closed_as_a_false_alarm_is_cancelled_and_its_lift_waits_for_the_engineer(engineering):
+    """The false alarm's own emergency order stayed open, an emergency nobody needed, and kept its marks (found by
+    h8): it is cancelled as a false alarm, announced once; the lift stays out until an engineer checks it, a real
+    entrapment's alike."""
     engineering.open_from_incident(entrapment(equipment_id=engineering.lift["id"]))
+    own = domain.work_order_id(ESTATE, "incident", "inc_lift")
     engineering.keep_closed_incident_release(closed_as_false_alarm(false_alarm=False))
     assert out_now(engineering)  # it happened: out until checked
+    assert engineering.get_work_order({"estate_id": ESTATE, "id": own})["status"] != "cancelled"
     engineering.keep_closed_incident_release(closed_as_false_alarm())
-    assert out_now(engineering) == []
+    engineering.keep_closed_incident_release(closed_as_false_alarm())  # redelivered
+    [lift] = out_now(engineering)
+    assert lift["out_of_service"]["until_checked"] is True
+    assert not announced(engineering, "equipment_back_in_service")
+    order = engineering.get_work_order({"estate_id": ESTATE, "id": own})
+    assert order["status"] == "cancelled"
+    [cancelled] = announced(engineering, "work_order_cancelled")
+    assert cancelled["id"] == own and "false alarm" in cancelled["reason"]
+
+
+def test_a_flooding_s_own_order_closed_as_a_false_alarm_is_cancelled_its_flat_no_longer_the_burst_s(engineering):
+    """A flooding's own order kept its flat (``_flooded_household_id``) closed as a false alarm: cancelled, its
+    mark cleared (found by h8)."""
+    flooded = event("security_patrol", "emergency_repair_requested", ESTATE, {
+        "id": "inc_flood", "number": "INC-2026-000011", "type": "flooding", "description": "water in the hall",
+        "location": "Building 3", "opened_at": clock.now_iso(), "household_id": "hh_1701"})
+    engineering.open_from_incident(flooded)
+    own = domain.work_order_id(ESTATE, "incident", "inc_flood")
+    assert engineering.db.work_orders.find_one({"_id": own})[domain.FLOODED_FLAT] == "hh_1701"
+    closed = closed_as_false_alarm("inc_flood")
+    closed["data"] = closed["data"] | {"number": "INC-2026-000011", "type": "flooding"}
+    engineering.keep_closed_incident_release(closed)
+    stored = engineering.db.work_orders.find_one({"_id": own})
+    assert stored["status"] == "cancelled" and domain.FLOODED_FLAT not in stored
 
 
 def test_a_lift_out_before_the_entrapment_stays_out_when_it_was_a_false_alarm(engineering):
@@ -451,5 +488,6 @@ def test_a_false_alarm_heard_before_the_incident_s_order_releases_it_when_it_ope
     engineering.keep_closed_incident_release(closed_b)
     engineering.db.work_orders.update_one({"_id": desk["id"]}, {"$set": {"status": "completed"}})
     engineering.open_from_incident(second)
-    assert engineering.db.work_orders.find_one({"_id": domain.work_order_id(ESTATE, "incident", "inc_b")})
-    assert out_now(engineering) == []
+    assert engineering.db.work_orders.find_one({"_id": domain.work_order_id(ESTATE, "incident", "inc_b")})[
+        "status"] == "cancelled"  # a false alarm's own order (h8)
+    assert out_now(engineering) == []  # known false before its order opened: never taken out (h8)
