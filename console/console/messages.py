@@ -1924,6 +1924,7 @@ _MESSAGES = {
     "kpi.manager_visits_year_to_date": ("经理走访（年内）", "Manager's visits this year"),
     "kpi.surveys_year_to_date": ("满意度调查（年内）", "Satisfaction surveys this year"),
     "kpi.entrapment_release_timeliness": ("电梯困人解救及时率", "Entrapment release timeliness"),
+    "kpi.false_alarms": ("误报事件", "False alarms"),
     "kpi.fire_drills_year_to_date": ("消防演练（年内）", "Fire drills this year"),
     "kpi.gate_entries": ("门岗车辆入场", "Cars let in at the gate"),
     "kpi.gate_exits": ("停车记录结束", "Parking stays ended"),
@@ -2022,6 +2023,8 @@ _MESSAGES = {
     "kpi.def.surveys_year_to_date": ("今年截至目前的满意度调查次数 ÷ 今年应做次数（接管首年按登记当月起的月数折算，向上取整）",
                                      "satisfaction surveys this year so far ÷ surveys the year owes (an estate's "
                                      "first year: its share from its registration's month, rounded up)"),
+    "kpi.def.false_alarms": ("本期发生并以误报结案的事件起数（不计入其他事件指标）",
+                             "incidents that happened in the period closed as false alarms (in no other incident KPI)"),
     "kpi.def.entrapment_release_timeliness": ("本期发生的电梯困人事件中，在解救时限（默认报警后 30 分钟）内解救的起数 ÷ 已解救或已超过时限的起数",
                                               "elevator entrapments of the period released within the release target (30 minutes from the report by default) / those released or past their target"),
     "kpi.def.gate_entries": ("本期门岗放行入场的车辆数", "cars let in at the gate in the period"),
@@ -3530,6 +3533,7 @@ _MESSAGES = {
     "sweek.major": ("重大事件", "Major"),
     "sweek.not_major": ("一般事件", "Not major"),
     "sweek.still_open": ("尚未结案", "Still open"),
+    "sweek.false_alarms": ("误报（不计入上列事件）", "False alarms (not among the incidents above)"),
     "sweek.visitors": ("访客 {count} 人", "Visitors: {count}"),
     "sweek.departed": ("已离开", "Left"),
     "sweek.on_site": ("仍在小区", "Still on site"),
@@ -3948,9 +3952,9 @@ _MESSAGES = {
     "incident.step": ("步骤", "Step"),
     "incident.record_step": ("记录步骤", "Record the step"),
     "incident.summary": ("总结", "Summary"),
-    "incident.false_alarm": ("误报(未发生:为它停运的电梯恢复运行,并入的报修工单不再属于它)",
-                             "A false alarm (nothing happened: the lift taken out for it back in service, "
-                             "the desk's order it joined no longer its)"),
+    "incident.false_alarm": ("误报(未发生:它自己的抢险工单撤销,并入的报修工单不再属于它;为它停运的电梯经工程部检查后恢复运行)",
+                             "A false alarm (nothing happened: its own emergency order cancelled, the desk's order "
+                             "it joined no longer its; the lift taken out for it back once engineering checks it)"),
     "incident.false_alarm_shown": ("误报", "False alarm"),
     # 电梯困人解救 (h1): an entrapment's release, from its report, against the estate's target
     "incident.release": ("困人解救", "Passengers released"),

@@ -2,6 +2,8 @@
 step and closing it. The plan, the pending steps and any escalation are the API's."""
 from flask import Blueprint, g, redirect, render_template, request, url_for
 
+from estate_common import roles
+
 from .. import i18n, permissions
 from ..gateway_api import ApiProblem
 from ..signin import estate_needed
@@ -32,6 +34,8 @@ def detail(item_id, problem=None, summary="", false_alarm=False):
                            orders=_emergency_orders(incident, item_id, night), night=night,
                            pending=set(incident.get("pending_steps", [])), manager_steps=manager_steps,
                            may_reclassify=permissions.may("POST", "incidents/{incident_id}/reclassify"),
+                           # the box for whom the service takes it from (a guard's was a 403's page: h8)
+                           may_declare_false_alarm=bool(set(g.user.roles) & roles.FALSE_ALARM_DECLARERS),
                            summary=summary, false_alarm=false_alarm, problem=problem or common.take_problem())
 
 

@@ -94,7 +94,7 @@ KPI_ORDER = (
     "handover_defect_response_timeliness", "handover_defect_return_visit_rate", "archive_completeness",
     "closed_records_received", "archive_check_completeness", "archive_check_plan_on_time",
     "archive_checks_year_to_date", "patrol_completion", "fire_check_completion", "fire_drills_year_to_date",
-    "entrapment_release_timeliness", "gate_entries", "gate_exits", "gate_fees_paid_by_qr", "attendance_rate",
+    "entrapment_release_timeliness", "false_alarms", "gate_entries", "gate_exits", "gate_fees_paid_by_qr", "attendance_rate",
     "posts_found_manned", "staff_turnover",
     "owner_contact_rate", "manager_visits_year_to_date", "surveys_year_to_date", "survey_lines_year_to_date",
     "upkeep_on_time",  # 外包整改及时率: the cleaning and greening contractors' faults (h6)

@@ -22,6 +22,8 @@
   one written up the morning after counts in its night's month; a count), and
   ``major_safety_incidents_per_1000_households`` the same per 1,000 households of the
   estate registered by the period's end (household copies; ``store.kpi_facts``).
+- ``false_alarms`` (误报): the incidents that happened in the month closed as false alarms, a count; they
+  are no incident of the KPIs above or below (a major one, an entrapment never released: found by h8).
 - ``entrapment_release_timeliness`` (电梯困人解救): the elevator entrapments that happened in the period
   whose passengers were out within their release target (``entrapment_release_target_minutes``, 30,
   kept on each when it opened) ÷ those released or past their target (one not released yet within it is
@@ -124,6 +126,8 @@ def for_estate(facts, start, end, now, rules, since=None):
         "major_safety_incidents_per_1000_households": kpi(
             major, facts["households"], "per_1000_households", scale=1000,
             note="value = major incidents / households x 1000"),
+        "false_alarms": kpi(facts.get("false_alarms", 0), 1, "count",
+                            note="incidents closed as false alarms that happened in the period, counted apart"),
         "entrapment_release_timeliness": kpi(
             *incidents.release_timeliness(facts.get("entrapments", ()), now,
                                           rules["entrapment_release_target_minutes"]), "ratio", target=1,

@@ -15,7 +15,8 @@ month reports refuse theirs (``refuse_not_begun``; before the estate's records:
   opened for it (``maintenance_order``: ``operations`` adds it from the copies ``work_orders.py``
   keeps from maintenance's events; null until one is known);
 - ``incidents``: those that happened in the week (``store.happened_between``), major or not (the
-  guard's call, corrected by the manager), by type, and still open;
+  guard's call, corrected by the manager), by type, and still open; those closed as false alarms apart
+  (``false_alarms``, h8);
 - ``visitors``: arrived in the week, and of those left or still on site;
 - ``fire``: the fire checks recorded in the week, ok or with a defect, the drills held and the fire-lane
   checks, obstructed;
@@ -125,7 +126,10 @@ def _anomalies(rounds, start, end):
 
 
 def _incidents(incidents):
-    return {"happened": len(incidents), "major": sum(1 for i in incidents if i.get("major")),
+    # a false alarm (误报) did not happen: counted apart, out of the week's incidents (h8)
+    false_alarms = sum(1 for i in incidents if i.get("false_alarm"))
+    incidents = [i for i in incidents if not i.get("false_alarm")]
+    return {"false_alarms": false_alarms, "happened": len(incidents), "major": sum(1 for i in incidents if i.get("major")),
             "not_major": sum(1 for i in incidents if not i.get("major")),
             "still_open": sum(1 for i in incidents if i["status"] == "open"),
             "by_type": dict(sorted(Counter(i["type"] for i in incidents).items()))}

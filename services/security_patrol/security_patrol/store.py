@@ -864,6 +864,11 @@ def routes_by_id(db, estate_id, route_ids):
                                                                      "_id": {"$in": list(route_ids)}})}
 
 
+# the incidents that happened: one closed as a false alarm (误报: nobody in the car, no water) did not, and is
+# counted apart (``false_alarms``); it stood in the major-incident and release KPIs (found by h8)
+NOT_A_FALSE_ALARM = {"false_alarm": {"$ne": True}}
+
+
 def kpi_facts(db, estate_id, months, start_iso, end_iso, year_start_iso):
     """What the security KPIs of one estate and period are computed from; ``months``: the months
     whose fire checks count (``fire.kpi_cycles``: the cycles' months the period touches, which
@@ -878,9 +883,12 @@ def kpi_facts(db, estate_id, months, start_iso, end_iso, year_start_iso):
         "fire_equipment": ledger,
         "fire_checked_by_month": {month: checked_equipment_ids(db, estate_id, [month]) for month in months}
         if ledger else {},
-        # by when they happened; one opened before incidents carried occurred_at, by its opening
+        # by when they happened; one opened before incidents carried occurred_at, by its opening; a false
+        # alarm (误报) is no incident that happened: counted apart (h8)
         "major_incidents": db.incidents.count_documents(
-            {"estate_id": estate_id, "major": True, **happened_between(start_iso, end_iso)}),
+            {"estate_id": estate_id, "major": True, **NOT_A_FALSE_ALARM, **happened_between(start_iso, end_iso)}),
+        "false_alarms": db.incidents.count_documents(
+            {"estate_id": estate_id, "false_alarm": True, **happened_between(start_iso, end_iso)}),
         # registered by the period's end (a copy made before copies carried it counts): a period
         # before the estate was taken on had every household of today's (as customer-service's
         # KPIs count them, owner_contacts.owed_from)
@@ -888,7 +896,8 @@ def kpi_facts(db, estate_id, months, start_iso, end_iso, year_start_iso):
             {"estate_id": estate_id, "$or": [{"created_at": {"$lt": end_iso}}, {"created_at": None}]}),
         # 电梯困人 that happened in the period, for their release (kpis: entrapment_release_timeliness)
         "entrapments": list(db.incidents.find(
-            {"estate_id": estate_id, "type": "elevator_entrapment", **happened_between(start_iso, end_iso)},
+            {"estate_id": estate_id, "type": "elevator_entrapment", **NOT_A_FALSE_ALARM,
+             **happened_between(start_iso, end_iso)},
             {"type": 1, "occurred_at": 1, "opened_at": 1, "steps": 1, "release": 1, "release_target_minutes": 1})),
         # held in the period's year by its end (the drills' (estate_id, held_at) index)
         "fire_drills_this_year": db.fire_drills.count_documents(

@@ -2759,7 +2759,7 @@ def test_the_supervisor_s_week_is_one_read_of_the_estate_s_security_on_its_calen
     assert week["anomalies"] | {"items": None} == {"reported": 1, "emergency": 0, "items": None}
     assert (anomaly["round_id"], anomaly["checkpoint"]["code"], anomaly["description"], anomaly["maintenance_order"]) == (
         walked["id"], "C3", "pump room door left open", None)
-    assert week["incidents"] == {"happened": 2, "major": 1, "not_major": 1, "still_open": 2,
+    assert week["incidents"] == {"happened": 2, "major": 1, "not_major": 1, "still_open": 2, "false_alarms": 0,
                                  "by_type": {"elevator_entrapment": 1, "fire_alarm": 1}}
     assert week["visitors"] == {"arrived": 2, "departed": 1, "still_on_site": 1}
     assert week["fire"] == {"checks": 2, "ok": 1, "defect": 1, "drills": 0, "lane_checks": 1, "lanes_obstructed": 1}
@@ -3730,3 +3730,27 @@ def test_a_false_alarm_is_the_security_supervisor_s_or_the_manager_s_to_declare(
     as_caller(patrol, GUARD)
     assert patrol.close_incident({"estate_id": ESTATE, "id": incident["id"], "data": {"summary": "released"}})[
         "false_alarm"] is False
+
+
+def test_false_alarms_are_counted_apart_from_the_incidents_of_the_month_and_the_week(patrol):
+    """A false alarm (误报) stayed counted as an incident that happened: a major one in the major-incident KPI, an
+    entrapment nobody was in, never released, late in the release KPI, and in the week's incidents (found by h8).
+    They are counted apart (``false_alarms``), out of the incidents' KPIs and figures."""
+    clock.freeze(clock.parse_iso("2026-11-20T12:00:00Z"))
+    false_one = open_incident(patrol, major=True)
+    real = open_incident(patrol)
+    step(patrol, false_one, "notify_manager")
+    as_caller(patrol, staff("zhou", ["security", "security_supervisor"], [ESTATE]))
+    patrol.close_incident({"estate_id": ESTATE, "id": false_one["id"],
+                           "data": {"summary": "误报: nobody in the car", "false_alarm": True}})
+    clock.freeze(clock.parse_iso("2026-11-20T13:30:00Z"))  # both past their 30 minutes, neither released
+    as_caller(patrol, MANAGER)
+    block = patrol.kpis({"period": "2026-11", "estate_ids": [ESTATE]})["estates"][ESTATE]
+    assert block["major_safety_incidents"]["numerator"] == 0
+    release = block["entrapment_release_timeliness"]
+    assert (release["numerator"], release["denominator"]) == (0, 1)
+    assert (block["false_alarms"]["numerator"], block["false_alarms"]["value"]) == (1, 1)
+    week = patrol.security_week({"estate_id": ESTATE, "filters": {"week": "2026-W47"}})["incidents"]
+    assert (week["happened"], week["major"], week["false_alarms"], week["by_type"]) == (
+        1, 0, 1, {"elevator_entrapment": 1})
+    assert real["id"]
