@@ -2387,8 +2387,13 @@ ZH = {
     'the work order was {0} meanwhile: parts are issued to and returned from an open order':
         '该工单在此期间{0:wo_status}：备件只能领用到未完成的工单或从其退库',
     # a return after the order's sign-off, past the estate's part_late_return_days (h2)
+    'the work order was signed off on {0}: a part comes back to the store within {1} day of its sign-off':
+        '该工单已于 {0} 验收签字：备件须在验收后 {1} 天内退库',
     'the work order was signed off on {0}: a part comes back to the store within {1} days of its sign-off':
         '该工单已于 {0} 验收签字：备件须在验收后 {1} 天内退库',
+    # part_late_return_days 0: no late return at all (it said "within 0 days", h8)
+    'the work order was signed off on {0}: the estate takes no late return of parts after a sign-off':
+        '该工单已于 {0} 验收签字：本小区不接受验收后退库',
     'a quantity is more than 0':
         '数量须大于 0',
     'a quantity has at most 3 decimals':

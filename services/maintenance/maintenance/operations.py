@@ -1680,17 +1680,17 @@ def _returned_late(db, outbox, estate_id, part_id, movement, order_completed_at)
     (``after_sign_off``, ``order_completed_at``) and the correction announced (``part_moved`` with
     ``correction``: it was announced a return to an open order; archive and the integrators never learnt it
     is the cost correction of the order's period, found by h5). The announcement is a write on the part
-    (its outbox) that keeps the movement's id (``parts.LATE_TOLD``), so that a crash before the movement's
+    (its outbox) that keeps the movement's id among the part's (``parts.LATE_TOLD``, h8), so that a crash before the movement's
     mark, the sweep taking the step again, announces it once."""
     corrected = {**movement, "after_sign_off": True, "order_completed_at": order_completed_at}
 
     def told(part):
-        if part.get(parts.LATE_TOLD) == movement["id"]:
+        if movement["id"] in parts.late_told(part):
             return None
         stored = store.find_movement(db, part, movement["id"])
         if stored is not None and stored.get("after_sign_off"):
             return None  # marked already (before the announcement was a write of its own)
-        return Change({parts.LATE_TOLD: movement["id"]}, [], [
+        return Change({parts.LATE_TOLD: parts.late_told_with(part, movement["id"])}, [], [
             ("part_moved", parts.corrected_event_data(part, corrected, "kept_as_late_return"))])
 
     _change(db, outbox, "parts", estate_id, part_id, told, keyed=False)

@@ -29,6 +29,7 @@ from decimal import Decimal
 from estate_common import calendar, clock, ids
 from estate_common.errors import BusinessRuleViolation, Conflict, field_error
 from estate_common.money import to_cents
+from estate_common.wording import counted
 from estate_common.writes import Change
 
 from .domain import CLOSED
@@ -51,9 +52,23 @@ TO_REACH = "to_reach"
 # it was never worked (cancelled): an order done with (``domain.CLOSED``). A cancelled one still gives back
 # what it holds (``_open``'s ``returning``: r8), a signed-off one nothing
 CLOSED_ORDER = CLOSED
-# the last return kept as a late one after the fact whose correction the part announced
-# (``operations._returned_late``): bookkeeping, so that the sweep taking the step again announces it once
+# the returns kept as late ones after the fact whose correction the part announced (``operations._returned_late``),
+# the latest ``LATE_TOLD_KEPT``: bookkeeping, so that the sweep taking the step again announces each once. It kept
+# the last alone, and one announced, not marked (a crash), announced again after another (found by h8); a list
+# bounded: a correction is wanted until its movement is marked, the next step of the same call or sweep
 LATE_TOLD = "_late_return_told"
+LATE_TOLD_KEPT = 50
+
+
+def late_told(part):
+    """The movement ids whose late return's correction the part announced (one id, as an earlier version kept)."""
+    told = part.get(LATE_TOLD) or []
+    return [told] if isinstance(told, str) else list(told)
+
+
+def late_told_with(part, movement_id):
+    """``LATE_TOLD`` with ``movement_id`` added, the oldest dropped past ``LATE_TOLD_KEPT``."""
+    return [*late_told(part), movement_id][-LATE_TOLD_KEPT:]
 
 
 def part_id(estate_id, code):
@@ -279,9 +294,12 @@ def _late_return_open(order, now, days, tz):
     """409 for a return to an order signed off more than ``days`` calendar days ago on the estate's clock
     ``tz`` (after the end of the ``days``-th day after the sign-off's day), or at all with 0."""
     signed = clock.parse_iso(order["completed_at"])
-    if not days or now >= calendar.day_end(signed, tz, days=days + 1):
+    if not days:  # it said "within 0 days" (h8)
+        raise Conflict(f"the work order was signed off on {calendar.day_of(signed, tz)}: the estate takes no late "
+                       "return of parts after a sign-off")
+    if now >= calendar.day_end(signed, tz, days=days + 1):  # "within 1 days" (h8): counted
         raise Conflict(f"the work order was signed off on {calendar.day_of(signed, tz)}: a part comes back to the "
-                       f"store within {days} days of its sign-off")
+                       f"store within {counted(days, 'day')} of its sign-off")
 
 
 def count(part, counted, now, actor, note=None):
