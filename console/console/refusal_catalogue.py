@@ -2456,6 +2456,9 @@ ZH = {
         '本小区的计划停水停电正由其他操作修改或核对，请稍后再试',
     'the request changed while it was matched; try again in a moment':
         '该工单在匹配住户时已被修改，请稍后再试',
+    # a reclassification into a cut's utility's repair read the request unmatched, matched since (h8)
+    'the request changed while it was reclassified; try again in a moment':
+        '该工单在改类时已被修改，请稍后再试',
     'a planned cut called off is back at no time':
         '已取消的计划停水停电没有恢复时间',
     'leave it out: the cut is called off':

@@ -325,7 +325,8 @@ class CustomerService(CopiesEstates, CopiesHouseholds, EstateSettings, HasCustom
     # -- owner contacts: the steward's monthly contact, the manager's visits ------------------
     @rpc_method
     def withdraw_notice(self, payload):
-        return self._step(payload, "notices", front_desk.withdraw_notice)  # 撤下: off the board at once
+        return operations.withdraw_notice(self.db, self.outbox, self.caller, payload["estate_id"], payload["id"],
+                                          payload.get("data"))  # 撤下: off the board at once, a cut's under its guard
 
     @rpc_method
     def join_request(self, payload):  # 并入故障工单: a repair registered before the fault's order existed
