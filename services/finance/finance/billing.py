@@ -66,8 +66,11 @@ def handover_share(household, month, prorate):
     (``payers.developer_share``)."""
     occupied = household.get("occupied_from") or ""
     if not prorate or len(occupied) < 10 or occupied[:7] != month:
-        return Fraction(0)
+        return _NO_SHARE
     return Fraction(int(occupied[8:10]) - 1, monthrange(int(month[:4]), int(month[5:7]))[1])
+
+
+_NO_SHARE = Fraction(0)  # a month owed whole (immutable: shared, where each household made one)
 
 
 def prorated(household, month, share):
@@ -130,11 +133,13 @@ def billed_pairs(standards, households, period, prorate=False, cycles=None, deve
     is the developer's for those days (``payers``): a pair of its own, its household the developer's
     view (``payers.developer_view``, named ``developer_name``), its months ``payers.developer_months``."""
     cycles = cycles or {}
+    months = [(standard, CYCLE_MONTHS[standard["cycle"]]) for standard in standards]  # each standard's, once
     for household in households:
         share = handover_share(household, period, prorate)
-        for standard in standards:
+        for standard, cycle in months:
             if applies(standard, household, period) and not _by_own_cycle(cycles, household, standard, period):
-                yield household, standard, period, CYCLE_MONTHS[standard["cycle"]] - share
+                # a whole cycle stays a whole number: no Fraction for a household not handed over in the month
+                yield household, standard, period, cycle - share if share else cycle
         if payers.taken_over(household):
             yield from developer_pairs(standards, household, period, prorate, developer_name)
 
@@ -227,18 +232,29 @@ def uncovered(pairs, covered, corrects=None, prorate=False):
     their own cycle (``own_cycle_pairs``) are cut here too, where a rule of their own looked forward only.
     ``(kept, left_out)``: the pairs left out had every month covered (billed already)."""
     kept, left_out, corrects = [], 0, corrects or {}
+    lasts = {}  # a cycle's last month by its first and its kind: once a run, not once a household
     for pair in pairs:
         household, standard, period, months, *span = pair
-        first, last = span[0] if span else (period, periods.add_months(period, CYCLE_MONTHS[standard["cycle"]] - 1))
-        wrong, entries = corrects.get(standard["_id"]), covered.get(
-            payers.coverage_key(household["_id"], standard["item"], payers.payer_of(household)), ())
+        if span:
+            first, last = span[0]
+        else:
+            first, last = period, lasts.get((period, standard["cycle"]))
+            if last is None:
+                last = lasts[period, standard["cycle"]] = periods.add_months(
+                    period, CYCLE_MONTHS[standard["cycle"]] - 1)
+        payer = payers.payer_of(household)
+        entries = covered.get(payers.coverage_key(household["_id"], standard["item"], payer), ())
+        if not entries and payer == payers.OWNER and first <= last:  # no bill of the item covers a month of it
+            kept.append(pair)  # (most households of a run): the pair whole, as the rule below keeps it
+            continue
+        wrong = corrects.get(standard["_id"])
         redone = {month for month, of, standard_id in entries if wrong and of == period and standard_id == wrong}
         taken = {month for month, of, standard_id in entries if month not in redone}
         whole = (first, last)
         if redone:  # a correction re-bills the months its wrong bills covered, whatever has changed since
             first, last = min(first, *redone), max(last, *redone)
         runs = [] if (CARRIED, period, None) in entries else spans_between(first, last, taken)
-        if payers.payer_of(household) == payers.DEVELOPER:  # the developer's months it owes none of (after the
+        if payer == payers.DEVELOPER:  # the developer's months it owes none of (after the
             runs = [run for run in runs if payers.view_months(household, *run)]  # handover): no piece of 0 cents,
             # owed from after its end, which broke the bills list's contract (found by r2 reviewing h2)
         if not runs:
@@ -246,8 +262,8 @@ def uncovered(pairs, covered, corrects=None, prorate=False):
         elif runs == [whole]:
             kept.append(pair)
         else:
-            kept.extend((household, standard, period, payers.view_months(household, *run) if payers.payer_of(
-                household) == payers.DEVELOPER else periods.months_between(*run) + 1 - handover_share(
+            kept.extend((household, standard, period, payers.view_months(household, *run) if payer == payers.DEVELOPER
+                         else periods.months_between(*run) + 1 - handover_share(
                     household, run[0], prorate), run, PIECE) for run in runs)
     return kept, left_out
 
@@ -317,6 +333,8 @@ def joined_mid_cycle(standards, households, period, tz, prorate=False, registere
     (its period is the cycle's first month), so a later run in the cycle, or a household billed
     at the start, makes none twice. ``registered``: ``registered_months`` of ``households``, read once for
     many months (else read here)."""
+    if not standards:  # no cycle begun before ``period``: every household walked and read for nothing
+        return
     registered = registered if registered is not None else registered_months(households, tz)
     for household in households:
         occupied, left = (household.get("occupied_from") or "")[:7], (household.get("occupied_to") or "")[:7]
@@ -389,43 +407,45 @@ def run_bills(estate_id, pairs, job_id, due, stamp):
     """The bills a billing run writes for ``pairs`` (``billed_pairs``, ``joined_mid_cycle``: each
     household read copy, ``{_id, area_m2, status, …}``, with a standard that applies to it, the
     bill's period and the months it covers). A generator: the run writes them in batches.
-    Households of the same floor area cost the same: each amount is computed once per run.
+    Households of the same floor area cost the same: each amount (and its ``pricing``) is computed once per run.
     A bill that rounds to 0 cents (a tiny area at a low price) is settled as it is made: no
     payment could ever settle it (nothing is outstanding), so it stayed unpaid for good and
     counted in the arrears once due (found by review). ``due(month)``: when a bill whose first month is
     ``month`` falls due (``due_at``): a bill of several months is paid ahead, due with the first month it
     covers, its period's or, for one from a later month (``covers_from``), that month's (found by h8: a
     quarter's December, billed in November, was overdue in November)."""
-    amounts, id_makers, dues = {}, {}, {}
+    amounts, id_makers, dues, pricings = {}, {}, {}, {}
     for household, standard, period, months, *span in pairs:
-        rest = 0
-        if payers.payer_of(household) == payers.DEVELOPER:  # the owner's part after it (``payers.owner_rest``)
+        rest, developer = 0, payers.payer_of(household) == payers.DEVELOPER
+        if developer:  # the owner's part after it (``payers.owner_rest``)
             rest = payers.owner_rest(household, span[0][0] if span else period, span[0][1] if span else
                                      periods.add_months(period, CYCLE_MONTHS[standard["cycle"]] - 1))
         key = (standard["_id"], household.get("area_m2"), months, rest)
-        if key not in amounts:  # the developer's: what the cycle costs from its takeover less the owner's part
-            amounts[key] = amount_cents(standard, household.get("area_m2"), months + rest) - (
+        amount = amounts.get(key)
+        if amount is None:  # the developer's: what the cycle costs from its takeover less the owner's part
+            amount = amounts[key] = amount_cents(standard, household.get("area_m2"), months + rest) - (
                 amount_cents(standard, household.get("area_m2"), rest) if rest else 0)
+            pricings[key] = pricing(standard, household, months)
         series = (standard["item"], period)
         if series not in id_makers:
             id_makers[series] = bill_ids(estate_id, *series)
-        share = Fraction(months) % 1
+        share = months % 1  # whole months (an int, most bills) have none: no Fraction made
         bill = {
             "_id": id_makers[series](household["_id"]),
             "estate_id": estate_id,
             "household_id": household["_id"],
             "item": standard["item"],
             "period": period,
-            "amount_cents": amounts[key],
+            "amount_cents": amount,
             "paid_cents": 0,
-            "status": "unpaid" if amounts[key] else "paid",
+            "status": "unpaid" if amount else "paid",
             "due_at": None,
             "created_at": stamp,
-            "settled_at": None if amounts[key] else stamp,
+            "settled_at": None if amount else stamp,
             "source": {"kind": "billing_run", "job_id": job_id, "standard_id": standard["_id"]},
-            "pricing": pricing(standard, household, months),
+            "pricing": dict(pricings[key]),  # as ``pricing`` makes it for this key: its own copy each bill
         }
-        if payers.payer_of(household) == payers.DEVELOPER:  # the developer's days (``payers``)
+        if developer:  # the developer's days (``payers``)
             last = span[0][1] if span else periods.add_months(period, CYCLE_MONTHS[standard["cycle"]] - 1)
             bill.update(_id=payers.developer_bill_id(estate_id, household["_id"], standard["item"], period),
                         payer=payers.DEVELOPER, payer_name=household.get("payer_name"),
@@ -440,7 +460,7 @@ def run_bills(estate_id, pairs, job_id, due, stamp):
             bill["covers_from"], bill["covers_to"] = span[0]
             if span[1:] == [PIECE] and span[0][0] > period:  # cut from a later month (``uncovered``): its own id
                 bill["_id"] = piece_bill_id(estate_id, household["_id"], standard["item"], period, span[0][0]) \
-                    if payers.payer_of(household) == payers.OWNER else payers.developer_bill_id(
+                    if not developer else payers.developer_bill_id(
                         estate_id, household["_id"], standard["item"], period, "from", span[0][0])
         first = span[0][0] if span else period
         if first not in dues:

@@ -565,8 +565,13 @@ def _uncovered(db, estate_id, groups, corrects, prorate):
 
 def _months_of(pairs):
     """``(first, last)``: the months ``pairs`` (``billing.billed_pairs``, ``joined_mid_cycle``) bill at most."""
-    spans = [pair[4] if len(pair) > 4 else (pair[2], periods.add_months(pair[2], standards.CYCLE_MONTHS[
-        pair[1]["cycle"]] - 1)) for pair in pairs]
+    spans, cycles = set(), set()
+    for pair in pairs:  # a run's pairs are of a few periods and cycles: each cycle's last month worked out once
+        if len(pair) > 4:
+            spans.add(tuple(pair[4]))
+        else:
+            cycles.add((pair[2], pair[1]["cycle"]))
+    spans.update((period, periods.add_months(period, standards.CYCLE_MONTHS[cycle] - 1)) for period, cycle in cycles)
     return min(first for first, _ in spans), max(last for _, last in spans)
 
 
