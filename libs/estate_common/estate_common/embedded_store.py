@@ -150,9 +150,9 @@ def _import(value):
         for key, item in value.items():
             if type(key) is not str:
                 raise InvalidDocument(f"documents must have only string keys, key was {key!r}")
-            item_kind = type(item)  # plain values inline: a document is mostly made of them
+            item_kind = type(item)  # plain values inline: a document is mostly made of them (a bill's cents too)
             out[key] = item if item_kind is str or item_kind is bool or item_kind is float or item is None \
-                else _import(item)
+                or (item_kind is int and -_INT64 <= item < _INT64) else _import(item)
         return out
     if kind is list or kind is tuple:
         return [_import(item) for item in value]
@@ -1498,39 +1498,48 @@ class _Index:
             return ()
         per_field = []
         for get in self.getters[:size]:
-            values = set()
-            for value in get(doc):
-                if type(value) is list:
-                    values.update(_hash_key(item) for item in value)
-                    if not value:
-                        values.add(_hash_key(None))
-                else:
-                    values.add(_hash_key(value))
-            values.discard(None)  # documents in an indexed field are found by a walk, not a key
+            values = _field_keys(get, doc)
             if not values:
                 return ()
             per_field.append(values)
         return set(itertools.product(*per_field))
 
+    def keyed(self, doc):
+        """``{size: self.keys(doc, size)}`` for each size a map is built of, each field's values read
+        once (the keys of the first two fields are those of the first three cut short: a bill of a run
+        read its estate twice and its household twice in an index built of both sizes)."""
+        if not self.covers(doc):
+            return {size: () for size in self.maps}
+        per_field = []
+        for get in self.getters[:max(self.maps)]:
+            values = _field_keys(get, doc)
+            if not values:  # as ``keys``: a field with no key leaves no key of it or of a longer prefix
+                break
+            per_field.append(values)
+        return {size: set(itertools.product(*per_field[:size])) if size <= len(per_field) else ()
+                for size in self.maps}
+
     # A bucket holds the documents' ``_hash_key(_id)``, the keys of the collection's documents
     # and insertion order: a raw number, date or ObjectId ``_id`` found no document there.
     def add(self, doc):
-        keyed = {size: self.keys(doc, size) for size in self.maps}
+        """``doc``'s entries in the maps built (none before the index's first use: ``build``; its ordered
+        and element views are of built maps' buckets)."""
+        keyed, doc_key = self.keyed(doc) if self.maps else {}, _hash_key(doc["_id"])
         for size, buckets in self.maps.items():
             for key in keyed[size]:
-                buckets.setdefault(key, {})[_hash_key(doc["_id"])] = None
+                buckets.setdefault(key, {})[doc_key] = None
         if self.ordered:
             self._reorder(doc, keyed, bisect.insort)
         if self.elements:
             self._re_enter(doc, keyed, bisect.insort)
 
     def discard(self, doc):
-        keyed = {size: self.keys(doc, size) for size in self.maps}
+        keyed, doc_key = self.keyed(doc) if self.maps else {}, _hash_key(doc["_id"])
         for size, buckets in self.maps.items():
             for key in keyed[size]:
                 bucket = buckets.get(key)
                 if bucket is not None:
-                    bucket.pop(_hash_key(doc["_id"]), None)
+                    bucket.pop(doc_key, None)
                     if not bucket:
                         del buckets[key]
         if self.ordered:
@@ -1618,6 +1627,21 @@ class _Index:
             for key in self.keys(doc, size):
                 buckets.setdefault(key, {})[_hash_key(doc["_id"])] = None
         self.maps[size] = buckets
+
+
+def _field_keys(get, doc):
+    """The keys of the values of one indexed field (``get``) in ``doc``: an array's elements, an empty
+    one's null; none for a document (found by a walk, not a key)."""
+    values = set()
+    for value in get(doc):
+        if type(value) is list:
+            values.update(_hash_key(item) for item in value)
+            if not value:
+                values.add(_hash_key(None))
+        else:
+            values.add(_hash_key(value))
+    values.discard(None)  # documents in an indexed field are found by a walk, not a key
+    return values
 
 
 def _expired(values, before):
@@ -2305,7 +2329,8 @@ class EmbeddedCollection:
         self._docs[key] = doc
         self._order[key] = next(self._counter)
         for index in self._indexes.values():
-            index.add(doc)
+            if index.maps:  # an index no query has read yet has nothing built to keep (``build`` reads every
+                index.add(doc)  # document at its first use): a bill's run called 12 indexes a bill for 2 maps
         self._exists = True
         return None
 
@@ -2337,6 +2362,8 @@ class EmbeddedCollection:
         if "_id" not in document:
             document["_id"] = ObjectId()  # as pymongo does, on the caller's document
         stored = _import(document)
+        if next(iter(stored)) == "_id":  # first already (most writers put it first): not copied again
+            return stored
         return {"_id": stored.pop("_id"), **stored}
 
     def insert_one(self, document, **kwargs):
