@@ -306,6 +306,17 @@ def new(doc, stamp=None):
     return {**doc, "updated_at": clock.now_iso()} if stamp else doc
 
 
+def new_many(docs, stamp=None):
+    """``new`` of each of ``docs``, written by one insert of many: the moment of the write read once
+    for them all, each copied once (a billing run read the clock and copied each bill twice, a bill)."""
+    call = _CALL.get()
+    moment = {"updated_at": clock.now_iso()} if stamp else {}
+    if call is None:
+        return [{**doc, **moment} for doc in docs]
+    return [{**doc, STEPS: _marks(doc, call.wrote_id(doc["_id"])), **moment} if "_id" in doc else {**doc, **moment}
+            for doc in docs]
+
+
 class Named(store.Collections):
     """The entries above on a service's collections addressed by name (``names``: what the API
     calls one document of each, for the 404 of ``change``), with ``store.Collections``'s reads.
@@ -371,6 +382,10 @@ class Named(store.Collections):
         """``doc`` as first written to ``collection`` (``new``: ``updated_at`` on a stamped one), for
         a store that inserts many at once."""
         return new(doc, self.stamped.get(collection))
+
+    def new_many(self, collection, docs):
+        """``new_many``: ``docs`` as first written by one insert of many."""
+        return new_many(docs, self.stamped.get(collection))
 
 
 def _events(outbox, estate_id, events, announce):

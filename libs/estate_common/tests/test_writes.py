@@ -584,3 +584,27 @@ def test_a_stamped_collection_s_inserts_carry_updated_at_and_a_guarded_write_nam
         assert [e["subject"] for e in outbox.published] == [{"id": "t1", "revision": 1}]
     finally:
         clock.reset()
+
+
+def test_documents_written_by_one_insert_of_many_are_each_as_new_makes_it_with_the_clock_read_once(monkeypatch):
+    """A billing run's batch of 1,000 bills read the clock once a bill and copied each twice (``new``):
+    ``new_many`` reads it once for the insert, and each document is what ``new`` makes of it."""
+    from estate_common import clock
+    docs = [{"_id": f"b{n}", "estate_id": "e1", "n": n, **({writes.STEPS: ["old"]} if n == 2 else {})} for n in range(4)]
+    docs.append({"estate_id": "e1", "no_id": True})
+    clock.freeze(clock.parse_iso("2026-11-23T02:00:00Z"))
+    try:
+        reads = []
+        now_iso = clock.now_iso
+        monkeypatch.setattr(clock, "now_iso", lambda: (reads.append(1), now_iso())[1])
+        for stamp in (None, True):
+            for key in (None, "key-1"):
+                with writes.keyed_call("chen", key, "bills.insert"):
+                    reads.clear()
+                    many = writes.new_many(docs, stamp)
+                    assert len(reads) == (1 if stamp else 0)
+                    assert many == [writes.new(doc, stamp) for doc in docs]
+                    assert [list(doc) for doc in many] == [list(writes.new(doc, stamp)) for doc in docs]
+                    assert all(made is not doc for made, doc in zip(many, docs))
+    finally:
+        clock.reset()

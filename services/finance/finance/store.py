@@ -533,7 +533,7 @@ def insert_bills(db, bills):
     if not bills:
         return 0, 0, set()
     try:
-        db.bills.insert_many([_named.new("bills", bill) for bill in bills], ordered=False)
+        db.bills.insert_many(_named.new_many("bills", bills), ordered=False)
         return len(bills), 0, set()
     except BulkWriteFailure as error:
         errors = error.details.get("writeErrors", [])
