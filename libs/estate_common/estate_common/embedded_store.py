@@ -1510,12 +1510,23 @@ class _Index:
         read its estate twice and its household twice in an index built of both sizes)."""
         if not self.covers(doc):
             return {size: () for size in self.maps}
-        per_field = []
+        per_field, single = [], []  # single: each field's one key while every field has one (most documents)
         for get in self.getters[:max(self.maps)]:
+            found = get(doc)
+            if single is not None and len(found) == 1 and type(found[0]) is not list:
+                key = _hash_key(found[0])
+                if key is None:  # a document: no key (``_field_keys``)
+                    break
+                single.append(key)
+                per_field.append((key,))
+                continue
+            single = None
             values = _field_keys(get, doc)
             if not values:  # as ``keys``: a field with no key leaves no key of it or of a longer prefix
                 break
             per_field.append(values)
+        if single is not None:  # one key a size: the first fields' own, no product of sets
+            return {size: {tuple(single[:size])} if size <= len(single) else () for size in self.maps}
         return {size: set(itertools.product(*per_field[:size])) if size <= len(per_field) else ()
                 for size in self.maps}
 
