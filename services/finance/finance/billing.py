@@ -425,7 +425,9 @@ def run_bills(estate_id, pairs, job_id, due, stamp):
         if amount is None:  # the developer's: what the cycle costs from its takeover less the owner's part
             amount = amounts[key] = amount_cents(standard, household.get("area_m2"), months + rest) - (
                 amount_cents(standard, household.get("area_m2"), rest) if rest else 0)
-            pricings[key] = pricing(standard, household, months)
+        shown = (key, type(household.get("area_m2")))  # an area of 60 and one of 60.0: one amount, each as it is
+        if shown not in pricings:
+            pricings[shown] = pricing(standard, household, months)
         series = (standard["item"], period)
         if series not in id_makers:
             id_makers[series] = bill_ids(estate_id, *series)
@@ -443,7 +445,7 @@ def run_bills(estate_id, pairs, job_id, due, stamp):
             "created_at": stamp,
             "settled_at": None if amount else stamp,
             "source": {"kind": "billing_run", "job_id": job_id, "standard_id": standard["_id"]},
-            "pricing": dict(pricings[key]),  # as ``pricing`` makes it for this key: its own copy each bill
+            "pricing": dict(pricings[shown]),  # as ``pricing`` makes it for this household: a copy each bill
         }
         if developer:  # the developer's days (``payers``)
             last = span[0][1] if span else periods.add_months(period, CYCLE_MONTHS[standard["cycle"]] - 1)

@@ -154,3 +154,16 @@ def test_the_pinned_run_holds_each_kind_of_bill_it_is_there_for():
                and bill["period"] == "2026-11" for bill in bills)
     assert len({bill["amount_cents"] for bill in bills}) > 20
     assert billing  # the module whose rewrite this pins
+
+
+def test_a_run_s_bills_say_each_household_s_area_as_its_copy_holds_it():
+    """Amounts and pricings are made once a run per standard, area and months (``run_bills``): an area of 60 and
+    one of 60.0 cost the same, and each bill still says its own household's, as it did when each was made apart."""
+    standard = {"_id": "fs_1", "item": "property_service", "basis": "area", "unit_price_cents_per_m2": 235,
+                "cycle": "monthly"}
+    households = [{"_id": "h1", "area_m2": 60}, {"_id": "h2", "area_m2": 60.0}, {"_id": "h3", "area_m2": 60}]
+    made = list(billing.run_bills(ESTATE, [(h, standard, "2026-11", 1) for h in households], "job_1",
+                                  lambda month: "2026-11-30T15:59:59.999Z", "2026-11-23T02:00:00.000Z"))
+    assert [bill["amount_cents"] for bill in made] == [14100] * 3
+    assert [type(bill["pricing"]["area_m2"]) for bill in made] == [int, float, int]
+    assert made[0]["pricing"] is not made[2]["pricing"]
