@@ -2910,6 +2910,10 @@ ZH = {
         '这笔卖方预收款已转给买方',
     "the seller's prepaid money is being refunded":
         '这笔卖方预收款正在退还',
+    'the payments of {0} hold nothing for the seller: nothing to refund':
+        '{0} 的收款中没有为卖方暂挂的款项：无可退还',
+    'its payments hold nothing for the seller':
+        '其收款中没有为卖方暂挂的款项',
     "a carry-over names its reason (the seller's and the buyer's agreement)":
         '转给买方须写明依据（买卖双方的约定）',
     "{0} cents of the payment are held for the household's seller ({1}): refund them or carry them over first":

@@ -3097,7 +3097,8 @@ def refund_seller_prepaid(db, outbox, caller, estate_id, hold_id, data):
             with household(db, outbox, estate_id, hold["household_id"]):
                 hold = store.change_seller_prepaid(
                     db, outbox, estate_id, hold_id,
-                    lambda current: seller_prepaid.refund_plan(current, refund_id, data, now, rules, caller.user, closed))
+                    lambda current: seller_prepaid.refund_plan(current, refund_id, data, now, rules, caller.user, closed,
+                                                               store.payments_held_by(db, estate_id, current)))
                 hold = _finish_seller_refund(db, outbox, hold)
     elif hold.get("refund") is None or hold["refund"]["id"] != refund_id:
         seller_prepaid.refuse_unless_held(hold, (hold.get("refund") or {}).get("id"))

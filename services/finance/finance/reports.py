@@ -226,8 +226,10 @@ def prepaid_moves(paid_in, cancelled, refunds):
     # a hold's parts of the payments received here: one of an opening credit's money was never taken in
     # (a refund counting its hold whole read the balance below zero, found by review r3 of h3)
     received_here = {payment["_id"] for payment in paid_in}
+    # the refund's own parts, what it paid (an older refund's: the hold's)
     moves += [(hold["refund"]["at"], "paid_back",
-               sum(part["amount_cents"] for part in hold["payments"] if part["payment_id"] in received_here))
+               sum(part["amount_cents"] for part in hold["refund"].get("payments", hold["payments"])
+                   if part["payment_id"] in received_here))
               for hold in refunds]
     return moves
 

@@ -152,14 +152,22 @@ def refuse_unless_held(hold, refund_id=None):
         raise Conflict("the seller's prepaid money is being refunded")
 
 
-def refund_plan(hold, refund_id, data, now, rules, actor, day_closed):
-    """The first write of a refund: ``refund`` pending with what is paid back, how and by whom."""
+def refund_plan(hold, refund_id, data, now, rules, actor, day_closed, held):
+    """The first write of a refund: ``refund`` pending with what is paid back, how and by whom.
+    ``held``: what the hold's payments hold for it (``store.payments_held_by``, read under the
+    household's lock), which is what it pays, its parts kept: the hold's ``amount_cents`` is what was
+    to be held, and a part its payment could not give whole (its money used in between) was paid out
+    all the same, money the payments never gave up (h6). Nothing held: 422, nothing written."""
     refuse_unless_held(hold)
     day = periods.day_of(now, rules)
     if day_closed:
         raise BusinessRuleViolation(f"{actor}'s journal of {day} is settled and closed",
                                     [field_error("day", "is settled: no more entries")])
-    return Change({"refund": {"id": refund_id, "status": "pending", "amount_cents": hold["amount_cents"],
+    cents = sum(part["amount_cents"] for part in held)
+    if cents <= 0:
+        raise BusinessRuleViolation(f"the payments of {hold['_id']} hold nothing for the seller: nothing to refund",
+                                    [field_error("id", "its payments hold nothing for the seller")])
+    return Change({"refund": {"id": refund_id, "status": "pending", "amount_cents": cents, "payments": held,
                               "method": data["method"], "note": (data.get("note") or "").strip() or None,
                               "by": actor, "at": clock.to_iso(now), "day": day}})
 

@@ -1114,15 +1114,30 @@ def sellers_spending(db, estate_id, household_id, owner_since):
 
 def hold_payments_money(db, outbox, estate_id, part, hold_id):
     """Move ``part``'s cents of its payment's unused money to its ``seller_held_cents``, once (a
-    payment already held, by ``hold_id`` or another hold, is left: one hold's part per payment)."""
+    payment already held, by ``hold_id`` or another hold, is left: one hold's part per payment);
+    what it still has when less (its money used in between: a crash after the hold was written, a
+    writer whose lock ran out), where the part was moved whole or not at all and the payment held
+    nothing while the hold said it did (the refund paying what its payments hold: ``payments_held_by``)."""
     def hold(payment):
-        if payment.get("seller_hold_id") or payment["status"] != "posted" \
-                or payment["unapplied_cents"] < part["amount_cents"]:
+        cents = min(part["amount_cents"], payment["unapplied_cents"])
+        if payment.get("seller_hold_id") or payment["status"] != "posted" or cents <= 0:
             return None
-        return writes.Change({"unapplied_cents": payment["unapplied_cents"] - part["amount_cents"],
-                              "seller_held_cents": part["amount_cents"], "seller_hold_id": hold_id})
+        return writes.Change({"unapplied_cents": payment["unapplied_cents"] - cents,
+                              "seller_held_cents": cents, "seller_hold_id": hold_id})
 
     return _named.change(db, outbox, "payments", estate_id, part["payment_id"], hold, keyed=False)
+
+
+def payments_held_by(db, estate_id, hold):
+    """``[{payment_id, amount_cents}]``: what each of the hold's payments holds for it now (its
+    ``seller_held_cents`` while its ``seller_hold_id`` names the hold), in the hold's order; those
+    holding nothing left out. Read by the hold's parts' ids (a hold's few payments)."""
+    order = [part["payment_id"] for part in hold["payments"]]
+    found = {p["_id"]: p for p in store.scan(db.payments, {"estate_id": estate_id, "_id": {"$in": order}},
+                                              ("seller_hold_id", "seller_held_cents"))}
+    return [{"payment_id": payment_id, "amount_cents": found[payment_id]["seller_held_cents"]}
+            for payment_id in order if payment_id in found
+            and found[payment_id].get("seller_hold_id") == hold["_id"] and found[payment_id].get("seller_held_cents")]
 
 
 HELD_GROWN = "_held_grown"  # on a payment: the additions to its hold's part it moved (``grow_payments_held``)

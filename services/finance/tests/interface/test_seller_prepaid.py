@@ -483,3 +483,57 @@ def test_money_taken_back_within_its_month_is_not_paid_at_its_end(finance):
     acting(finance, ACCOUNTANT)
     block = finance.kpis({"period": "2026-11", "estate_ids": [ESTATE]})["estates"][ESTATE]
     assert block["collection_rate_at_period_end"]["numerator"] == block["collection_rate"]["numerator"]
+
+
+def test_a_refund_pays_what_the_holds_payments_hold_not_the_holds_amount(finance, monkeypatch):
+    """The hold written, its payment's part not moved yet (the process died), and 100 yuan of that
+    payment's money used in between by a writer whose lock had run out: the part was moved all or
+    nothing, so the payment held nothing for the seller, and the refund still paid out the hold's
+    500 yuan (a journal entry of money the payments never gave up, the 400 left on the payment for
+    the buyer's bills). A part moves what its payment still has, and the refund pays what the
+    payments hold for the hold when it is planned: its journal entry, its event and the disclosure
+    say that (found by session 61, h6)."""
+    import pytest
+    from finance import operations
+    real = operations.store.hold_payments_money
+    monkeypatch.setattr(operations.store, "hold_payments_money",
+                        lambda *a, **k: (_ for _ in ()).throw(RuntimeError("the process died")))
+    with pytest.raises(RuntimeError):
+        sold_with_prepaid(finance)
+    monkeypatch.setattr(operations.store, "hold_payments_money", real)
+    [sellers] = finance.db.payments.find({"estate_id": ESTATE, "household_id": "hh_1"})
+    finance.db.payments.update_one({"_id": sellers["_id"]}, {"$inc": {"unapplied_cents": -10000}})  # the other writer
+    as_caller(finance, ACCOUNTANT)
+    [held] = account(finance)["seller_prepaid"]
+    assert held["amount_cents"] == 50000
+    done = refund(finance, held["id"], key="rf-short")
+    assert done["refund"]["amount_cents"] == 40000
+    assert done["refund"]["payments"] == [{"payment_id": sellers["_id"], "amount_cents": 40000}]
+    [entry] = finance.db.journal.find({"estate_id": ESTATE, "kind": "seller_prepaid_refund"})
+    assert entry["amount_cents"] == 40000
+    [announced] = finance.outbox.of_type("seller_prepaid_refunded")
+    assert announced["data"]["amount_cents"] == 40000
+    payment = finance.get_payment({"estate_id": ESTATE, "id": sellers["_id"]})
+    assert (payment["unapplied_cents"], payment["seller_held_cents"]) == (0, 0)
+
+
+def test_a_hold_whose_payments_hold_nothing_is_not_refunded(finance, monkeypatch):
+    """Its payment's money all used in between: nothing to pay the seller, 422 (nothing written)."""
+    import pytest
+    from estate_common.errors import BusinessRuleViolation
+    from finance import operations
+    real = operations.store.hold_payments_money
+    monkeypatch.setattr(operations.store, "hold_payments_money",
+                        lambda *a, **k: (_ for _ in ()).throw(RuntimeError("the process died")))
+    with pytest.raises(RuntimeError):
+        sold_with_prepaid(finance)
+    monkeypatch.setattr(operations.store, "hold_payments_money", real)
+    [sellers] = finance.db.payments.find({"estate_id": ESTATE, "household_id": "hh_1"})
+    finance.db.payments.update_one({"_id": sellers["_id"]}, {"$set": {"unapplied_cents": 0}})
+    as_caller(finance, ACCOUNTANT)
+    [held] = account(finance)["seller_prepaid"]
+    with pytest.raises(BusinessRuleViolation) as refused:
+        refund(finance, held["id"], key="rf-none")
+    assert refused.value.errors[0]["field"] == "id"
+    assert finance.db.journal.count_documents({"estate_id": ESTATE, "kind": "seller_prepaid_refund"}) == 0
+    assert "refund" not in finance.db.seller_prepaid.find_one({"_id": held["id"]})
