@@ -1804,6 +1804,15 @@ def _utility_account(db, outbox, estate_id, household_id, utility, now):
                         lambda: utilities.new_account(estate_id, household_id, utility, now))
 
 
+def _utility_account_change(db, current, move, rules, low):
+    """``utilities.account_change`` of the account as written (``current``), the moves its window would let go
+    read first: one whose own document is not finished (its money taken, a crash before it was posted) stays,
+    so its retry or the sweep never takes it twice (the fund's rule, ``_fund_account_change``; h6)."""
+    unfinished = {move_id for move_id in utilities.leaving(current)
+                  if (store.find_move(db, current["estate_id"], move_id) or {}).get("status") in utilities.UNFINISHED}
+    return utilities.account_change(current, move, rules, low, unfinished)
+
+
 def _finish_move(db, outbox, move):
     """The steps after the move's first write, each guarded so that a repeat has no second effect."""
     if move["status"] != "pending":
@@ -1817,7 +1826,7 @@ def _finish_move(db, outbox, move):
         return outbox.event("utility_balance_low", estate_id, data)
 
     account = store.change_utility_account(db, outbox, estate_id, account["_id"],
-                                           lambda current: utilities.account_change(current, move, rules, low))
+                                           lambda current: _utility_account_change(db, current, move, rules, low))
     if move["kind"] == "top_up":
         store.insert_entry(db, journals.utility_top_up_entry(move))
     elif move["kind"] == utilities.REVERSAL:

@@ -111,9 +111,25 @@ def applied(account, move):
     return None
 
 
-def account_change(account, move, rules, low_event):
+# a move's own status while its money may be on the account and the move not yet say so (a crash between the
+# account's write and the move's): it stays in the account's window (``account_change``'s ``unfinished``)
+UNFINISHED = ("pending",)
+
+
+def leaving(account, coming=1):
+    """The ids of the account's ``recent_moves`` that ``coming`` more would push out of its window."""
+    recent = account["recent_moves"]
+    return [r["id"] for r in recent[:max(0, len(recent) + coming - RECENT_MOVES)]]
+
+
+def account_change(account, move, rules, low_event, unfinished=()):
     """The account after ``move`` (None when the move is on it already). ``low_event(data)``
-    builds ``utility_balance_low``; a usage past the allowed overdraft is refused (422)."""
+    builds ``utility_balance_low``; a usage past the allowed overdraft is refused (422). The account
+    remembers the moves it took (``applied``) for a retry or the sweep: its last ``RECENT_MOVES``, and
+    beyond them those whose own document is not finished yet (``unfinished``: their ids among
+    ``leaving``, read by the caller), so that no move taken and crashed before it was posted is judged
+    untaken however many moves came since: with the last 500 alone it was taken again (the fund's
+    rule, r6 reviewing h6, on the utility accounts: h6)."""
     if applied(account, move) is not None:
         return None
     signed = move["amount_cents"] if move["kind"] == "top_up" else -move["amount_cents"]
@@ -142,7 +158,10 @@ def account_change(account, move, rules, low_event):
         events.append(low_event({"id": account["_id"], "household_id": account["household_id"],
                                  "utility": account["utility"], "balance_cents": balance,
                                  "threshold_cents": threshold, "at": move["at"]}))
-    recent = (account["recent_moves"] + [{"id": move["_id"], "balance_after_cents": balance}])[-RECENT_MOVES:]
+    recent = account["recent_moves"] + [{"id": move["_id"], "balance_after_cents": balance}]
+    over = len(recent) - RECENT_MOVES
+    if over > 0:
+        recent = [r for r in recent[:over] if r["id"] in set(unfinished)] + recent[over:]
     return Change({"balance_cents": balance, "low_noticed": low_noticed, "low_since": low_since,
                    "recent_moves": recent, "updated_at": move["at"]}, events=events)
 

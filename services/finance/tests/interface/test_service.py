@@ -5377,3 +5377,36 @@ def test_a_signed_contractor_month_is_the_estate_s_operating_cost_of_the_fee_les
     assert other["category"] == "greening" and other["estate_id"] == OTHER
     acting(finance, ACCOUNTANT)
     assert len(finance.list_operating_expenses({"estate_id": ESTATE, "filters": {"period": "2026-10"}})["items"]) == 1
+
+
+def test_a_utility_move_taken_then_crashed_is_finished_once_however_many_moves_came_since(finance, monkeypatch):
+    """A top-up whose process died after the account took it and before it was posted: its retry or the sweep
+    judged it applied from the account's last ``RECENT_MOVES`` (500) moves only, so with more since (a meter read
+    every day, the sweep down) it was taken a second time, the balance holding money no receipt says; and the
+    move, posted then, said a balance after it of the second taking (the fund's window, r6 reviewing h6, left on
+    the utility accounts: h6). A move leaves the window only once its own document says it is finished (posted).
+    Here the window is 3, and 4 moves come after the crashed one."""
+    from datetime import timedelta
+    from finance import operations, utilities
+    from finance.rules import HALF_DONE_GRACE_SECONDS
+    monkeypatch.setattr(utilities, "RECENT_MOVES", 3)
+
+    def died(*args, **kwargs):
+        raise RuntimeError("the process died")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(operations.store, "post_move", died)
+        with pytest.raises(RuntimeError):
+            top_up(finance, 10000, key="tu-crashed")
+    assert balance(finance) == 10000
+    for index in range(4):
+        use(finance, 100, reading=f"m-{index}")
+    assert balance(finance) == 9600
+    clock.advance(timedelta(seconds=HALF_DONE_GRACE_SECONDS + 1))
+    operations.finish_half_done(finance.db, finance.outbox)
+    crashed = top_up(finance, 10000, key="tu-crashed")  # and its retry: nothing more
+    assert balance(finance) == 9600
+    assert (crashed["status"], crashed["receipt"]["balance_after_cents"]) == ("posted", 10000)
+    assert finance.db.journal.count_documents({"kind": "utility_top_up"}) == 1
+    use(finance, 100, reading="m-after")  # finished now, it leaves the window with the next move
+    assert len(finance.db.utility_accounts.find_one({"estate_id": ESTATE})["recent_moves"]) == 3
