@@ -3652,7 +3652,11 @@ def _exit_move_money(db, outbox, settlement, actor, whole=False, asked=None):
         to_cancel, across = exit_settlement.bills_after_end(
             store.owner_bills_of_household(db, estate_id, household_id), end_day)
         exit_settlement.refuse_across(across, end_day)
-        if whole and asked is not None:  # refused for its amount before anything is written (asked of h6)
+        # the bills an earlier attempt cancelled before it died (each naming this settlement): it has moved, so it
+        # is planned with them, never taken away as unmoved, and refused for its amount only once planned; taken
+        # away, they named a settlement that was no more and the next one left them out of its bills (found by h6)
+        moved = store.bills_cancelled_by_exit(db, estate_id, household_id, settlement["_id"])
+        if whole and asked is not None and not moved:  # refused for its amount before anything is written (h6)
             _exit_refuse_other_amount_unwritten(db, settlement, to_cancel, asked)
         if to_cancel:  # before the first money moves; a settlement that moves none fixes no day (r11)
             _exit_end_day_claimed(db, estate_id, end_day, actor, settlement)
@@ -3666,12 +3670,13 @@ def _exit_move_money(db, outbox, settlement, actor, whole=False, asked=None):
             _give_back(db, outbox, current | changes)
         apply_prepaid(db, outbox, estate_id, household_id)
         parts = exit_settlement.owners_parts(store.prepaid_sources(db, estate_id, household_id))
-        if exit_settlement.nothing_to_settle(to_cancel, parts):
+        cancelled = sorted(moved + to_cancel, key=lambda bill: bill["_id"])
+        if exit_settlement.nothing_to_settle(cancelled, parts):
             store.drop_unmoved_exit_settlement(db, estate_id, settlement["_id"])
             return None
-        if parts and not to_cancel:  # money unused to take out: it moves now
+        if parts and not cancelled:  # money unused to take out: it moves now
             _exit_end_day_claimed(db, estate_id, end_day, actor, settlement)
-        planned = {**exit_settlement.settled_changes(to_cancel, parts), "planned": True}
+        planned = {**exit_settlement.settled_changes(cancelled, parts), "planned": True}
         settlement = store.change_exit_settlement(db, outbox, estate_id, settlement["_id"],
                                                   lambda current: None if current.get("planned") else Change(planned))
     if whole:

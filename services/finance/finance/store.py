@@ -2087,6 +2087,13 @@ def drop_unmoved_exit_settlement(db, estate_id, settlement_id):
                                     "planned": {"$exists": False}})
 
 
+def bills_cancelled_by_exit(db, estate_id, household_id, settlement_id):
+    """The household's bills ``settlement_id`` cancelled (``exit_settlement_id``: an attempt that died before
+    its plan was written), by the bills index on estate, household, status."""
+    return list(store.scan(db.bills, {"estate_id": estate_id, "household_id": household_id, "status": "cancelled",
+                                      "exit_settlement_id": settlement_id}, ("exit_settlement_id",)))
+
+
 def change_exit_settlement(db, outbox, estate_id, settlement_id, decide):
     return _named.change(db, outbox, "exit_settlements", estate_id, settlement_id, decide, keyed=False)
 

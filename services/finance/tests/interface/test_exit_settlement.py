@@ -656,3 +656,41 @@ def test_a_refund_sent_again_with_its_key_answers_its_own_round_not_a_new_one(fi
     with pytest.raises(Conflict):  # another call after the transfer: refused, as h6 made it
         refund(finance, "hh_1", key="exit-2")
     assert [e["amount_cents"] for e in finance.db.journal.find({"estate_id": ESTATE, "kind": "exit_refund"})] == [5000]
+
+
+def test_a_first_refund_crashed_part_way_then_refused_for_its_amount_leaves_no_bill_naming_nothing(
+        finance, monkeypatch):
+    """The first refund at an end of 30 September cancelled October (its bill naming the settlement) and died
+    before November; asked again
+    for another amount, the settlement, not planned yet, was taken away as one nothing had moved on and the refusal
+    made before anything is written: November stayed cancelled naming a settlement that was no more, and the
+    refund asked again for the amount named paid it without October among its bills cancelled (found by h6).
+    A settlement a bill names has moved: it is planned (those bills its own) and refused once planned, kept
+    pending awaiting its amount; asked again for the amount named, it pays it with both months cancelled."""
+    from finance import store
+    approved(finance)
+    for period in ("2026-09", "2026-10", "2026-11"):
+        run(finance, period)
+    pay(finance, "hh_1", 3 * 21002 + 5000)  # October, November paid ahead and 50.00 beyond: 470.04 owed back
+    real, cancelled = store.cancel_bill, []
+
+    def dies_at_the_second(db, outbox, bill, changes):
+        if cancelled:
+            raise RuntimeError("the worker died")
+        cancelled.append(bill["_id"])
+        return real(db, outbox, bill, changes)
+
+    with monkeypatch.context() as patched:
+        patched.setattr(store, "cancel_bill", dies_at_the_second)
+        with pytest.raises(RuntimeError):
+            refund(finance, "hh_1", as_of="2026-09-30")
+    with pytest.raises(BusinessRuleViolation) as refused:
+        refund(finance, "hh_1", as_of="2026-09-30", key="exit-2", amount_cents=5000)
+    assert refused.value.errors == [{"field": "data.amount_cents", "message": "is 47004 cents owed back"}]
+    named = {bill["exit_settlement_id"] for bill in finance.db.bills.find({"exit_settlement_id": {"$exists": True}})}
+    assert named and all(finance.db.exit_settlements.find_one({"_id": settlement_id}) for settlement_id in named)
+    done = refund(finance, "hh_1", as_of="2026-09-30", key="exit-3", amount_cents=47004)
+    assert (done["status"], done["amount_cents"]) == ("done", 47004)
+    assert sorted(done["bills_cancelled"]) == sorted(bill_of(finance, "hh_1", p)["id"] for p in ("2026-10", "2026-11"))
+    assert {bill["exit_settlement_id"] for bill in finance.db.bills.find({"exit_settlement_id": {"$exists": True}})} \
+        == {done["id"]}
