@@ -146,6 +146,8 @@ SECTIONS = (
         Entry("finance.disclosure", "menu.disclosure", FINANCE),
         # 公共收益: the common parts' contracts and income, the owners' money less the operator's share
         Entry("finance.public_revenue", "menu.public_revenue", FINANCE),
+        # 代收代缴: money collected for others (gas, broadband, water companies), handed on to them
+        Entry("finance.pass_through", "menu.pass_through", FINANCE),
     )),
     Section("menu.archive", (
         Entry("archive.records", "menu.records", ARCHIVES),

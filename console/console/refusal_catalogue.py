@@ -2049,6 +2049,15 @@ ZH = {
     'the public revenue receipt kept changing while it was being written: try again': '公共收益收款正在被同时修改，请重试',
     # a receipt reversed, a contract ended early or cancelled (h3)
     'no such public revenue receipt in this estate': '本小区没有此公共收益收款',
+    # money collected on behalf of others (代收代缴, finance/pass_through.py)
+    'no such payee of money collected for others in this estate': '本小区没有此代收代缴收款单位',
+    'is not a payee of this estate': '不是本小区的代收代缴收款单位',
+    'a payee is named': '收款单位须填写名称',
+    'nothing collected for {0} in {1} is owed to it: nothing to hand on':
+        '{1} 为{0}代收的款项已全部解缴：没有待解缴的款项',
+    'has nothing owed to the payee': '该月没有待解缴给收款单位的款项',
+    'nothing is collected in a month that has not begun: the current month is {0}':
+        '尚未开始的月份没有代收款项：当前月份为 {0}',
     'the contract is {0} already': '合同已{0}',
     'is {0} already': '已{0}',
     '{0} receipts stand against the contract: reverse them before cancelling it (or end it early on a day)':
@@ -3086,6 +3095,8 @@ FRAGMENTS = {
     "utility account": "水电账户", "record of an owner told": "通知业主记录", "bank statement line": "银行对账单行", "utility top-up or usage": "水电充值或扣费记录", "invoice": "发票",
     "maintenance fund": "维修资金", "maintenance fund entry": "维修资金收支记录", "operating expense": "经营支出",
     "public revenue contract": "公共收益合同", "public revenue receipt": "公共收益收款",
+    "payee of money collected for others": "代收代缴收款单位", "money collected for a payee": "代收款项",
+    "remittance to a payee": "代收款项解缴",
     "published disclosure": "公示", "billing run": "批量计费", "seller's prepaid money held": "暂挂的卖方预收款", "settlement of the money owed back at the contract's end": "撤场预收款结算", "transfer of the money owed back to the next company": "撤场预收款移交", "contract end day of the estate": "小区合同截止日", "household billing cycle": "房屋缴费周期", "webhook": "Webhook", "delivery": "推送记录", "patrol route": "巡更路线",
     "patrol plan": "巡更计划", "patrol round": "巡更", "fire equipment": "消防设施", "fire inspection": "消防检查",
     "overdue fire check": "逾期消防检查", "missed patrol round": "漏巡",

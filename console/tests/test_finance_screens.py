@@ -2917,3 +2917,17 @@ def test_the_reports_page_names_the_public_revenue_reversals_in_the_pages_words(
                     headers={"Accept-Language": "zh"}).get_data(as_text=True)
     for name in ("reversed_cents", "fund_refused_cents", ">reversals<"):
         assert name not in zh, name
+
+
+def test_the_collections_for_others_list_each_payee_with_what_is_collected_handed_on_and_owed(client, fake):
+    """代收代缴 (h6): per payee, the money collected for it (not income), what was handed on, what is owed, and the
+    handling fees apart."""
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/pass-through/payees", {"items": [{
+        "id": "ptp_1", "estate_id": ESTATE, "name": "华润燃气", "service": "gas", "handling_fee_cents": 200,
+        "note": None, "created_by": "acc", "created_at": "2026-11-01T00:00:00Z", "collected_cents": 1885000,
+        "collections": 2, "fees_cents": 400, "remitted_cents": 1200000, "remittances": 1, "owed_cents": 685000}],
+        "next_cursor": None})
+    sign_in(client, fake, username="acc", roles=("accountant",))
+    page = client.get("/accounts/pass-through").get_data(as_text=True)
+    assert "华润燃气" in page and "燃气费" in page and "¥18,850.00" in page and "¥12,000.00" in page
+    assert "¥6,850.00" in page and "¥4.00" in page and "待解缴" in page and "不计入收支公示" in page

@@ -117,7 +117,9 @@ STARTS_WORK = (
              "record_opening_credit", "set_billing_cycle",
              "top_up_utility",
              "record_utility_usage", "fund_deposit", "request_fund_use",
-             "register_revenue_contract")  # 公共收益: a new contract of the common parts is new work
+             "register_revenue_contract",  # 公共收益: a new contract of the common parts is new work
+             # 代收代缴: a new payee, its fee, an owner's money taken for it are new work
+             "create_pass_through_payee", "set_pass_through_fee", "record_pass_through_collection")
     | _named("security_patrol", "create_patrol_route", "create_patrol_plan", "start_round", "create_fire_equipment",
              "record_fire_inspection", "record_fire_drill", "record_fire_lane_check", "open_incident",
              "set_emergency_plan", "create_vehicle_pass", "record_vehicle_entry", "register_visitor", "assign_duty",
@@ -168,6 +170,7 @@ CLOSES_OUT = (
              "reverse_revenue_receipt", "terminate_revenue_contract", "refund_revenue_contract",
              "refund_seller_prepaid", "carry_over_seller_prepaid",
              "refund_exit_prepaid", "transfer_exit_prepaid",  # 撤场: the owners' money owed back paid out
+             "remit_pass_through",  # 代收代缴: the money collected before the estate retired still handed on
              "reverse_utility_top_up", "record_utility_owner_notice", "request_invoice", "void_invoice", "reverse_fund_deposit", "approve_fund_use",
              "reject_fund_use", "settle_day", "record_operating_expense", "reverse_operating_expense",
              "publish_disclosure", "send_reminder", "update_settings",

@@ -695,6 +695,19 @@ def explain_bank_line(line_id):
                                 idempotency_key=_key(form), typed=common.row_form_to_keep(line_id, "explain"))
 
 
+# -- money collected on behalf of others (代收代缴): per payee, collected, handed on, owed ------------------
+
+@bp.get("/pass-through")
+@estate_needed
+def pass_through():
+    """The payees whose bills the estate collects (gas, broadband, water companies), each with what was collected
+    for it (not the estate's income), its handling fees apart (income), what was handed on and what is owed."""
+    payees = g.api.get(g.api.estate(g.user.estate_id, "pass-through/payees"), limit=common.PAGE_SIZE,
+                       cursor=request.args.get("cursor"))
+    return render_template("finance/pass_through.html", payees=payees.get("items", []),
+                           next_cursor=payees.get("next_cursor"), filters={})
+
+
 # -- public revenue (公共收益): the contracts of the common parts' use and the income received ----------
 
 PUBLIC_REVENUE_KINDS = ("advertising", "parking", "lockers_vending", "room_lease", "recycling", "other")

@@ -89,6 +89,21 @@ ROUTES = [
     # what they settle: finance's part of the handover package alone, by household (the package is
     # management's, its other parts not the accountant's), read by whoever refunds or hands it over
     Route("GET", f"{ESTATE}/exit-money", "finance", "handover_money", policy.FEE_SETTERS, filters=("as_of",)),
+    # 代收代缴: money collected for others (gas, broadband, water companies): payees and their fees set by those who set
+    # fees, the owners' money received by the cashiers, handed on by those who receive the estate's other money
+    Route("POST", f"{ESTATE}/pass-through/payees", "finance", "create_pass_through_payee", policy.FEE_SETTERS,
+          status=201, body=True, idempotent=True),
+    Route("GET", f"{ESTATE}/pass-through/payees", "finance", "list_pass_through_payees", policy.FINANCE, paged=True),
+    Route("POST", f"{ESTATE}/pass-through/payees/<payee_id>/fee", "finance", "set_pass_through_fee", policy.FEE_SETTERS,
+          body=True, id_param="payee_id"),
+    Route("POST", f"{ESTATE}/pass-through/payees/<payee_id>/remittances", "finance", "remit_pass_through",
+          policy.REVENUE_RECEIVERS, status=201, body=True, id_param="payee_id", idempotent=True),
+    Route("POST", f"{ESTATE}/pass-through/collections", "finance", "record_pass_through_collection", policy.CASHIERS,
+          status=201, body=True, idempotent=True),
+    Route("GET", f"{ESTATE}/pass-through/collections", "finance", "list_pass_through_collections", policy.FINANCE,
+          paged=True, filters=("payee_id", "household_id", "period", "receipt_number")),
+    Route("GET", f"{ESTATE}/pass-through/remittances", "finance", "list_pass_through_remittances", policy.FINANCE,
+          paged=True, filters=("payee_id", "period")),
     Route("POST", f"{ESTATE}/utilities/top-ups", "finance", "top_up_utility", policy.CASHIERS,
           status=201, body=True, idempotent=True),
     Route("POST", f"{ESTATE}/utilities/top-ups/<move_id>/reverse", "finance", "reverse_utility_top_up",

@@ -58,6 +58,9 @@ RECORDED_EVENTS = {
     # the owner's money owed back at the contract's end refunded (退还) or handed to the next company (移交)
     ("finance", "exit_prepaid_refunded"): "exit_settlement",
     ("finance", "exit_prepaid_transferred"): "exit_settlement",
+    # money collected on behalf of others (代收代缴): an owner's money for a payee, under the household; handed on
+    ("finance", "pass_through_collected"): "pass_through_collection",
+    ("finance", "pass_through_remitted"): "pass_through_remittance",
     ("finance", "operating_expense_recorded"): "operating_expense",  # a cost of the disclosure's expenses
     ("finance", "operating_expense_reversed"): "operating_expense",  # kept beside the cost
     ("finance", "public_revenue_contract_registered"): "public_revenue_contract",  # a common part's use (公共收益)

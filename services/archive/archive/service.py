@@ -410,6 +410,14 @@ class ArchiveService(EstateSettings, HasCustomFields, ExportsResources, ServiceB
     def record_exit_prepaid_transferred(self, event):
         self._record(event)
 
+    @consumes("finance", "pass_through_collected")
+    def record_pass_through_collected(self, event):
+        self._record(event)
+
+    @consumes("finance", "pass_through_remitted")
+    def record_pass_through_remitted(self, event):
+        self._record(event)
+
     @consumes("finance", "seller_prepaid_carried_over")
     def record_seller_prepaid_carried_over(self, event):
         self._record(event)

@@ -151,11 +151,33 @@ def exit_transfer_entry(batch, amount_cents, cashier, day, at):
 # the owners' money paid ahead paid out at a contract's end (exit_settlement.py): refunded or handed over
 EXIT_KINDS = ("exit_refund", "exit_transfer")
 
+# money collected for others (代收代缴, pass_through.py): the payee's money in, the estate's fee on it, handed on
+PASS_THROUGH_KINDS = ("pass_through_collection", "pass_through_fee", "pass_through_remittance")
+
 
 def utility_top_up_entry(move):
     """Money in for a prepaid water or electricity balance (水电充值), with its receipt."""
     return entry(move["estate_id"], "utility_top_up", move["_id"], move["method"], "in", move["amount_cents"],
                  move["cashier"], move["day"], move["at"], move["receipt_number"], move["household_id"])
+
+
+def pass_through_entries(collection):
+    """Money in collected for a payee (代收, ``pass_through.py``), with its receipt: the payee's money (not the
+    estate's income, no bill) and, apart, the handling fee (the estate's income), each its own entry."""
+    made = [entry(collection["estate_id"], "pass_through_collection", collection["_id"], collection["method"], "in",
+                  collection["amount_cents"], collection["cashier"], collection["day"], collection["at"],
+                  collection["receipt_number"], collection["household_id"])]
+    if collection["fee_cents"]:
+        made.append(entry(collection["estate_id"], "pass_through_fee", collection["_id"], collection["method"], "in",
+                          collection["fee_cents"], collection["cashier"], collection["day"], collection["at"],
+                          collection["receipt_number"], collection["household_id"]))
+    return made
+
+
+def pass_through_remittance_entry(remittance):
+    """The money collected for a payee handed on to it (代缴): money out, its own entry."""
+    return entry(remittance["estate_id"], "pass_through_remittance", remittance["_id"], remittance["method"], "out",
+                 remittance["amount_cents"], remittance["by"], remittance["day"], remittance["at"])
 
 
 def public_revenue_entry(receipt):
@@ -465,8 +487,13 @@ def reconciliation(estate_id, period, entries, payments_posted, bills_touched, s
     # the receipts whose owners' part the fund refused: the journal holds their money, the fund none of it,
     # until a manager reverses them (counted, so that the accountant sees them at the month's close)
     fund_refused = [r for r in revenue_receipts or [] if r["status"] == "fund_refused"]
+    # money collected for others (代收代缴, pass_through.py): the payees' money in and handed on, the fees apart
+    passed = {kind: [e for e in entries if e["kind"] == kind] for kind in PASS_THROUGH_KINDS}
+    passed_cents = {kind: sum(e["amount_cents"] for e in found) for kind, found in passed.items()}
     expected = (receipts - reversals + collected - sum(e["amount_cents"] for e in refunds) + top_up_cents - seller_cents
-                - sum(e["amount_cents"] for e in deductions_back) + revenue_cents - revenue_back_cents - revenue_refund_cents - exit_cents)
+                - sum(e["amount_cents"] for e in deductions_back) + revenue_cents - revenue_back_cents - revenue_refund_cents - exit_cents
+                + passed_cents["pass_through_collection"] + passed_cents["pass_through_fee"]
+                - passed_cents["pass_through_remittance"])
     allocated = sum(a["amount_cents"] for bill in bills_touched for a in bill.get("allocations", [])
                     if start <= a["at"] < end and a.get("kind") != "opening_credit")  # 期初预收: not received here
     paid_in_full = sum(1 for bill in bills_touched
@@ -499,6 +526,9 @@ def reconciliation(estate_id, period, entries, payments_posted, bills_touched, s
         "public_revenue_fund_refused": {"count": len(fund_refused),
                                         "owners_cents": sum(r["owners_cents"] for r in fund_refused)},
         "exit_prepaid_paid_out": {"count": len(exits), "amount_cents": exit_cents},
+        "pass_through": {name: {"count": len(passed[kind]), "amount_cents": passed_cents[kind]}
+                         for name, kind in (("collected", "pass_through_collection"), ("fees", "pass_through_fee"),
+                                            ("remitted", "pass_through_remittance"))},
         "expected_net_cents": expected,
         "difference_cents": overall["net_cents"] - expected,
         "balanced": overall["net_cents"] == expected,

@@ -28,8 +28,8 @@ from . import (arrears, arrears_view, bank_statements, billing, billing_cycles, 
                invoices, journals,
                maintenance_fund,
                opening_balance_imports, opening_balances, opening_credit_imports, opening_credits, owner_access,
-               payers, payments, periods, public_revenue, reports, sale_month, seller_prepaid, standards, statement,
-               store, utilities)
+               pass_through, payers, payments, periods, public_revenue, reports, sale_month, seller_prepaid, standards,
+               statement, store, utilities)
 from .rules import (APPROVAL_SECONDS, BILLING_BATCH, LOCKED_BATCH, HALF_DONE_GRACE_SECONDS, HOUSEHOLD_LOCK_RETRY_SECONDS,
                     HOUSEHOLD_LOCK_SECONDS, HOUSEHOLD_LOCK_WAIT_SECONDS, JOURNAL_DAY_LOCK_WAIT_SECONDS)
 
@@ -959,6 +959,12 @@ def finish_half_done(db, outbox, grace_seconds=HALF_DONE_GRACE_SECONDS):
         finished += 1
     for hold in store.pending_seller_refunds(db, before):  # a seller's prepaid money, the same way
         _finish_seller_refund(db, outbox, hold)
+        finished += 1
+    for collection in store.pending_pass_through(db, "pass_through_collections", before):  # 代收: its entries
+        _finish_pass_through_collection(db, outbox, collection)
+        finished += 1
+    for remittance in store.pending_pass_through(db, "pass_through_remittances", before):  # 代缴: its collections
+        _finish_pass_through_remittance(db, outbox, remittance)
         finished += 1
     if finished:
         log.warning("finished %d payments, reversals, top-ups, usages, fund deposits or deposit refunds left "
@@ -3792,3 +3798,120 @@ def get_exit_transfer(db, estate_id, as_of):
     if batch is None:
         raise NotFound("no transfer of the money owed back at this contract's end")
     return _exit_transfer_view(db, estate_id, batch)
+
+
+# -- money collected on behalf of others (代收代缴, pass_through.py) -------------------------------------------
+
+def create_pass_through_payee(db, outbox, caller, estate_id, data):
+    """A payee of the estate's collections for others (a gas, broadband or water company), its handling fee."""
+    payee_id = caller.created_id("ptp", estate_id)
+    now = clock.now()
+    return public(store.create_payee(db, outbox, estate_id, payee_id,
+                                     lambda: pass_through.new_payee(payee_id, estate_id, data, now, caller.user)))
+
+
+def _named_payee(db, estate_id, payee_id, field="id"):
+    payee = store.find_payee(db, estate_id, payee_id)
+    if payee is None:
+        if field == "id":
+            raise NotFound("no such payee of money collected for others in this estate")
+        raise BusinessRuleViolation("no such payee of money collected for others in this estate",
+                                    [field_error(field, "is not a payee of this estate")])
+    return payee
+
+
+def set_pass_through_fee(db, outbox, caller, estate_id, payee_id, data):
+    """The payee's handling fee (a per-estate setting per payee): the collections after it charge it."""
+    _named_payee(db, estate_id, payee_id)
+    return public(store.change_payee(db, outbox, estate_id, payee_id, lambda current: (
+        lambda changes: Change(changes) if changes else None)(pass_through.fee_change(current, data))))
+
+
+def list_pass_through_payees(db, estate_id, limit=None, cursor=None):
+    """A page of payees, each with what was collected for it, its fees apart, what was handed on and what is owed."""
+    page = store.payees_page(db, estate_id, limit, cursor)
+    collections, remittances = store.payees_collected(db, estate_id, [p["id"] for p in page["items"]])
+    lines = pass_through.payee_lines([{**p, "_id": p["id"]} for p in page["items"]], collections, remittances)
+    page["items"] = [{key: value for key, value in line.items() if key != "_id"} for line in lines]
+    return page
+
+
+def record_pass_through_collection(db, outbox, caller, estate_id, data):
+    """An owner's money for a payee received (代收): ``pending`` with its receipt number, its journal entries (the
+    payee's money, the fee apart), ``posted`` with ``pass_through_collected``; a retry (same Idempotency-Key)
+    or the half-done sweep finishes it. Never a bill: not the estate's income."""
+    collection_id = caller.created_id("ptc", estate_id)
+    existing = store.find_collection(db, estate_id, collection_id)
+    if existing is None:
+        payee = _named_payee(db, estate_id, data["payee_id"], "data.payee_id")
+        store.known_household(db, estate_id, data["household_id"])
+        rules, now = store.rules_for(db, estate_id), clock.now()
+        with open_journal_day(db, estate_id, caller.user, periods.day_of(now, rules)):
+            existing = store.find_collection(db, estate_id, collection_id)  # a twin call under way (a top-up's rule)
+            if existing is None:
+                made = pass_through.new_collection(collection_id, estate_id, data, payee, now, rules, caller.user)
+                number = payments.receipt_number(now, rules,
+                                                 store.next_number(db, estate_id, payments.receipt_series(now, rules)))
+                store.insert_collection(db, made | {"receipt_number": number})
+                existing = store.find_collection(db, estate_id, collection_id)
+            return public(_finish_pass_through_collection(db, outbox, existing))
+    return public(_finish_pass_through_collection(db, outbox, existing))
+
+
+def _finish_pass_through_collection(db, outbox, collection):
+    if collection["status"] != pass_through.PENDING:
+        return collection
+    for entry in journals.pass_through_entries(collection):
+        store.insert_entry(db, entry)  # once: natural ids
+    return store.change_collection(db, outbox, collection["estate_id"], collection["_id"], lambda current: Change(
+        {"status": pass_through.POSTED}, events=[outbox.event(
+            "pass_through_collected", current["estate_id"], pass_through.collected_event_data(current),
+            actor=current["cashier"])]) if current["status"] == pass_through.PENDING else None)
+
+
+def list_pass_through_collections(db, estate_id, filters, limit=None, cursor=None):
+    return store.collections_page(db, estate_id, filters, limit, cursor)
+
+
+def remit_pass_through(db, outbox, caller, estate_id, payee_id, data):
+    """The payee's collections of a month not handed on yet, handed on in one batch (代缴): ``pending`` with
+    them, each marked its own once, the journal entry (money out on the caller's journal of the day), ``done``
+    with ``pass_through_remitted``. Nothing owed: 422, nothing written. A retry finishes it."""
+    remittance_id = caller.created_id("ptm", estate_id)
+    existing = store.find_remittance(db, estate_id, remittance_id)
+    if existing is None:
+        payee = _named_payee(db, estate_id, payee_id)
+        rules, now = store.rules_for(db, estate_id), clock.now()
+        pass_through.refuse_not_begun(data["period"], periods.period_of(now, rules))
+        with open_journal_day(db, estate_id, caller.user, periods.day_of(now, rules)):
+            existing = store.find_remittance(db, estate_id, remittance_id)
+            if existing is None:
+                owed = store.owed_collections(db, estate_id, payee_id, data["period"])
+                store.insert_remittance(db, pass_through.new_remittance(remittance_id, payee, data["period"], data,
+                                                                        owed, now, rules, caller.user))
+                existing = store.find_remittance(db, estate_id, remittance_id)
+            return public(_finish_pass_through_remittance(db, outbox, existing))
+    return public(_finish_pass_through_remittance(db, outbox, existing))
+
+
+def _finish_pass_through_remittance(db, outbox, remittance):
+    """Each planned collection marked this remittance's once; one another batch took meanwhile left out, the
+    amount what it took (never more than collected, so owed is never negative); then its entry and ``done``."""
+    if remittance["status"] != pass_through.PENDING:
+        return remittance
+    estate_id = remittance["estate_id"]
+    taken = [store.take_collection(db, outbox, estate_id, collection_id, remittance["_id"])
+             for collection_id in remittance["collection_ids"]]
+    own = [c for c in taken if c.get("remittance_id") == remittance["_id"]]
+    changes = {"collection_ids": sorted(c["_id"] for c in own), "amount_cents": sum(c["amount_cents"] for c in own)}
+    planned = remittance | changes
+    if changes["amount_cents"]:
+        store.insert_entry(db, journals.pass_through_remittance_entry(planned))
+    return store.change_remittance(db, outbox, estate_id, remittance["_id"], lambda current: Change(
+        changes | {"status": pass_through.DONE}, events=[outbox.event(
+            "pass_through_remitted", estate_id, pass_through.remitted_event_data(current | changes),
+            actor=current["by"])]) if current["status"] == pass_through.PENDING else None)
+
+
+def list_pass_through_remittances(db, estate_id, filters, limit=None, cursor=None):
+    return store.remittances_page(db, estate_id, filters, limit, cursor)

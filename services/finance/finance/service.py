@@ -247,6 +247,42 @@ class FinanceService(CopiesEstates, CopiesHouseholds, EstateSettings, ExportsRes
         return store.list_moves(self.db, payload["estate_id"], payload.get("filters", {}),
                                 payload.get("limit"), payload.get("cursor"))
 
+    # -- money collected on behalf of others (代收代缴) ------------------------------------------
+    @rpc_method
+    def create_pass_through_payee(self, payload):
+        return operations.create_pass_through_payee(self.db, self.outbox, self.caller, payload["estate_id"],
+                                                    payload["data"])
+
+    @rpc_method
+    def set_pass_through_fee(self, payload):
+        return operations.set_pass_through_fee(self.db, self.outbox, self.caller, payload["estate_id"], payload["id"],
+                                               payload["data"])
+
+    @rpc_method
+    def list_pass_through_payees(self, payload):
+        return operations.list_pass_through_payees(self.db, payload["estate_id"], payload.get("limit"),
+                                                   payload.get("cursor"))
+
+    @rpc_method
+    def record_pass_through_collection(self, payload):
+        return operations.record_pass_through_collection(self.db, self.outbox, self.caller, payload["estate_id"],
+                                                         payload["data"])
+
+    @rpc_method
+    def list_pass_through_collections(self, payload):
+        return operations.list_pass_through_collections(self.db, payload["estate_id"], payload.get("filters", {}),
+                                                        payload.get("limit"), payload.get("cursor"))
+
+    @rpc_method
+    def remit_pass_through(self, payload):
+        return operations.remit_pass_through(self.db, self.outbox, self.caller, payload["estate_id"], payload["id"],
+                                             payload["data"])
+
+    @rpc_method
+    def list_pass_through_remittances(self, payload):
+        return operations.list_pass_through_remittances(self.db, payload["estate_id"], payload.get("filters", {}),
+                                                        payload.get("limit"), payload.get("cursor"))
+
     # -- invoices (发票) -------------------------------------------------------------------
     @rpc_method
     def request_invoice(self, payload):

@@ -126,6 +126,13 @@ INDEXES = {
                          ([("estate_id", 1), ("day", 1)], {}),
                          ([("estate_id", 1), ("reversal.day", 1)], {}),  # the receipts reversed in a period
                          ([("estate_id", 1), ("status", 1), ("created_at", 1)], {})],  # the half-done sweep
+    # money collected on behalf of others (代收代缴, pass_through.py): the payees, what was collected for each
+    # (by payee and month: a remittance's batch), and what was handed on
+    "pass_through_payees": [(PAGED, {})],
+    "pass_through_collections": [(PAGED, {}), ([("estate_id", 1), ("payee_id", 1), ("period", 1)], {}),
+                                 ([("estate_id", 1), ("status", 1), ("created_at", 1)], {})],  # the half-done sweep
+    "pass_through_remittances": [(PAGED, {}), ([("estate_id", 1), ("payee_id", 1), ("period", 1)], {}),
+                                 ([("estate_id", 1), ("status", 1), ("created_at", 1)], {})],  # the half-done sweep
 }
 
 # indexes an older version made, dropped at start-up (estate_common.store.drop_retired_indexes)
@@ -143,6 +150,8 @@ NAMES = {  # collection -> what the API calls one of its documents
     "billing_cycles": "household billing cycle", "bank_statement_lines": "bank statement line",
     "revenue_contracts": "public revenue contract", "revenue_receipts": "public revenue receipt",
     "exit_settlements": "settlement of the money owed back at the contract's end",
+    "pass_through_payees": "payee of money collected for others",
+    "pass_through_collections": "money collected for a payee", "pass_through_remittances": "remittance to a payee",
     "exit_transfers": "transfer of the money owed back to the next company",
     "exit_end_days": "contract end day of the estate",
 }
@@ -2160,3 +2169,84 @@ def take_payments_money(db, outbox, estate_id, part, settlement_id, whole=False)
 
     return _named.change(db, outbox, "payments", estate_id, part["payment_id"], take, keyed=False)
 
+
+
+# -- money collected on behalf of others (代收代缴, pass_through.py) -------------------------------------------
+
+def create_payee(db, outbox, estate_id, payee_id, make):
+    return create(db, outbox, "pass_through_payees", estate_id, payee_id, make)
+
+
+def find_payee(db, estate_id, payee_id):
+    return _named.find(db, "pass_through_payees", estate_id, payee_id)
+
+
+def change_payee(db, outbox, estate_id, payee_id, decide):
+    return _named.change(db, outbox, "pass_through_payees", estate_id, payee_id, decide)
+
+
+def payees_page(db, estate_id, limit, cursor):
+    return store.page(db.pass_through_payees, {"estate_id": estate_id}, limit, cursor)
+
+
+def payees_collected(db, estate_id, payee_ids):
+    """``(collections posted, remittances done)`` of the payees, by the payee's index."""
+    query = {"estate_id": estate_id, "payee_id": {"$in": list(payee_ids)}}
+    collections = store.scan(db.pass_through_collections, {**query, "status": "posted"},
+                             ("payee_id", "amount_cents", "fee_cents"))
+    remittances = store.scan(db.pass_through_remittances, {**query, "status": "done"}, ("payee_id", "amount_cents"))
+    return list(collections), list(remittances)
+
+
+def find_collection(db, estate_id, collection_id):
+    return _named.find(db, "pass_through_collections", estate_id, collection_id)
+
+
+def insert_collection(db, collection):
+    """False when it exists (a retry)."""
+    return _named.insert(db, "pass_through_collections", collection)
+
+
+def change_collection(db, outbox, estate_id, collection_id, decide):
+    return _named.change(db, outbox, "pass_through_collections", estate_id, collection_id, decide, keyed=False)
+
+
+def collections_page(db, estate_id, filters, limit, cursor):
+    return store.page(db.pass_through_collections, {"estate_id": estate_id, **_receipt_quoted(filters)}, limit, cursor)
+
+
+def owed_collections(db, estate_id, payee_id, period):
+    """The payee's collections posted in ``period`` not handed on yet, by the payee's index."""
+    return [c for c in store.scan(db.pass_through_collections, {"estate_id": estate_id, "payee_id": payee_id,
+                                                                 "period": period, "status": "posted"},
+                                  ("amount_cents", "remittance_id")) if not c.get("remittance_id")]
+
+
+def take_collection(db, outbox, estate_id, collection_id, remittance_id):
+    """The collection marked handed on by ``remittance_id``, once; left when another remittance took it."""
+    def take(collection):
+        if collection.get("remittance_id"):
+            return None
+        return writes.Change({"remittance_id": remittance_id})
+    return change_collection(db, outbox, estate_id, collection_id, take)
+
+
+def find_remittance(db, estate_id, remittance_id):
+    return _named.find(db, "pass_through_remittances", estate_id, remittance_id)
+
+
+def insert_remittance(db, remittance):
+    return _named.insert(db, "pass_through_remittances", remittance)
+
+
+def change_remittance(db, outbox, estate_id, remittance_id, decide):
+    return _named.change(db, outbox, "pass_through_remittances", estate_id, remittance_id, decide, keyed=False)
+
+
+def remittances_page(db, estate_id, filters, limit, cursor):
+    return store.page(db.pass_through_remittances, {"estate_id": estate_id, **filters}, limit, cursor)
+
+
+def pending_pass_through(db, collection, before_iso):
+    """Collections or remittances a crash left ``pending``, of every estate, created before ``before_iso``."""
+    return _found_by_household_or_estate(db, collection, {"status": "pending", "created_at": {"$lt": before_iso}})

@@ -2671,3 +2671,24 @@ def test_a_paid_service_order_closed_is_kept_once_under_its_household(archive, e
     [record] = archive.list_records({"estate_id": estate["id"], "filters": {"subject_id": "so_1"}})["items"]
     assert (record["subject_type"], record["event_type"], record["household_id"], record["data"]["charged_cents"]) == (
         "service_order", "service_order_closed", "hh_1", 21000)
+
+
+def test_money_collected_for_others_and_handed_on_is_kept_once(archive, estate):
+    """finance's 代收代缴 (h6): an owner's money for a payee kept under the household, its remittance kept too,
+    once however often delivered."""
+    estate_id = estate["id"]
+    collected = event("finance", "pass_through_collected", estate_id, {
+        "id": "ptc_1", "payee_id": "ptp_1", "household_id": "hh_1", "amount_cents": 12850, "fee_cents": 200,
+        "method": "cash", "reference": "RQ2026110345", "receipt_number": "RC-2026-000042", "day": "2026-11-21",
+        "at": "2026-11-21T02:00:00.000Z"})
+    remitted = event("finance", "pass_through_remitted", estate_id, {
+        "id": "ptm_1", "payee_id": "ptp_1", "period": "2026-11", "amount_cents": 12850, "collections": 1,
+        "method": "transfer", "day": "2026-12-02", "at": "2026-12-02T02:00:00.000Z"})
+    for delivered in (collected, collected):
+        archive.record_pass_through_collected(delivered)
+    for delivered in (remitted, remitted):
+        archive.record_pass_through_remitted(delivered)
+    records = archive.list_records({"estate_id": estate_id, "filters": {"subject_type": "pass_through_collection"}})
+    assert [(r["household_id"], r["subject_id"]) for r in records["items"]] == [("hh_1", "ptc_1")]
+    records = archive.list_records({"estate_id": estate_id, "filters": {"subject_type": "pass_through_remittance"}})
+    assert [r["subject_id"] for r in records["items"]] == ["ptm_1"]

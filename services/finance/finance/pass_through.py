@@ -1,0 +1,124 @@
+"""Money collected on behalf of others (代收代缴): an owner's gas, broadband or water bill paid at the
+estate's desk, the estate handing the money on to the company it is owed to.
+
+The seeds name 代收代缴 among the paid value-added services the estate may offer; DOMAIN.md names no
+rule, so what follows is ours. Such money is not the estate's income: a paid service order could
+only charge a handling fee, and the money itself had nowhere to be received, owed and handed on.
+
+- **Payees** (收款单位): per estate, each by name, the service it is paid for and the handling fee
+  the estate charges per collection (``handling_fee_cents``, 0 by default: a per-estate setting per
+  payee, changed by those who set fees; a collection keeps the fee in force when it was made).
+- **A collection** (代收): the owner's money for a payee, with the payee's own reference (the gas
+  bill's number), received as any receipt is (a number of the estate's receipt series, the cashier's
+  journal of the day by its method: cash, transfer, ...), on its own account: its journal entry is
+  ``pass_through_collection``, never a bill, so never income nor in the income disclosure. The fee,
+  when the payee has one, is paid with it and is the estate's income, shown apart (its own entry
+  ``pass_through_fee``, its own figures on the payee's line). Written ``pending`` with its plan, its
+  entries, then ``posted`` with ``pass_through_collected``; its retry finishes it.
+- **A remittance** (代缴 / 解缴): a batch per payee and month of the collections received in that
+  month and not handed on yet, its amount their sum (never the fees); owed = collected − remitted,
+  never negative, so a month with nothing owed is refused (422). Its journal entry is
+  ``pass_through_remittance`` (money out); announced ``pass_through_remitted``. Written ``pending``
+  with the collections it plans, each collection then marked as its own once (one taken by another
+  batch meanwhile is left out and the amount is what it took), the entry, ``done``.
+
+Plain functions: no broker, no store.
+"""
+from estate_common import clock, ids, money
+from estate_common.errors import BusinessRuleViolation, field_error
+
+from . import periods
+
+SERVICES = ("gas", "broadband", "water", "electricity", "heating", "cable_tv", "other")  # openapi's PassThroughService
+PENDING, POSTED, DONE = "pending", "posted", "done"
+
+
+def payee_id(estate_id, token):
+    return ids.natural_id("ptp", estate_id, token)
+
+
+def new_payee(payee_id_, estate_id, data, now, actor):
+    name = (data.get("name") or "").strip()
+    if not name:
+        raise BusinessRuleViolation("a payee is named", [field_error("data.name", "is required")])
+    stamp = clock.to_iso(now)
+    return {"_id": payee_id_, "estate_id": estate_id, "name": name, "service": data["service"],
+            "handling_fee_cents": int(data.get("handling_fee_cents") or 0),
+            "note": (data.get("note") or "").strip() or None, "created_by": actor, "created_at": stamp}
+
+
+def fee_change(payee, data):
+    """The payee's handling fee set (the per-estate setting per payee); None when it is that already."""
+    cents = int(data["handling_fee_cents"])
+    return None if payee["handling_fee_cents"] == cents else {"handling_fee_cents": cents}
+
+
+def new_collection(collection_id, estate_id, data, payee, now, rules, cashier):
+    """A collection as first written (``pending``, numbered by the caller), with the payee's fee now."""
+    stamp, day = clock.to_iso(now), periods.day_of(now, rules)
+    amount = int(data["amount_cents"])
+    money.refuse_above_maximum(amount + payee["handling_fee_cents"], "data.amount_cents", "a collection")
+    return {"_id": collection_id, "estate_id": estate_id, "payee_id": payee["_id"], "payee_name": payee["name"],
+            "household_id": data["household_id"], "amount_cents": amount, "fee_cents": payee["handling_fee_cents"],
+            "method": data["method"], "reference": (data.get("reference") or "").strip() or None,
+            "receipt_number": None, "cashier": cashier, "day": day, "period": day[:7], "at": stamp,
+            "status": PENDING, "remittance_id": None, "created_at": stamp}
+
+
+def collected_event_data(collection):
+    """``finance.pass_through_collected``: no personal data (the household by its id)."""
+    keys = ("payee_id", "household_id", "amount_cents", "fee_cents", "method", "reference", "receipt_number",
+            "day", "at")
+    return {"id": collection["_id"], **{key: collection[key] for key in keys}}
+
+
+def remittance_id(estate_id, token):
+    return ids.natural_id("ptm", estate_id, token)
+
+
+def new_remittance(remittance_id_, payee, period, data, owed, now, rules, actor):
+    """A remittance as first written (``pending``) of the payee's collections of ``period`` not handed on yet
+    (``owed``): 422 when there are none (owed = collected − remitted is never negative)."""
+    if not owed:
+        raise BusinessRuleViolation(f"nothing collected for {payee['name']} in {period} is owed to it: nothing to hand on",
+                                    [field_error("data.period", "has nothing owed to the payee")])
+    stamp = clock.to_iso(now)
+    return {"_id": remittance_id_, "estate_id": payee["estate_id"], "payee_id": payee["_id"],
+            "payee_name": payee["name"], "period": period, "method": data["method"],
+            "note": (data.get("note") or "").strip() or None,
+            "collection_ids": sorted(c["_id"] for c in owed), "amount_cents": sum(c["amount_cents"] for c in owed),
+            "by": actor, "day": periods.day_of(now, rules), "at": stamp, "status": PENDING, "created_at": stamp}
+
+
+def refuse_not_begun(period, current):
+    if period > current:
+        raise BusinessRuleViolation(f"nothing is collected in a month that has not begun: the current month is {current}",
+                                    [field_error("data.period", "has not begun")])
+
+
+def remitted_event_data(remittance):
+    keys = ("payee_id", "period", "amount_cents", "method", "day", "at")
+    return {"id": remittance["_id"], "collections": len(remittance["collection_ids"]),
+            **{key: remittance[key] for key in keys}}
+
+
+def payee_lines(payees, collections, remittances):
+    """Each payee with what was collected for it (the money and, apart, the fees: the estate's income),
+    what was handed on, and what is owed (collected − remitted, never negative). ``collections``: posted;
+    ``remittances``: done."""
+    lines = {p["_id"]: {**p, "collected_cents": 0, "collections": 0, "fees_cents": 0, "remitted_cents": 0,
+                        "remittances": 0} for p in payees}
+    for c in collections:
+        line = lines.get(c["payee_id"])
+        if line is not None:
+            line["collected_cents"] += c["amount_cents"]
+            line["fees_cents"] += c["fee_cents"]
+            line["collections"] += 1
+    for r in remittances:
+        line = lines.get(r["payee_id"])
+        if line is not None:
+            line["remitted_cents"] += r["amount_cents"]
+            line["remittances"] += 1
+    for line in lines.values():
+        line["owed_cents"] = max(0, line["collected_cents"] - line["remitted_cents"])
+    return [lines[p["_id"]] for p in payees]

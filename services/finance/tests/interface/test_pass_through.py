@@ -1,0 +1,141 @@
+"""Money collected on behalf of others (代收代缴): an owner's gas bill paid at the desk is the gas company's
+money, not the estate's income; the estate hands it on, and keeps its handling fee apart (found by session 61:
+only a handling fee could be a paid service order, the money itself had nowhere to go; built by h6)."""
+import pytest
+
+from estate_common import clock, contracts
+from estate_common.errors import BusinessRuleViolation, NotFound
+
+from .test_service import ACCOUNTANT, CASHIER, ESTATE, acting, approved, finance, pay, run  # noqa: F401 (fixture)
+
+
+def call(finance, method, payload, caller=ACCOUNTANT, key=None):
+    acting(finance, caller, key)
+    contracts.load().check_rpc_input("finance", method, payload)
+    answer = getattr(finance, method)(payload)
+    contracts.load().check_rpc_output("finance", method, answer)
+    return answer
+
+
+def payee(finance, name="华润燃气", fee=None, key="payee-gas"):
+    data = {"name": name, "service": "gas", **({"handling_fee_cents": fee} if fee is not None else {})}
+    return call(finance, "create_pass_through_payee", {"estate_id": ESTATE, "data": data}, key=key)
+
+
+def collect(finance, payee_id, cents, key, household="hh_1", method="cash"):
+    return call(finance, "record_pass_through_collection", {"estate_id": ESTATE, "data": {
+        "payee_id": payee_id, "household_id": household, "amount_cents": cents, "method": method,
+        "reference": "RQ2026110345"}}, caller=CASHIER, key=key)
+
+
+def remit(finance, payee_id, key, period="2026-11"):
+    return call(finance, "remit_pass_through", {"estate_id": ESTATE, "id": payee_id,
+                                                "data": {"period": period, "method": "transfer"}}, key=key)
+
+
+def lines(finance):
+    return {line["id"]: line for line in call(finance, "list_pass_through_payees", {"estate_id": ESTATE})["items"]}
+
+
+def test_money_collected_for_a_payee_is_received_owed_and_handed_on_never_income(finance):
+    gas = payee(finance, fee=200)
+    assert gas["handling_fee_cents"] == 200 and payee(finance, fee=200)["id"] == gas["id"]  # a retry: the same
+    first = collect(finance, gas["id"], 12850, "ptc-1")
+    assert (first["status"], first["amount_cents"], first["fee_cents"]) == ("posted", 12850, 200)
+    assert first["receipt_number"].startswith("RC-2026-")
+    assert collect(finance, gas["id"], 12850, "ptc-1")["id"] == first["id"]  # a retry: once
+    receipt = pay(finance, "hh_2", 1000)["receipt_number"]  # the receipt series payments share: no number twice
+    assert receipt != first["receipt_number"]
+    collect(finance, gas["id"], 6000, "ptc-2", household="hh_2")
+    entries = sorted((e["kind"], e["direction"], e["amount_cents"]) for e in finance.db.journal.find(
+        {"estate_id": ESTATE, "kind": {"$regex": "^pass_through"}}))
+    assert entries == [("pass_through_collection", "in", 6000), ("pass_through_collection", "in", 12850),
+                       ("pass_through_fee", "in", 200), ("pass_through_fee", "in", 200)]
+    assert finance.db.bills.count_documents({"estate_id": ESTATE}) == 0  # never a bill: not income
+    line = lines(finance)[gas["id"]]
+    assert (line["collected_cents"], line["fees_cents"], line["remitted_cents"], line["owed_cents"]) == (18850, 400, 0, 18850)
+    [announced, _] = finance.outbox.of_type("pass_through_collected")
+    assert announced["data"]["amount_cents"] == 12850 and announced["data"]["fee_cents"] == 200
+    done = remit(finance, gas["id"], "ptm-1")
+    assert (done["status"], done["amount_cents"], len(done["collection_ids"])) == ("done", 18850, 2)
+    assert remit(finance, gas["id"], "ptm-1")["id"] == done["id"]  # a retry: once
+    [out] = finance.db.journal.find({"estate_id": ESTATE, "kind": "pass_through_remittance"})
+    assert (out["direction"], out["amount_cents"]) == ("out", 18850)
+    line = lines(finance)[gas["id"]]
+    assert (line["collected_cents"], line["remitted_cents"], line["owed_cents"], line["fees_cents"]) == (18850, 18850, 0, 400)
+    [remitted] = finance.outbox.of_type("pass_through_remitted")
+    assert remitted["data"]["amount_cents"] == 18850 and remitted["data"]["collections"] == 2
+    with pytest.raises(BusinessRuleViolation) as refused:  # nothing owed: never negative
+        remit(finance, gas["id"], "ptm-2")
+    assert refused.value.errors[0]["field"] == "data.period"
+    acting(finance, ACCOUNTANT)
+    month = finance.reconciliation_report({"estate_id": ESTATE, "filters": {"period": "2026-11"}})
+    assert month["balanced"] and month["pass_through"] == {"collected": {"count": 2, "amount_cents": 18850},
+                                                           "fees": {"count": 2, "amount_cents": 400},
+                                                           "remitted": {"count": 1, "amount_cents": 18850}}
+
+
+def test_a_fee_set_later_is_charged_by_the_collections_after_it_and_a_payee_is_the_estates(finance):
+    gas = payee(finance)
+    assert collect(finance, gas["id"], 5000, "ptc-a")["fee_cents"] == 0  # 0 by default
+    changed = call(finance, "set_pass_through_fee", {"estate_id": ESTATE, "id": gas["id"],
+                                                     "data": {"handling_fee_cents": 300}})
+    assert changed["handling_fee_cents"] == 300
+    assert collect(finance, gas["id"], 5000, "ptc-b")["fee_cents"] == 300
+    assert lines(finance)[gas["id"]]["fees_cents"] == 300
+    with pytest.raises(BusinessRuleViolation) as refused:
+        collect(finance, "ptp_nobody", 5000, "ptc-c")
+    assert refused.value.errors[0]["field"] == "data.payee_id"
+    with pytest.raises(NotFound):
+        remit(finance, "ptp_nobody", "ptm-x")
+
+
+def test_a_remittance_takes_its_month_and_a_collection_once(finance):
+    gas = payee(finance)
+    collect(finance, gas["id"], 5000, "ptc-nov")
+    clock.freeze(clock.parse_iso("2026-12-02T02:00:00Z"))
+    collect(finance, gas["id"], 7000, "ptc-dec")
+    november = remit(finance, gas["id"], "ptm-nov", period="2026-11")
+    assert november["amount_cents"] == 5000
+    line = lines(finance)[gas["id"]]
+    assert (line["collected_cents"], line["remitted_cents"], line["owed_cents"]) == (12000, 5000, 7000)
+    with pytest.raises(BusinessRuleViolation):
+        remit(finance, gas["id"], "ptm-jan", period="2027-01")  # not begun
+    listed = call(finance, "list_pass_through_collections", {"estate_id": ESTATE, "filters": {"payee_id": gas["id"]}})
+    assert sorted((c["period"], c["remittance_id"]) for c in listed["items"]) == [("2026-11", november["id"]),
+                                                                                 ("2026-12", None)]
+
+
+def test_a_collection_and_a_remittance_a_crash_left_pending_are_finished_once_by_the_sweep(finance, monkeypatch):
+    from datetime import timedelta
+    from finance import operations
+    from finance.rules import HALF_DONE_GRACE_SECONDS
+    gas = payee(finance, fee=100)
+    real = operations.store.insert_entry
+
+    def dies_at_the_fee(db, entry):
+        if entry["kind"] in ("pass_through_fee", "pass_through_remittance"):
+            raise RuntimeError("the worker died")
+        return real(db, entry)
+
+    with monkeypatch.context() as patched:
+        patched.setattr(operations.store, "insert_entry", dies_at_the_fee)
+        with pytest.raises(RuntimeError):
+            collect(finance, gas["id"], 5000, "ptc-crash")
+    [pending] = finance.db.pass_through_collections.find({"estate_id": ESTATE})
+    assert pending["status"] == "pending" and finance.outbox.of_type("pass_through_collected") == []
+    clock.advance(timedelta(seconds=HALF_DONE_GRACE_SECONDS + 1))
+    operations.finish_half_done(finance.db, finance.outbox)
+    assert finance.db.pass_through_collections.find_one({"_id": pending["_id"]})["status"] == "posted"
+    assert len(finance.outbox.of_type("pass_through_collected")) == 1
+    with monkeypatch.context() as patched:
+        patched.setattr(operations.store, "insert_entry", dies_at_the_fee)
+        with pytest.raises(RuntimeError):
+            remit(finance, gas["id"], "ptm-crash")
+    clock.advance(timedelta(seconds=HALF_DONE_GRACE_SECONDS + 1))
+    operations.finish_half_done(finance.db, finance.outbox)
+    done = remit(finance, gas["id"], "ptm-crash")  # and its retry: the same, once
+    assert (done["status"], done["amount_cents"]) == ("done", 5000)
+    kinds = sorted(e["kind"] for e in finance.db.journal.find({"estate_id": ESTATE}))
+    assert kinds == ["pass_through_collection", "pass_through_fee", "pass_through_remittance"]
+    assert len(finance.outbox.of_type("pass_through_remitted")) == 1
