@@ -36,6 +36,9 @@ ZH = {
         'API 密钥不存在',
     'an API key has no user account':
         'API 密钥没有用户账号，不能执行此操作',
+    # the staff's own work (gateway/policy.PEOPLE_ONLY): an owner app's key planned and ran activities
+    "an API key may not do this: it is the staff's, signed in":
+        'API 密钥无权执行此操作：须由工作人员登录后操作',
     "this is an API key's own record: a person reads GET /api/v1/users/me":
         '这是 API 密钥自己的记录：用户请查看 GET /api/v1/users/me',
     'the API key is not valid':

@@ -30,6 +30,8 @@ def authorize(roles, estate_id=None, starts_work=False):
         # admin approves it. Roles are public (the README's table of who may call what); the
         # sentence starts as it did, for integrators who match on it.
         raise Forbidden(f"your role may not do this: it is for {policy.roles_named(roles)}")
+    if api_keys.is_key(caller) and _route_served() in policy.PEOPLE_ONLY:
+        raise Forbidden("an API key may not do this: it is the staff's, signed in")
     if estate_id is not None:
         if ALL_ESTATES in caller["estates"]:
             if request.endpoint != "archive__get_estate":  # that one is archive's own 404

@@ -184,6 +184,24 @@ WHILE_PASSWORD_CHANGE_REQUIRED = frozenset({
 # whatever their roles, is a 403 (``api_keys.own``; tests/security's matrix expects it)
 KEY_ONLY = frozenset({("GET", "/api/v1/api-keys/me")})
 
+# the staff's own work, refused to an API key whatever its roles (an integrator's program: an owner app's key
+# holds ``agent`` for its owner's requests, sign-ups and payments, and with it planned, moved and cancelled
+# the estate's activities, took their attendance, and assigned and completed paid services' orders, found
+# by session 61): a key calls the rest of its roles' routes. Keys: (method, Flask rule), forwarded routes'
+PEOPLE_ONLY = frozenset({
+    # 社区文化活动: an owner app signs its household up, gives the sign-up up, rates, reads; the desk, a
+    # steward or the manager plans and runs the activity
+    ("POST", "/api/v1/estates/<estate_id>/activities"),
+    ("POST", "/api/v1/estates/<estate_id>/activities/<activity_id>/move"),
+    ("POST", "/api/v1/estates/<estate_id>/activities/<activity_id>/cancel"),
+    ("POST", "/api/v1/estates/<estate_id>/activities/<activity_id>/attendance"),
+    # 有偿增值服务: an owner app orders and reads; the price list, an order's assignment and completion are staff's
+    ("POST", "/api/v1/estates/<estate_id>/paid-services"),
+    ("PATCH", "/api/v1/estates/<estate_id>/paid-services/<service_id>"),
+    ("POST", "/api/v1/estates/<estate_id>/service-orders/<order_id>/assign"),
+    ("POST", "/api/v1/estates/<estate_id>/service-orders/<order_id>/complete"),
+})
+
 GATEWAY_ROUTES = {
     ("POST", "/api/v1/users"): ADMIN,
     ("GET", "/api/v1/users"): ADMIN,

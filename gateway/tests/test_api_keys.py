@@ -237,7 +237,11 @@ def test_a_key_is_admitted_to_exactly_the_routes_of_its_role(app, client, rpc, c
         kwargs = {"json": example_body(route)} if route.body else {}
         before = len(rpc.calls)
         answer = client.open(fill(route.path, "A", "x1"), method=route.method, headers=with_key(key), **kwargs)
-        if set(roles) & set(route.roles):
+        if (route.method, route.path) in policy.PEOPLE_ONLY and set(roles) & set(route.roles):
+            assert contract.problem(answer, 403, "forbidden")["detail"] == \
+                "an API key may not do this: it is the staff's, signed in", route
+            assert len(rpc.calls) == before
+        elif set(roles) & set(route.roles):
             assert answer.status_code == route.status, (route, answer.get_json())
             assert rpc.calls[-1].caller == {"user": f"apikey:{record['id']}", "roles": list(roles), "estates": ["A"]}
         else:
@@ -472,3 +476,34 @@ def test_a_key_s_answers_say_its_quota_and_what_is_left_of_the_minute(app, clien
     assert refused.headers["Retry-After"] == "46"
     person = client.get(AGENT_ROUTE, headers=bearer(admin_token))
     assert "RateLimit" not in person.headers and "RateLimit-Policy" not in person.headers
+
+
+def test_an_owner_app_s_key_signs_up_and_rates_but_plans_and_runs_no_activity(app, client, rpc, contract, accounts,
+                                                                               new_key):
+    """An owner app's key holds ``agent`` for its owner's requests and sign-ups; with it, it planned, moved and
+    cancelled the estate's activities, took their attendance, and assigned and completed paid services' orders
+    (found by session 61). Those are the staff's (policy.PEOPLE_ONLY): a 403 to the key, the desk's agent
+    signed in still does them, and the key still signs up, gives a sign-up up, rates and reads."""
+    _, key = new_key(roles=("agent",), estate_ids=("A",))
+    agent = accounts.user("desk-act", ["agent"], ["A"])
+    by_rule = {(route.method, route.path): route for route in ROUTES}
+    staff_only = [by_rule[("POST", "/api/v1/estates/<estate_id>/activities" + tail)]
+                  for tail in ("", "/<activity_id>/move", "/<activity_id>/cancel", "/<activity_id>/attendance")]
+    staff_only += [by_rule[("POST", f"/api/v1/estates/<estate_id>/service-orders/<order_id>/{step}")]
+                   for step in ("assign", "complete")]
+    for number, route in enumerate(staff_only):
+        path, body = fill(route.path, "A", "x1"), example_body(route)
+        before = len(rpc.calls)
+        refused = client.open(path, method=route.method, json=body,
+                              headers={**with_key(key), "Idempotency-Key": f"k{number}"})
+        assert contract.problem(refused, 403, "forbidden")["detail"] == \
+            "an API key may not do this: it is the staff's, signed in", path
+        assert len(rpc.calls) == before
+        done = client.open(path, method=route.method, json=body, headers={**bearer(agent), "Idempotency-Key": f"p{number}"})
+        assert done.status_code == route.status, (path, done.get_json())
+    for number, tail in enumerate(("/<activity_id>/signups", "/<activity_id>/signups/<signup_id>/cancel",
+                                   "/<activity_id>/ratings")):
+        route = by_rule[("POST", "/api/v1/estates/<estate_id>/activities" + tail)]
+        answer = client.post(fill(route.path, "A", "x1"), json=example_body(route),
+                             headers={**with_key(key), "Idempotency-Key": f"s{number}"})
+        assert answer.status_code == route.status, (route.path, answer.get_json())

@@ -64,3 +64,13 @@ def test_the_readme_roles_table_is_the_policy_table():
     start, end = text.index(roles_table.START), text.index(roles_table.END) + len(roles_table.END)
     assert text[start:end] == roles_table.markdown(), \
         "README's roles table is out of date: paste `cd gateway && python -m gateway.roles_table` over it"
+
+
+def test_what_a_key_is_refused_is_a_served_route_a_role_of_a_key_is_admitted_to(app):
+    """``policy.PEOPLE_ONLY`` names forwarded routes (a typo would refuse nothing) that some role a key may
+    hold is admitted to (else the role check refuses it first and the entry says nothing)."""
+    served_rules = set(served(app))
+    table = access.policy_table()
+    for method, rule in policy.PEOPLE_ONLY:
+        assert (method, rule) in served_rules, (method, rule)
+        assert table[(method, access.openapi_path(rule))] - policy.ADMIN, (method, rule)
