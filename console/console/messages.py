@@ -1257,6 +1257,10 @@ _MESSAGES = {
     "field.same_payment_confirmed": ("重复收款确认", "Same payment confirmed"),
     "field.attendees": ("参加人员", "Attendees"),
     "field.activity_id": ("社区活动", "Activity"),
+    # 社区文化活动 (session 61): the walk-ins of an attendance, the cost over budget, as activity_held names them
+    "field.walk_ins": ("未报名到场住户", "Walk-ins"),
+    "field.households_walked_in": ("未报名到场户数", "Households walked in"),
+    "field.over_budget_cents": ("超出预算", "Over budget"),
     "field.actual_cost_cents": ("实际费用", "Actual cost"),
     "field.budget_cents": ("预算", "Budget"),
     "field.capacity": ("名额（人）", "Places (people)"),

@@ -1616,6 +1616,16 @@ ZH = {
         '活动尚未开始',
     'only a household with a confirmed place is present':
         '只有报名已确认的住户才能签到',
+    # a walk-in (session 61): a household without a confirmed place that came, let in by the desk
+    'a walk-in is a household without a confirmed place, named once':
+        '未报名到场的住户须是没有已确认名额的住户，且只能填写一次',
+    'has a confirmed place or is named twice':
+        '已有确认名额，或重复填写',
+    # the places changed (名额调整, session 61): not below the people confirmed
+    'the capacity is not below the people holding confirmed places ({0})':
+        '名额不能少于已确认报名的人数（{0} 人）',
+    'is less than the {0} people confirmed':
+        '少于已确认报名的 {0} 人',
     'has no confirmed sign-up':
         '没有已确认的报名',
     'only a household present rates the activity':

@@ -194,6 +194,7 @@ PEOPLE_ONLY = frozenset({
     ("POST", "/api/v1/estates/<estate_id>/activities"),
     ("POST", "/api/v1/estates/<estate_id>/activities/<activity_id>/move"),
     ("POST", "/api/v1/estates/<estate_id>/activities/<activity_id>/cancel"),
+    ("POST", "/api/v1/estates/<estate_id>/activities/<activity_id>/capacity"),
     ("POST", "/api/v1/estates/<estate_id>/activities/<activity_id>/attendance"),
     # 有偿增值服务: an owner app orders and reads; the price list, an order's assignment and completion are staff's
     ("POST", "/api/v1/estates/<estate_id>/paid-services"),

@@ -107,8 +107,9 @@ STARTS_WORK = (
              "lend_tool", "issue_goods_release_pass", "create_paid_service", "create_service_order",
              # a complaint about an order is a new service request (r8)
              "complain_about_service_order", "register_contractor", "update_contractor", "record_upkeep_finding", "register_damage_claim", "create_application", "start_works", "reschedule_application",
-             # 社区文化活动 (h7): an activity planned, a sign-up, a new date are new work
-             "plan_activity", "sign_up_for_activity", "move_activity")
+             # 社区文化活动 (h7): an activity planned, a sign-up, a new date, more places (or fewer) are new work
+             "plan_activity", "sign_up_for_activity", "move_activity",
+             "change_activity_capacity")
     | _named("maintenance", "create_maintenance_plan", "create_checklist", "update_checklist", "open_inspection", "create_equipment",
              "set_budget",
              # 备品备件: a new part and a delivery stock a store nobody will draw on, an edit keeps it

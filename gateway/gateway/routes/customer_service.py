@@ -141,6 +141,8 @@ ROUTES = [
           "cancel_activity_signup", DESK, body=True, id_param="activity_id", item_param="signup_id"),
     desk_action(f"{ESTATE}/activities/<activity_id>/move", "move_activity", "activity_id"),
     desk_action(f"{ESTATE}/activities/<activity_id>/cancel", "cancel_activity", "activity_id"),
+    # 名额调整: a larger hall (the wait list's that fit confirmed) or fewer places, not below those confirmed
+    desk_action(f"{ESTATE}/activities/<activity_id>/capacity", "change_activity_capacity", "activity_id"),
     desk_action(f"{ESTATE}/activities/<activity_id>/attendance", "record_activity_attendance", "activity_id"),
     desk_action(f"{ESTATE}/activities/<activity_id>/ratings", "rate_activity", "activity_id"),
     # 损失登记、理赔、赔偿: the desk registers a claim and follows the insurer; a manager decides who is

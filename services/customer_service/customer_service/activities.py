@@ -15,10 +15,12 @@ announced (``activity_signup_promoted``) so the household can be told. The sign-
 activity's document: two desks taking the last place at once write it one after the other (the store's
 revision check), so one is confirmed and the other wait-listed, never both confirmed.
 
-The organiser moves it (``move``: a new time or place, rain) or cancels it (``cancel``), with the
+While it is planned the desk changes its places (``change_capacity``: more confirm the wait list's
+that fit, as a cancellation does; fewer than the people confirmed is refused). The organiser moves it (``move``: a new time or place, rain) or cancels it (``cancel``), with the
 reason; both are announced with the households signed up (``activity_moved``, ``activity_cancelled``)
 for the notice board and webhooks to tell them. On the day (from its start) the attendance is taken
-(``attend``: the households present, and its actual cost in cents); afterwards each household present
+(``attend``: the households present, those that came without a place the desk let in (walk-ins), and its
+actual cost in cents, the cost above the budget flagged: ``over_budget``); afterwards each household present
 may rate it 1-5 within ``activity_rating_days`` (``rate``), and those ratings are owner-satisfaction
 answers (``kpis.owner_satisfaction``). Names and phones are none of this: households by id."""
 from datetime import timedelta
@@ -36,7 +38,7 @@ CHANNELS = ("desk", "phone", "portal", "app")
 # status -> {action: next status}. An action not listed is refused (409).
 TRANSITIONS = {
     "planned": {"sign_up": "planned", "cancel_signup": "planned", "move": "planned", "cancel": "cancelled",
-                "attend": "held"},
+                "attend": "held", "capacity": "planned"},
     "held": {"attend": "held", "rate": "held"},
     "cancelled": {},
 }
@@ -106,8 +108,16 @@ def shown(activity, tz):
     return {**activity, "local_starts_at": _local(activity["starts_at"], tz),
             "local_ends_at": _local(activity["ends_at"], tz), "timezone": tz, "places_taken": confirmed, "places_left": max(activity["capacity"] - confirmed, 0),
             "wait_listed": sum(1 for s in activity["signups"] if s["status"] == WAIT_LISTED),
+            "over_budget_cents": over_budget(activity),
             "rating": {"count": len(ratings),
                        "average": round(sum(ratings) / len(ratings), 2) if ratings else None}}
+
+
+def over_budget(activity):
+    """The actual cost above the budget in cents (0 within it), None before a cost is recorded: the
+    manager reads an activity that cost more than planned (it was shown beside its budget, unflagged)."""
+    cost = activity.get("actual_cost_cents")
+    return None if cost is None else max(cost - activity["budget_cents"], 0)
 
 
 # what a list answers of each activity (``summary``): its figures, not its sign-ups, ratings, attendance
@@ -203,6 +213,26 @@ def cancel_signup(activity, signup_id, data, now, user):
     return Change({"signups": signups, "updated_at": at}, entries, events)
 
 
+def change_capacity(activity, data, now, user):
+    """The places changed while it is planned (a larger hall, fewer helpers): more places confirm the
+    wait list's sign-ups that fit, in order, in the same write as a cancellation does (each announced,
+    ``activity_signup_promoted``); fewer than the people confirmed already is a 422 naming them (a
+    confirmed place is given up by its household, not taken back)."""
+    transitions.next_status(TRANSITIONS, activity["status"], "capacity", "an activity")
+    capacity, confirmed = data["capacity"], taken(activity)
+    if capacity < confirmed:
+        raise BusinessRuleViolation(
+            f"the capacity is not below the people holding confirmed places ({confirmed})",
+            [field_error("data.capacity", f"is less than the {confirmed} people confirmed")])
+    at = clock.to_iso(now)
+    signups = [dict(s) for s in activity["signups"]]
+    promoted = _promoted({**activity, "capacity": capacity}, signups, at)
+    events = [("activity_signup_promoted", promoted_announced(activity, s)) for s in promoted]
+    entries = [history_entry(at, user, "capacity", f"{activity['capacity']} -> {capacity}")]
+    entries += [history_entry(at, user, "promoted", s["household_id"]) for s in promoted]
+    return Change({"capacity": capacity, "signups": signups, "updated_at": at}, entries, events)
+
+
 def promoted_announced(activity, signup):
     return {"id": activity["_id"], "title": activity["title"], "starts_at": activity["starts_at"],
             "place": activity["place"], "signup_id": signup["id"], "household_id": signup["household_id"],
@@ -250,30 +280,49 @@ def cancel(activity, data, now, user):
                   [history_entry(at, user, "cancelled", reason)], [("activity_cancelled", announced)])
 
 
-def attend(activity, data, now, user):
+def attend(activity, data, now, user, rules):
     """The day's attendance: the households present (each one signed up and confirmed: 422 naming the
-    index else) and the actual cost in cents; from its start on (422 before); taken again, it replaces
-    the first (a name missed at the door). Announced (``activity_held``): archive keeps it."""
+    index else), the walk-ins (``walk_ins``: a household with no confirmed place that came, let in by the
+    desk, with its people: present without a sign-up, so it rates as any household present does; one
+    named in ``present`` too, or twice, is a 422) and the actual cost in cents; from its start on (422
+    before); taken again, it replaces the first (a name missed at the door). Announced
+    (``activity_held``, with ``over_budget_cents`` when it cost more than its budget): archive keeps it."""
     status = transitions.next_status(TRANSITIONS, activity["status"], "attend", "an activity")
     if now < clock.parse_iso(activity["starts_at"]):
         raise BusinessRuleViolation(f"attendance is taken from the activity's start ({activity['starts_at']})",
                                     [field_error("id", "has not started")])
-    confirmed = {s["household_id"] for s in activity["signups"] if s["status"] == CONFIRMED}
-    present = list(dict.fromkeys(data["present"]))
-    for index, household_id in enumerate(present):
+    confirmed = {s["household_id"]: s["people"] for s in activity["signups"] if s["status"] == CONFIRMED}
+    signed = list(dict.fromkeys(data["present"]))
+    for index, household_id in enumerate(signed):
         if household_id not in confirmed:
             raise BusinessRuleViolation("only a household with a confirmed place is present",
                                         [field_error(f"data.present[{index}]", "has no confirmed sign-up")])
+    walk_ins, most = [], rules["activity_people_per_household_max"]
+    for index, walk_in in enumerate(data.get("walk_ins") or ()):
+        household_id = walk_in["household_id"]
+        if household_id in confirmed or household_id in {w["household_id"] for w in walk_ins}:
+            raise BusinessRuleViolation("a walk-in is a household without a confirmed place, named once",
+                                        [field_error(f"data.walk_ins[{index}].household_id",
+                                                     "has a confirmed place or is named twice")])
+        if walk_in["people"] > most:
+            raise BusinessRuleViolation(f"a household signs up at most {most} people",
+                                        [field_error(f"data.walk_ins[{index}].people", f"is more than {most}")])
+        walk_ins.append({"household_id": household_id, "people": walk_in["people"]})
+    present = signed + [w["household_id"] for w in walk_ins]
     at = clock.to_iso(now)
     cost = data.get("actual_cost_cents", activity.get("actual_cost_cents"))
-    attendance = {"at": at, "by": user, "present": present,
-                  "people": sum(s["people"] for s in activity["signups"]
-                                if s["status"] == CONFIRMED and s["household_id"] in present)}
+    attendance = {"at": at, "by": user, "present": present, "walk_ins": walk_ins,
+                  "people": sum(confirmed[h] for h in signed) + sum(w["people"] for w in walk_ins)}
     announced = {"id": activity["_id"], "title": activity["title"], "kind": activity["kind"],
                  "starts_at": activity["starts_at"], "place": activity["place"], "capacity": activity["capacity"],
                  "households_signed_up": len(confirmed), "households_present": len(present),
                  "people_present": attendance["people"], "budget_cents": activity["budget_cents"],
                  "actual_cost_cents": cost}
+    over = over_budget({**activity, "actual_cost_cents": cost})
+    if over:
+        announced["over_budget_cents"] = over
+    if walk_ins:
+        announced["households_walked_in"] = len(walk_ins)
     return Change({"status": status, "attendance": attendance, "actual_cost_cents": cost, "updated_at": at},
                   [history_entry(at, user, "attendance", f"{len(present)} households")],
                   [("activity_held", announced)])

@@ -1657,15 +1657,20 @@ def cancel_activity_signup(db, outbox, caller, estate_id, activity_id, signup_id
 
 
 def activity_step(db, outbox, caller, estate_id, activity_id, action, data):
-    """``move``, ``cancel``, ``attend`` and ``rate`` of an activity (the organiser's)."""
+    """``move``, ``cancel``, ``capacity``, ``attend`` and ``rate`` of an activity (the organiser's)."""
     _require_organiser(caller)
-    if action == "rate":  # the activity first: another estate's is a 404, not its household's 422
+    households = ([data["household_id"]] if action == "rate"
+                  else [w["household_id"] for w in data.get("walk_ins") or ()] if action == "attend" else [])
+    if households:  # the activity first: another estate's is a 404, not its household's 422
         store.get(db, "activities", estate_id, activity_id)
-        store.known_household(db, estate_id, data["household_id"])
+        for index, household_id in enumerate(households):
+            store.known_household(db, estate_id, household_id, "data.household_id" if action == "rate"
+                                  else f"data.walk_ins[{index}].household_id")
     rules = store.rules_for(db, estate_id)
     steps = {"move": lambda doc, now: activities.move(doc, data, now, caller.user),
              "cancel": lambda doc, now: activities.cancel(doc, data, now, caller.user),
-             "attend": lambda doc, now: activities.attend(doc, data, now, caller.user),
+             "capacity": lambda doc, now: activities.change_capacity(doc, data, now, caller.user),
+             "attend": lambda doc, now: activities.attend(doc, data, now, caller.user, rules),
              "rate": lambda doc, now: activities.rate(doc, data, now, caller.user, rules)}
     return activities.shown(step_on(db, outbox, "activities", estate_id, activity_id,
                                     lambda doc: steps[action](doc, clock.now())), rules["timezone"])

@@ -542,6 +542,10 @@ class CustomerService(CopiesEstates, CopiesHouseholds, EstateSettings, HasCustom
         return self._activity_step(payload, "cancel")
 
     @rpc_method
+    def change_activity_capacity(self, payload):  # 名额调整
+        return self._activity_step(payload, "capacity")
+
+    @rpc_method
     def record_activity_attendance(self, payload):  # 签到
         return self._activity_step(payload, "attend")
 

@@ -303,3 +303,86 @@ def test_an_activity_moved_close_keeps_its_sign_ups_open_until_it_starts_and_clo
     again = organiser.move_activity({"estate_id": ESTATE, "id": late["id"], "data": {
         "starts_at": "2026-09-24T11:00:00Z", "reason": "rain"}})
     assert again["signup_deadline"] == "2026-09-14T04:00:00.000Z"
+
+
+def attend(desk, activity, **data):
+    return desk.record_activity_attendance({"estate_id": ESTATE, "id": activity["id"], "data": data})
+
+
+def test_an_activity_that_cost_more_than_its_budget_says_by_how_much(organiser):
+    """Session 61: the held activity's actual cost was shown beside its budget, over it unflagged. The
+    activity answers ``over_budget_cents`` (null before a cost, 0 within the budget) and ``activity_held``
+    carries it when there is any."""
+    activity = plan(organiser)
+    assert activity["over_budget_cents"] is None
+    sign_up(organiser, activity, "hh_1")
+    clock.freeze(clock.parse_iso("2026-09-25T11:30:00Z"))
+    as_caller(organiser, STEWARD)
+    within = attend(organiser, activity, present=["hh_1"], actual_cost_cents=300000)
+    assert within["over_budget_cents"] == 0
+    assert "over_budget_cents" not in organiser.outbox.of_type("activity_held")[-1]["data"]
+    over = attend(organiser, activity, present=["hh_1"], actual_cost_cents=312345)
+    assert over["over_budget_cents"] == 12345
+    assert organiser.outbox.of_type("activity_held")[-1]["data"]["over_budget_cents"] == 12345
+    [listed] = organiser.list_activities({"estate_id": ESTATE})["items"]
+    assert listed["over_budget_cents"] == 12345
+
+
+def test_a_household_that_came_without_a_place_is_let_in_as_a_walk_in_and_rates_it(organiser):
+    """Session 61: the attendance took only households with a confirmed place, so a neighbour who came
+    without signing up (or off the wait list) and was let in could not be recorded nor rate it. The desk
+    names it among ``walk_ins`` with its people: present without a sign-up, counted, announced; one with a
+    confirmed place or named twice, an unknown household or too many people are 422 naming the entry."""
+    activity = plan(organiser, capacity=2)
+    sign_up(organiser, activity, "hh_1", 2)
+    sign_up(organiser, activity, "hh_2", 1)  # wait-listed
+    clock.freeze(clock.parse_iso("2026-09-25T11:30:00Z"))
+    as_caller(organiser, STEWARD)
+    for walk_ins, field in (([{"household_id": "hh_1", "people": 1}], "data.walk_ins[0].household_id"),
+                            ([{"household_id": "hh_3", "people": 1}, {"household_id": "hh_3", "people": 2}],
+                             "data.walk_ins[1].household_id"),
+                            ([{"household_id": "hh_3", "people": 5}], "data.walk_ins[0].people"),
+                            ([{"household_id": "hh_404", "people": 1}], "data.walk_ins[0].household_id")):
+        with pytest.raises(BusinessRuleViolation) as refused:
+            attend(organiser, activity, present=["hh_1"], walk_ins=walk_ins)
+        assert [e["field"] for e in refused.value.errors] == [field]
+    held = attend(organiser, activity, present=["hh_1"],
+                  walk_ins=[{"household_id": "hh_2", "people": 1}, {"household_id": "hh_3", "people": 3}])
+    assert held["attendance"]["present"] == ["hh_1", "hh_2", "hh_3"]
+    assert (held["attendance"]["people"], len(held["attendance"]["walk_ins"])) == (6, 2)
+    announced = organiser.outbox.of_type("activity_held")[-1]["data"]
+    assert (announced["households_present"], announced["households_walked_in"], announced["people_present"]) == (3, 2, 6)
+    clock.freeze(clock.parse_iso("2026-09-26T02:00:00Z"))
+    rated = organiser.rate_activity({"estate_id": ESTATE, "id": activity["id"],
+                                     "data": {"household_id": "hh_3", "score": 4}})
+    assert rated["rating"] == {"count": 1, "average": 4.0}
+
+
+def test_the_desk_changes_the_places_more_confirm_those_waiting_fewer_not_below_those_confirmed(organiser):
+    """Session 61: the capacity was fixed at planning; a larger hall left the wait list waiting. More places
+    confirm the wait list's sign-ups that fit, in order, in the same write (announced as a cancellation's
+    are); fewer than the people confirmed is a 422 naming them; a held activity's places are a 409."""
+    activity = plan(organiser, capacity=4)
+    sign_up(organiser, activity, "hh_1", 3)
+    for household, people in (("hh_2", 3), ("hh_3", 1), ("hh_4", 2)):
+        sign_up(organiser, activity, household, people)  # hh_3 fits the 1 left: confirmed; the others wait
+    as_caller(organiser, STEWARD)
+    change = lambda capacity: organiser.change_activity_capacity(  # noqa: E731
+        {"estate_id": ESTATE, "id": activity["id"], "data": {"capacity": capacity}})
+    with pytest.raises(BusinessRuleViolation) as refused:
+        change(3)
+    assert "(4)" in str(refused.value) and refused.value.errors[0]["field"] == "data.capacity"
+    changed = change(9)  # 5 more: hh_2 (3) then hh_4 (2)
+    assert [(s["household_id"], s["status"]) for s in changed["signups"]] == [
+        ("hh_1", "confirmed"), ("hh_2", "confirmed"), ("hh_3", "confirmed"), ("hh_4", "confirmed")]
+    assert (changed["capacity"], changed["places_left"]) == (9, 0)
+    assert [e["data"]["household_id"] for e in organiser.outbox.of_type("activity_signup_promoted")] == ["hh_2", "hh_4"]
+    assert change(9)["capacity"] == 9
+    clock.freeze(clock.parse_iso("2026-09-25T11:30:00Z"))
+    attend(organiser, activity, present=["hh_1"])
+    with pytest.raises(Conflict):
+        change(12)
+    with pytest.raises(Forbidden):
+        as_caller(organiser, TECHNICIAN)
+        change(12)
+
