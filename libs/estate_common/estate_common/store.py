@@ -299,7 +299,7 @@ def page_computed(items, key, limit=None, cursor=None):
 
 
 def page(collection, query, limit=None, cursor=None, shown=public, newest_first=False, updated_since=None,
-         by="created_at"):
+         by="created_at", projection=None):
     """One page of ``query`` in ``(created_at, _id)`` order after ``cursor``; ``next_cursor``
     is None on the last page. Sort + limit: MongoDB walks its index, the embedded store keeps
     a heap of ``limit + 1`` while it walks the matches (it copies only the page). ``shown``: how
@@ -310,14 +310,19 @@ def page(collection, query, limit=None, cursor=None, shown=public, newest_first=
 
     ``updated_since`` (an integrator's incremental sync): the documents last written at or after
     that moment (``changed_since``), in ``(updated_at, _id)`` order, whose cursors are
-    ``<updated_at>~<id>`` positions in that order (a list's index ``(estate_id, updated_at, _id)``)."""
+    ``<updated_at>~<id>`` positions in that order (a list's index ``(estate_id, updated_at, _id)``).
+
+    ``projection``: the fields read of each document (MongoDB's and the embedded store's alike), where a
+    list answers a summary of documents that hold thousands of entries; it keeps ``by`` and ``_id``."""
     limit = DEFAULT_PAGE if limit is None else limit
     order, after = (-1, "$lt") if newest_first else (1, "$gt")
     if updated_since is not None:
         query, by = changed_since(query, updated_since), "updated_at"
     if cursor:
         query = _after(query, decode_cursor(cursor), by, after)
-    docs = list(collection.find(query).sort([(by, order), ("_id", order)]).limit(limit + 1))
+    if projection is not None:
+        projection = {**projection, by: 1}
+    docs = list(collection.find(query, projection).sort([(by, order), ("_id", order)]).limit(limit + 1))
     more = len(docs) > limit
     docs = docs[:limit]
     return {

@@ -1611,7 +1611,7 @@ def list_activities(db, estate_id, filters, limit, cursor):
     window = {op: (filters or {})[name] for name, op in (("from", "$gte"), ("to", "$lt")) if (filters or {}).get(name)}
     if window:
         query["starts_at"] = window
-    found, tz = store.page(db, "activities", estate_id, query, limit, cursor), store.estate_timezone(db, estate_id)
+    found, tz = store.activity_page(db, estate_id, query, limit, cursor), store.estate_timezone(db, estate_id)
     return {**found, "items": [activities.summary(a, tz) for a in found["items"]]}
 
 

@@ -266,6 +266,21 @@ def page(db, collection, estate_id, filters, limit, cursor, newest_first=False):
     return store.page(db[collection], {"estate_id": estate_id, **filters}, limit, cursor, newest_first=newest_first)
 
 
+# what the list of activities reads of each (``activities.summary``): its own fields and, of its sign-ups,
+# attendance and ratings, what its figures count; not each sign-up's household, time and reason, nor the
+# history, which an estate-wide activity holds by the thousand (the list read them whole: session 61)
+ACTIVITY_SUMMARY_READ = {name: 1 for name in (
+    "estate_id", "title", "kind", "place", "description", "starts_at", "ends_at", "signup_deadline", "capacity",
+    "budget_cents", "actual_cost_cents", "status", "moves", "cancelled", "created_at", "updated_at", "created_by",
+    "signups.status", "signups.people", "attendance.present", "ratings.score")}
+
+
+def activity_page(db, estate_id, query, limit, cursor):
+    """A page of the estate's activities, each read as ``ACTIVITY_SUMMARY_READ`` says."""
+    return store.page(db.activities, {"estate_id": estate_id, **query}, limit, cursor,
+                      projection=ACTIVITY_SUMMARY_READ)
+
+
 def damage_claim_query(filters, window):
     """The list filters of ``GET …/damage-claims`` as a query: ``status`` as stored, ``household_id``
     one of the households affected, ``open`` (``true``: not paid nor withdrawn), ``number`` as typed,

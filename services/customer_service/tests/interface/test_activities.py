@@ -386,3 +386,26 @@ def test_the_desk_changes_the_places_more_confirm_those_waiting_fewer_not_below_
         as_caller(organiser, TECHNICIAN)
         change(12)
 
+
+def test_the_list_reads_of_each_activity_what_its_figures_count_not_its_sign_ups_whole(organiser):
+    """Session 61: the list answered summaries but read each activity whole from the store (every sign-up's
+    household, time and reason, the history). The store query projects (``store.ACTIVITY_SUMMARY_READ``):
+    of the sign-ups their status and people, of the attendance its households, of the ratings their
+    scores; the answer is the same summary."""
+    from customer_service import store
+    held = plan(organiser)
+    for household in ("hh_1", "hh_2"):
+        sign_up(organiser, held, household, 2)
+    planned = plan(as_caller(organiser, STEWARD, idempotency_key="second"), title="health talk", kind="talk")
+    clock.freeze(clock.parse_iso("2026-09-25T11:30:00Z"))
+    as_caller(organiser, STEWARD)
+    attend(organiser, held, present=["hh_1"], actual_cost_cents=310000)
+    read = store.activity_page(organiser.db, ESTATE, {}, 50, None)["items"]
+    assert {a["id"] for a in read} == {held["id"], planned["id"]}
+    for activity in read:
+        assert "history" not in activity
+        assert all(set(s) == {"status", "people"} for s in activity["signups"])
+    [listed_held] = [a for a in organiser.list_activities({"estate_id": ESTATE})["items"] if a["id"] == held["id"]]
+    whole = organiser.get_activity({"estate_id": ESTATE, "id": held["id"]})
+    assert listed_held == {k: v for k, v in whole.items() if k not in ("signups", "ratings", "attendance", "history")} \
+        | {"households_present": 1}
