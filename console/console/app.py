@@ -22,7 +22,7 @@ from estate_common import bill_payers
 from . import field_errors, i18n, menu, permissions, security, signin, unsent
 from .gateway_api import ApiProblem
 from .session_cookies import PiecedCookieSessionInterface
-from .views import (accounts, across, admin, alerts, archive, auth, common, contractors, desk, emergency_plans,
+from .views import (accounts, across, activities, admin, alerts, archive, auth, common, contractors, desk, emergency_plans,
                     engineering, exports, finance_extra, home, households, incidents, inspections, manager, patrol, portal, registers, surveys, webhooks)
 
 log = logging.getLogger("console")
@@ -109,7 +109,7 @@ def create_app(settings=None, http=None):
     app.register_error_handler(Exception, _unexpected)
     app.context_processor(_template_helpers)
     for module in (auth, home, desk, engineering, inspections, exports, households, accounts, manager, patrol, archive,
-                   admin, registers, incidents, emergency_plans, alerts, surveys, portal, webhooks, finance_extra, across,
+                   admin, registers, incidents, emergency_plans, alerts, activities, surveys, portal, webhooks, finance_extra, across,
                    contractors):
         app.register_blueprint(module.bp)
 

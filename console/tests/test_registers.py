@@ -1792,3 +1792,48 @@ def test_the_desk_plans_an_activity_signs_households_up_and_ticks_those_present(
                                                            "actual_cost_cents": "2850"})
     assert fake.calls[-1]["json"] == {"present": ["hh_1"], "actual_cost_cents": 285000}
     _only_documented(fake, documented_routes)
+
+
+SIGNED_UP = {**ACTIVITY, "local_ends_at": "2027-09-15T21:00", "description": None, "actual_cost_cents": 312345,
+             "over_budget_cents": 12345, "attendance": None, "signups": [
+                 {"id": "asu_1", "household_id": "hh_1", "people": 2, "channel": "desk", "status": "confirmed",
+                  "signed_up_at": "2027-09-01T02:00:00.000Z", "by": "liu", "promoted_at": None, "cancelled_at": None,
+                  "cancel_reason": None},
+                 {"id": "asu_2", "household_id": "hh_2", "people": 3, "channel": "app", "status": "wait_listed",
+                  "signed_up_at": "2027-09-01T03:00:00.000Z", "by": "apikey:ak_1", "promoted_at": None,
+                  "cancelled_at": None, "cancel_reason": None}]}
+
+
+def test_an_activity_s_page_lists_its_sign_ups_gives_one_up_and_takes_the_attendance_of_those_signed_up(
+        client, fake, households, documented_routes):
+    """Session 61: the console could neither list an activity's sign-ups nor give one up, its attendance form
+    offered every household of the estate, and a cost over the budget went unflagged. The activity's own page
+    lists the sign-ups (flat, people, status) with a form to give each live one up (its Idempotency-Key), its
+    attendance ticks the households with a confirmed place and takes walk-ins (a household without a place
+    that came, with its people), and the cost over budget is flagged; the list's rows lead to it."""
+    sign_in(client, fake, roles=("steward",))
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/activities", {"items": [ACTIVITY], "next_cursor": None})
+    listed = client.get("/desk/activities").get_data(as_text=True)
+    assert 'href="/desk/activities/act_1"' in listed and "/desk/activities/act_1/attendance" not in listed
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/activities/act_1", SIGNED_UP)
+    page = client.get("/desk/activities/act_1", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert 'data-signup-status="confirmed"' in page and 'data-signup-status="wait_listed"' in page
+    assert "/desk/activities/act_1/signups/asu_1/cancel" in page and "/desk/activities/act_1/signups/asu_2/cancel" in page
+    assert "data-over-budget" in page and "123.45" in page
+    attendance = page[page.index("data-attendance"):]
+    attendance = attendance[:attendance.index("</form>")]
+    assert [v for v in re.findall(r'name="present" value="([^"]+)"', attendance)] == ["hh_1"]  # confirmed only
+    assert 'name="walk_in_household"' in attendance and "/desk/activities/act_1/capacity" in page
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/activities/act_1/signups/asu_2/cancel",
+            {"activity_id": "act_1", "signup": {}, "places_left": 0, "position": None})
+    answer = client.post("/desk/activities/act_1/signups/asu_2/cancel",
+                         data={"csrf_token": csrf_of(client), "idempotency_key": "c1", "reason": "away"})
+    assert answer.status_code == 302 and answer.location.endswith("/desk/activities/act_1")
+    assert (fake.calls[-1]["json"], fake.calls[-1]["headers"].get("Idempotency-Key")) == ({"reason": "away"}, "c1")
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/activities/act_1/attendance", {**SIGNED_UP, "status": "held"})
+    client.post("/desk/activities/act_1/attendance", data={
+        "csrf_token": csrf_of(client), "idempotency_key": "a1", "present": ["hh_1"],
+        "walk_in_household": ["hh_2", "", ""], "walk_in_people": ["2", "", ""], "actual_cost_cents": "3123.45"})
+    assert fake.calls[-1]["json"] == {"present": ["hh_1"], "walk_ins": [{"household_id": "hh_2", "people": 2}],
+                                      "actual_cost_cents": 312345}
+    _only_documented(fake, documented_routes)

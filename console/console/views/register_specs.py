@@ -162,8 +162,6 @@ PICK_SOURCES = {
     # a notice's fault (停水, 电梯停运): any order in hand but a plan's job, a resident's call's too (the lift
     # breakdown's order was opened from the trapped resident's repair call, which the form left out while
     # customer service takes any order it was told of: h10, a lift out of service)
-    # a community activity's households present (社区文化活动 attendance, h7), each ticked by its flat
-    "households": Source("households", ("building", "unit", "room")),
     "notice-faults": Source("work-orders", ("number", "description"),
                             query=(("exclude_source_type", "maintenance_plan"), ("open", "true")),
                             gone_in=("status", FAULT_DONE)),
@@ -397,6 +395,7 @@ FRONT_DESK = (
               C("capacity", "reg.activity_capacity"), C("places_left", "reg.activity_places_left"),
               C("wait_listed", "reg.activity_wait_listed"), C("signup_deadline", "reg.activity_deadline", "when"),
               C("budget_cents", "reg.activity_budget", "money"), C("actual_cost_cents", "reg.activity_cost", "money"),
+              C("over_budget_cents", "reg.activity_over_budget", "money"),
               C("status", "reg.status", "enum", "activity_status")),
              fields=(F("title", "reg.title", required=True),
                      F("kind", "reg.activity_kind", "choice", True, enum="ActivityKind", group="activity_kind"),
@@ -417,12 +416,14 @@ FRONT_DESK = (
                                                       F("place", "reg.activity_place"),
                                                       F("reason", "reg.reason", "textarea", True)), ("planned",)),
                       A("cancel", "reg.activity_cancel", (F("reason", "reg.reason", "textarea", True),), ("planned",)),
-                      A("attendance", "reg.activity_attendance",
-                        (F("present", "reg.activity_present", "picks", group="households"),
-                         F("actual_cost_cents", "reg.activity_cost", "money")), ("planned", "held")),
+                      # 名额调整 (session 61): more confirm the wait list's that fit; fewer than confirmed, the API's 422
+                      A("capacity", "reg.activity_change_capacity",
+                        (F("capacity", "reg.activity_capacity", "int", True),), ("planned",)),
                       A("ratings", "reg.activity_rate", (F("household_id", "picker.household", "household", True),
                                                          F("score", "reg.activity_score", "int", True)), ("held",))),
-             roles=menu.FRONT_DESK),
+             # its own page: the sign-ups (one given up there) and the attendance, which offers the households
+             # with a confirmed place and the walk-ins, where the row's form offered every household (session 61)
+             roles=menu.FRONT_DESK, detail="activities.detail"),
     # 损失登记、理赔、赔偿 (h4): a leak's losses in the flats it reached, who is responsible, the insurer
     # told (报案), its assessment (定损) or refusal (拒赔), an agreement (协商) and the payments (赔付)
     Register("desk", "damage-claims", "menu.damage_claims", "damage-claims",
