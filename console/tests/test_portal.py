@@ -1335,3 +1335,38 @@ def test_the_published_disclosure_shows_the_maintenance_funds_month_its_uses_the
     fake.on("GET", r"/api/v1/public/estates/E1/disclosures/2026-11", PUBLISHED)
     html = client.get("/portal/E1/disclosures/2026-11", headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
     assert "专项维修资金" not in html
+
+
+ACTIVITIES_BOARD = {"estate_name": "绿城花园", "timezone": "Asia/Shanghai", "service_phone": "0571-88886666",
+                    "duty_phone": None, "items": [
+                        {"id": "act_1", "title": "中秋游园会", "kind": "festival", "place": "中心花园",
+                         "description": "猜灯谜", "starts_at": "2027-09-15T11:00:00.000Z",
+                         "ends_at": "2027-09-15T13:00:00.000Z", "local_starts_at": "2027-09-15T19:00",
+                         "local_ends_at": "2027-09-15T21:00", "signup_deadline": "2027-09-14T11:00:00.000Z",
+                         "capacity": 80, "places_left": 12, "wait_listed": 0, "signups_open": True},
+                        {"id": "act_2", "title": "健康讲座", "kind": "talk", "place": "会所", "description": None,
+                         "starts_at": "2027-09-16T02:00:00.000Z", "ends_at": "2027-09-16T03:00:00.000Z",
+                         "local_starts_at": "2027-09-16T10:00", "local_ends_at": "2027-09-16T11:00",
+                         "signup_deadline": "2027-09-15T02:00:00.000Z", "capacity": 30, "places_left": 0,
+                         "wait_listed": 4, "signups_open": False}]}
+
+
+def test_an_owner_reads_the_activities_to_come_from_the_form(client, fake, documented_routes):
+    """Session 61: the API answered the estate's activities to come (GET …/public/estates/{code}/activities),
+    the portal's page showed none. The form leads to them: what, where, when on the estate's clock, the
+    places left, the wait list, whether sign-ups are open, and how to sign up (the centre's phone)."""
+    fake.on("GET", r"/api/v1/public/estates/E1/activities", ACTIVITIES_BOARD)
+    form = client.get("/portal/E1", headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
+    assert 'href="/portal/E1/activities"' in form
+    page = client.get("/portal/E1/activities", headers={"Accept-Language": "zh-CN"})
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and "中秋游园会" in html and "健康讲座" in html and "中心花园" in html
+    assert "2027-09-15 19:00" in html  # the estate's clock
+    assert "剩余名额 12 人" in html and "候补 4 户" in html and "报名已截止" in html and "0571-88886666" in html
+    assert [c["path"] for c in public_calls(fake, documented_routes) if c["path"].endswith("/activities")] == [
+        "/api/v1/public/estates/E1/activities"]
+    fake.on("GET", r"/api/v1/public/estates/E1/activities", {**ACTIVITIES_BOARD, "items": []})
+    assert "No activities to come." in client.get("/portal/E1/activities",
+                                                  headers={"Accept-Language": "en"}).get_data(as_text=True)
+    fake.on("GET", r"/api/v1/public/estates/NOPE/activities", problem(404, "Not found", "not found", "not_found"))
+    assert client.get("/portal/NOPE/activities").status_code == 404

@@ -360,6 +360,16 @@ def notices(estate_code):
         phones=centre_phones(board)))
 
 
+@bp.get("/<estate_code>/activities")
+def activities(estate_code):
+    """The estate's community activities to come (社区文化活动): what, where, when, the places left and
+    whether sign-ups are open, with the service centre's phones to sign up by (the portal signs no one
+    up: it knows no household). The API answered them; the portal's page showed none (session 61)."""
+    return _page_of(lambda: _named(f"/api/v1/public/estates/{_code(estate_code)}/activities"),
+                    lambda board: render_template("portal/activities.html", board=board, estate_code=estate_code,
+                                                  phones=centre_phones(board)))
+
+
 # a page of the published disclosures: a year of months
 DISCLOSURES_PAGE = 12
 
