@@ -13,7 +13,17 @@ each test module and each test gets its own database names
 (``MONGO_DB_PREFIX``), so no test sees another's data. Tests marked
 ``mongodb`` need a shared store and are skipped, saying why, without one.
 """
+import sys
 import warnings
+
+# pytest rewrites the asserts of every test module and conftest as it imports them (the failure
+# message that shows the values) and keeps the rewritten code beside the module, as Python keeps
+# bytecode, but only where Python may write bytecode: under PYTHONDONTWRITEBYTECODE (set on these
+# machines) every run rewrote the suite's some 500 test modules again, the rest side's collection
+# 40 s of CPU where a second run with the bytecode kept takes about 12. The suite writes it (to
+# __pycache__, which git and the images' build context ignore), whatever the shell says; the
+# processes of the systems the tests start keep the shell's setting.
+sys.dont_write_bytecode = False
 
 warnings.filterwarnings("ignore", message="\nEventlet is deprecated")  # nameko 2.14 is built on it
 import eventlet  # noqa: E402
