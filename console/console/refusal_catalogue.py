@@ -1779,6 +1779,8 @@ ZH = {
         '是已过日期的排班',
     "the team's records of this month are being written or assessed; try again in a moment":
         '本月的班组记录正在登记或考核，请稍后再试',
+    "the call's lock ran out and another call took it over meanwhile; nothing was written: try again":
+        '本次操作的锁已超时并被另一操作取得，未写入任何内容，请重试',
     'a roll call is corrected by the security team lead or supervisor':
         '班前点名记录由秩序维护班长或主管更正',
     'a correction is of a guard the roll call called':

@@ -17,6 +17,9 @@ Every change to a stored document goes the same way::
   nothing; the document is read again and ``decide`` runs again on what is there now. After
   ``attempts`` lost races the caller gets a 409 to retry. A step is never written twice: a
   write is one update guarded by the revision it was decided on.
+- A write under a lease (``leases_store.held``: a lock of a household's money, the team's month)
+  first checks that the lease is still the call's (``leases_store.still_ours``): one taken over
+  meanwhile by another writer is a 409, nothing written.
 - The events go into the document's ``_outbox`` in the same write (no event without its
   effect, no effect without its event); ``outbox.publish`` relays them afterwards, and the
   outbox sweep relays whatever a crash left there.
@@ -56,7 +59,7 @@ import contextvars
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from . import clock, ids, store
+from . import clock, ids, leases_store, store
 from .errors import Conflict, NotFound
 
 ATTEMPTS = 3  # reads and writes of a step before a lost race is answered 409
@@ -120,6 +123,7 @@ def write(collection, doc, step, outbox, *, guard=None, announce=None, stamp=Non
         push["history"] = list(step.entries)
     unset = getattr(step, "unset", ())
     fields = stamped(stamp, doc, step.set, push, unset) if stamp else step.set
+    leases_store.still_ours()  # a lease the call writes under, lost meanwhile: nothing written (409)
     written = store.update_if(collection, doc, fields, push=push, events=announced, guard=guard, unset=unset)
     if written is not None and announced:
         outbox.publish(collection, written)
@@ -291,6 +295,7 @@ def create(collection, estate_id, doc_id, build, outbox, *, announce=None, found
     announced = _of_subject(_events(outbox, estate_id, events, announce), doc["_id"], doc["_rev"])
     if announced:
         doc["_outbox"] = announced
+    leases_store.still_ours()
     if not store.insert_new(collection, doc):
         return answer(store.find_in_estate(collection, estate_id, doc_id))
     if announced:
@@ -376,6 +381,7 @@ class Named(store.Collections):
 
     def insert(self, db, collection, doc):
         """Insert ``doc`` without events (False when its ``_id`` is taken), as first written (``new``)."""
+        leases_store.still_ours()
         return store.insert_new(self.collection(db, collection), self.new(collection, doc))
 
     def new(self, collection, doc):

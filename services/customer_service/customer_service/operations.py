@@ -5,14 +5,11 @@ with the rule modules (``intake``, ``complaints``, ``handling``, ``repairs``,
 the events in the same document write, a lost race decided again.
 """
 import logging
-import random
-import time
 from contextlib import contextmanager, nullcontext
-from datetime import timedelta
 from functools import cache, partial
 
-from estate_common import (backfills, calendar, clock, custom_fields, exports, fee_prices, ids, numbering,
-                           public_codes, replica, writes)
+from estate_common import (backfills, calendar, clock, custom_fields, exports, fee_prices, ids, leases_store,
+                           numbering, public_codes, replica, writes)
 from estate_common.errors import BusinessRuleViolation, Conflict, Forbidden, NotFound, field_error
 from estate_common.roles import FRONT_DESK, MANAGEMENT, is_api_key
 from estate_common.kpis import (before_the_estate, owed_a_year, owed_before_the_estate, per_estate_month,
@@ -71,22 +68,12 @@ def cut_guard(db, estate_id):
     registration reads the cuts standing and writes its request under it, a revision reads and moves a
     cut under it, so neither is judged on a window the other is changing (a move racing a registration
     let a repair of a cut standing through: h4). Waited for ``CUT_GUARD_WAIT_SECONDS`` (each holder
-    keeps it for one read and one write), a 409 to try again after that."""
-    gives_up_at = time.monotonic() + CUT_GUARD_WAIT_SECONDS
-    while True:
-        now = clock.now()
-        try:
-            lock = store.lock_cut_guard(db, estate_id, clock.to_iso(now),
-                                        clock.to_iso(now + timedelta(seconds=CUT_GUARD_SECONDS)))
-            break
-        except Conflict:
-            if time.monotonic() >= gives_up_at:
-                raise
-            time.sleep(CUT_GUARD_RETRY_SECONDS * (0.5 + random.random()))
-    try:
+    keeps it for one read and one write), a 409 to try again after that (``leases_store.wait_for``)."""
+    lock = leases_store.wait_for(lambda now, until: store.lock_cut_guard(db, estate_id, now, until),
+                                 CUT_GUARD_SECONDS, leases_store.deadline(CUT_GUARD_WAIT_SECONDS),
+                                 CUT_GUARD_RETRY_SECONDS)
+    with store.cut_guard_held(db, lock, CUT_GUARD_SECONDS):
         yield
-    finally:
-        store.unlock(db, lock)
 
 
 def create_request(db, outbox, caller, estate_id, data):

@@ -441,9 +441,10 @@ def lock_cut_guard(db, estate_id, now_iso, expires_iso):
                              "a planned cut of the estate is being changed or judged by another call; try again in a moment")
 
 
-def unlock(db, lock):
-    """Give back a lock taken by ``lock_cut_guard`` (if it is still ours)."""
-    leases_store.give_back(db.locks, lock)
+def cut_guard_held(db, lock, seconds):
+    """The cut guard ``lock`` (taken by ``lock_cut_guard`` for ``seconds``) held while a block runs, each
+    write checked against it, given back at its end (``leases_store.held``)."""
+    return leases_store.held(db.locks, lock, seconds)
 
 
 def outage_calls(db, estate_id, notice_ids):

@@ -11,14 +11,14 @@ in between leaves it ``pending``/``reversal_pending``, which the next writer of 
 household, a retry, or the ``finish_half_done`` timer completes (see payments.py).
 """
 import logging
-import random
 import time
 from contextlib import contextmanager
 from datetime import date, timedelta
 from functools import cache, partial
 from itertools import islice
 
-from estate_common import calendar, clock, collector, exports, ids, job_scopes, jobs, public_codes, replica, writes
+from estate_common import (calendar, clock, collector, exports, ids, job_scopes, jobs, leases_store, public_codes, replica,
+                           writes)
 from estate_common.writes import Change
 from estate_common.errors import BusinessRuleViolation, Conflict, NotFound, ServiceUnavailable, field_error
 from estate_common.kpis import begun, by_the_month, not_begun, per_estate
@@ -50,13 +50,10 @@ def household_lock(db, estate_id, household_id):
         yield
 
 
-@contextmanager
 def _held(db, lock):
-    """``lock`` (taken) held while the block runs, given back however it ends (``store.unlock``)."""
-    try:
-        yield
-    finally:
-        store.unlock(db, lock)
+    """``lock`` (taken for ``HOUSEHOLD_LOCK_SECONDS``) held while the block runs, each write of it checked
+    against it, given back however it ends (``store.held``)."""
+    return store.held(db, lock, HOUSEHOLD_LOCK_SECONDS)
 
 
 def _take_household_lock(db, estate_id, household_id):
@@ -110,19 +107,11 @@ def _settled(db, estate_id, cashier, day):
 
 
 def _waited_for(take, wait_seconds):
-    """``take(now, expires)``, tried again while it is a Conflict (another writer holds the lock)
-    for ``wait_seconds``. The wait sleeps a green thread: the service's other calls go on, while
-    not all of its workers (``max_workers``) wait. The looks are spread a little (jitter), so
-    that writers queued on one lock do not retry in step."""
-    gives_up_at = time.monotonic() + wait_seconds
-    while True:
-        now = clock.now()
-        try:
-            return take(clock.to_iso(now), clock.to_iso(now + timedelta(seconds=HOUSEHOLD_LOCK_SECONDS)))
-        except Conflict:
-            if time.monotonic() >= gives_up_at:
-                raise
-            time.sleep(HOUSEHOLD_LOCK_RETRY_SECONDS * (0.5 + random.random()))
+    """``take(now, expires)`` (a lease of ``HOUSEHOLD_LOCK_SECONDS``), tried again while another writer
+    holds it for ``wait_seconds`` (``leases_store.wait_for``: a green thread sleeps, the service's other
+    calls go on), then its Conflict (409: try again)."""
+    return leases_store.wait_for(take, HOUSEHOLD_LOCK_SECONDS, leases_store.deadline(wait_seconds),
+                                 HOUSEHOLD_LOCK_RETRY_SECONDS)
 
 
 # -- fee standards -----------------------------------------------------------------

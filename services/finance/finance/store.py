@@ -336,10 +336,18 @@ LOST_LOCK = "the billing run lost its lock to another run; run this month again"
 def renew_lock(db, lock, expires_iso):
     """Keep a lock taken by ``_lock`` for longer (a billing run's writes under the estate's lock of the
     billing of months, batch by batch); Conflict when it is no longer ours (expired and taken over)."""
-    lock_id, token, estate_id = lock[:3]
-    if not db.locks.update_one({"_id": lock_id, "estate_id": estate_id, "token": token},
-                               {"$set": {"expires_at": expires_iso}}).matched_count:
-        raise Conflict(LOST_LOCK, retry_after=1)
+    try:
+        leases_store.renew(db.locks, lock, expires_iso)
+    except Conflict:
+        raise Conflict(LOST_LOCK, retry_after=1) from None
+
+
+def held(db, lock, seconds):
+    """``lock`` (taken by a ``lock_*`` above for ``seconds``) held while a block runs, each write of it
+    checked against it (``leases_store.held``), given back at its end (``unlock``). A fenced one
+    (``lock_own_cycles``) is not: the billing run renews it batch by batch and its fence refuses a stalled
+    run's writes (``claim_coverage``), which the next run's own may then finish."""
+    return leases_store.held(db.locks, lock, seconds, lambda taken: unlock(db, taken), checked=len(lock) <= 3)
 
 
 def unlock(db, lock):

@@ -8,10 +8,12 @@ import heapq
 import itertools
 import logging
 import time
+from contextlib import ExitStack
 from datetime import timedelta
 from functools import partial
 
-from estate_common import backfills, calendar, clock, exports, fee_prices, plates, plausible, replica, roles, writes
+from estate_common import (backfills, calendar, clock, exports, fee_prices, leases_store, plates, plausible, replica, roles,
+                           writes)
 from estate_common.errors import BusinessRuleViolation, Conflict, InvalidInput, field_error
 from estate_common.kpis import before_the_estate, by_the_month, per_estate_month, rules_of_period
 from estate_common.store import DEFAULT_PAGE, public
@@ -1368,22 +1370,16 @@ def _one_at_a_time(db, estate_id, months, step):
     """``step()`` holding the locks of the team's ``months`` (``store.lock_team_month``, taken in order,
     waited for a moment): a late record of a month and the month's (or quarter's) assessment passed at
     once, the assessment reading the month before the record was written and the record looking for an
-    assessment before it was (h3). Whichever holds the month first is written first; the other reads it."""
-    held, gives_up_at = [], time.monotonic() + TEAM_MONTH_WAIT_SECONDS
-    try:
+    assessment before it was (h3). Whichever holds the month first is written first; the other reads it.
+    Each write of ``step`` checks first that the months are still its own (``leases_store.held``): a
+    step slower than the lease (10 s) wrote after another had taken the month over and written."""
+    gives_up_at = leases_store.deadline(TEAM_MONTH_WAIT_SECONDS)
+    with ExitStack() as held:
         for month in sorted(set(months)):
-            while True:
-                try:
-                    held.append(store.lock_team_month(db, estate_id, month, clock.now(), TEAM_MONTH_LOCK_SECONDS))
-                    break
-                except Conflict:
-                    if time.monotonic() >= gives_up_at:
-                        raise
-                    time.sleep(0.02)
+            lock = leases_store.wait_for(lambda now, until: store.take_team_month(db, estate_id, month, now, until),
+                                         TEAM_MONTH_LOCK_SECONDS, gives_up_at)
+            held.enter_context(store.team_month_held(db, lock, TEAM_MONTH_LOCK_SECONDS))
         return step()
-    finally:
-        for lock in held:
-            store.unlock_team_month(db, lock)
 
 
 def _refuse_an_assessed_period(db, estate_id, month, field):

@@ -439,20 +439,26 @@ def team_facts(db, estate_id, months):
 TEAM_MONTH_BUSY = "the team's records of this month are being written or assessed; try again in a moment"
 
 
-def lock_team_month(db, estate_id, month, now, seconds):
-    """Take the lock of the team's records of the local ``month`` (an insert on a natural ``_id``; one
-    expired, its writer dead, taken over): a record of the month (a roll call, a spot check, a fault, a
-    training) and an assessment of it or its quarter are written one at a time, so that the assessment
-    reads every record written before it and a record after it finds it (both passed at once: h3).
-    Returns the lock ``(_id, token, estate_id)`` (a lease: ``estate_common.leases_store``); Conflict while another
-    writer holds it."""
+def take_team_month(db, estate_id, month, now_iso, expires_iso):
+    """Take the lock of the team's records of the local ``month`` until ``expires_iso`` (an insert on a
+    natural ``_id``; one expired, its writer dead, taken over): a record of the month (a roll call, a
+    spot check, a fault, a training) and an assessment of it or its quarter are written one at a time, so
+    that the assessment reads every record written before it and a record after it finds it (both passed
+    at once: h3). Returns the lock ``(_id, token, estate_id)`` (a lease: ``estate_common.leases_store``);
+    Conflict while another writer holds it."""
     return leases_store.take(db.locks, estate_id, ids.natural_id("lock", estate_id, "team-month", month),
-                             clock.to_iso(now), clock.to_iso(now + timedelta(seconds=seconds)), TEAM_MONTH_BUSY)
+                             now_iso, expires_iso, TEAM_MONTH_BUSY)
 
 
-def unlock_team_month(db, lock):
-    """Give back a lock taken by ``lock_team_month`` (if it is still ours)."""
-    leases_store.give_back(db.locks, lock)
+def lock_team_month(db, estate_id, month, now, seconds):
+    """``take_team_month`` for ``seconds`` from ``now``."""
+    return take_team_month(db, estate_id, month, clock.to_iso(now), clock.to_iso(now + timedelta(seconds=seconds)))
+
+
+def team_month_held(db, lock, seconds):
+    """A month's ``lock`` (taken for ``seconds``) held while a block runs, each write of it checked against
+    it, given back at its end (``leases_store.held``)."""
+    return leases_store.held(db.locks, lock, seconds)
 
 
 def roster_worked(db, estate_id, roster_id):

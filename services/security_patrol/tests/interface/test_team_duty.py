@@ -1,6 +1,8 @@
 """The security team's month on duty (秩序维护班组, h7): the team lead's roll call fed from the duty
 roster, his spot checks of the posts and the discipline faults, the supervisor's trainings with their
 attendance and his assessment of each guard from the period's records, and the KPIs they give."""
+from datetime import timedelta
+
 import pytest
 
 from estate_common import clock
@@ -568,3 +570,28 @@ def test_a_spot_check_finding_a_post_unmanned_names_no_guard_found_on_it(patrol)
     assert patrol.list_spot_checks({"estate_id": ESTATE, "filters": {}})["items"] == []
     assert patrol.record_spot_check({"estate_id": ESTATE, "data": {"shift": "day", "post": "gate", "manned": False,
                                                                    "guard": None, "finding": "无人"}})["guard"] is None
+
+
+def test_a_roll_call_slower_than_its_month_s_lock_writes_nothing_after_another_took_the_month(patrol, monkeypatch):
+    """The month's lock is a lease of 10 s (``TEAM_MONTH_LOCK_SECONDS``): a roll call stalled past it (a
+    slow store) lost the month to the next writer and still wrote its call and marked its roster after
+    that writer's reads and writes (session 61's leftovers). Its writes check the lease first: taken over
+    meanwhile, the call is a 409 and nothing of it is written. The clock moves; nothing sleeps."""
+    import security_patrol.store as sp_store
+    read_roster = sp_store.roster_of
+    taken = []
+
+    def stalled(*args, **kwargs):
+        found = read_roster(*args, **kwargs)
+        if not taken:  # the call stalls 11 s between its reads and its writes; another takes the month
+            clock.advance(timedelta(seconds=11))
+            taken.append(sp_store.lock_team_month(patrol.db, ESTATE, "2026-11", clock.now(), 10))
+        return found
+    monkeypatch.setattr(sp_store, "roster_of", stalled)
+    with pytest.raises(Conflict):
+        call_roll(patrol, ENTRIES)
+    assert patrol.list_roll_calls({"estate_id": ESTATE, "filters": {}})["items"] == []
+    assert not patrol.outbox.of_type("roll_call_recorded")
+    assert all(not a.get("worked_at") for a in patrol.db.duty_roster.find({"estate_id": ESTATE}))
+    assert patrol.db.locks.find_one({"token": taken[0][1]}) is not None  # the other's month, left to him
+
