@@ -183,12 +183,26 @@ def _said(items):
 
 
 def same_roll_call(stored, entries):
-    """Whether ``entries`` (a call's) say what the ``stored`` roll call says, or what one of its
+    """Whether ``entries`` (a call's) say what the ``stored`` roll call says, what its first call said
+    (``as_called``: a retry of it after a correction or an addendum, a 409 before), or what one of its
     addenda said (a retry of it)."""
-    if _said(stored["entries"]) == _said(entries):
+    sent, called = _said(entries), as_called(stored)
+    if sent in (_said(stored["entries"]), _said(e for e in called if not e.get("added_at"))):
         return True
-    added = _said(e for e in stored["entries"] if e.get("added_at"))
-    return bool(added) and all(item in added for item in _said(entries))
+    added = _said(e for e in called if e.get("added_at"))
+    return bool(added) and all(item in added for item in sent)
+
+
+def as_called(stored):
+    """The ``stored`` call's entries as they were sent: its corrections undone, the last first (each
+    keeps the entry ``before`` it)."""
+    entries = [dict(e) for e in stored["entries"]]
+    for correction in reversed(stored.get("corrections") or []):
+        key = roster.guard_key(correction["guard"])
+        for entry in entries:
+            if entry["guard_key"] == key:
+                entry.update(correction["before"])
+    return entries
 
 
 # -- an addendum: guards added to the roster of a shift called already (h3) ---------------------

@@ -595,3 +595,24 @@ def test_a_roll_call_slower_than_its_month_s_lock_writes_nothing_after_another_t
     assert all(not a.get("worked_at") for a in patrol.db.duty_roster.find({"estate_id": ESTATE}))
     assert patrol.db.locks.find_one({"token": taken[0][1]}) is not None  # the other's month, left to him
 
+
+def test_the_first_roll_call_sent_again_after_a_correction_or_an_addendum_answers_the_call_as_it_stands(patrol):
+    """The first call sent again without its Idempotency-Key (its answer lost) after a correction of an
+    entry, or after an addendum, was a 409 "taken already": its entries were compared with the call as it
+    stood. They are compared with those first sent (the corrections undone, the addenda aside) too: the
+    call as it stands answers, nothing announced again; other entries are still the 409."""
+    called = call_roll(patrol, ENTRIES)
+    as_caller(patrol, LEAD)
+    fixed = correct(patrol, called["id"], {"guard": "Wang", "status": "present", "reason": "误记缺勤"})
+    correct(patrol, called["id"], {"guard": "Liu", "status": "late", "late_minutes": 20, "reason": "迟到二十分钟"})
+    fixed = correct(patrol, called["id"], {"guard": "Wang", "status": "late", "late_minutes": 3, "reason": "迟到三分钟"})
+    as_caller(patrol, SUPERVISOR)
+    announced = len(patrol.outbox.of_type("roll_call_recorded"))
+    assert call_roll(patrol, list(reversed(ENTRIES))) == fixed
+    patrol.assign_duty({"estate_id": ESTATE, "data": {"date": DAY, "shift": "day", "post": "gate", "guard": "Sun"}})
+    added = call_roll(patrol, [{"guard": "Sun", "status": "present"}])
+    assert call_roll(patrol, ENTRIES) == added
+    assert len(patrol.outbox.of_type("roll_call_recorded")) == announced + 1  # the addendum's alone
+    with pytest.raises(Conflict):
+        call_roll(patrol, [{**ENTRIES[0], "status": "absent"}, *ENTRIES[1:]])
+
