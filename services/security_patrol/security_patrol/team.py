@@ -256,10 +256,10 @@ def with_addendum(stored, entries, now, actor):
         refuse_a_second_roll_call(stored)
     stamp = clock.to_iso(now)
     all_entries = stored["entries"] + [e | {"added_at": stamp, "added_by": actor} for e in entries]
+    addendum = {"guards": [e["guard"] for e in entries], "by": actor, "at": stamp}
     changed = {"entries": all_entries, "counts": roll_call_counts(all_entries),
-               "addenda": (stored.get("addenda") or []) + [{"guards": [e["guard"] for e in entries], "by": actor,
-                                                             "at": stamp}]}
-    return Change(changed, events=[("roll_call_recorded", roll_call_event(stored | changed))])
+               "addenda": (stored.get("addenda") or []) + [addendum]}
+    return Change(changed, events=[("roll_call_recorded", roll_call_event(stored | changed, addendum=addendum))])
 
 
 def refuse_a_second_roll_call(stored):
@@ -267,10 +267,13 @@ def refuse_a_second_roll_call(stored):
                    [field_error("data.shift", "has its roll call already")])
 
 
-def roll_call_event(call):
+def roll_call_event(call, **changed):
+    """``roll_call_recorded``: the call as it stands; announced again, what changed it (``changed``:
+    ``correction`` as the call keeps it, or ``addendum``): a receiver told which entries, corrected or
+    added, by whom, why (an event said nothing of it: session 61's leftovers)."""
     return {"id": call["_id"], "date": call["date"], "shift": call["shift"], "counts": call["counts"],
             "entries": [{k: e[k] for k in ("guard", "post", "status", "late_minutes", "covered_by")}
-                        for e in call["entries"]]}
+                        for e in call["entries"]], **changed}
 
 
 # -- a correction of a roll call (h3) ---------------------------------------------------------
@@ -311,7 +314,7 @@ def corrected(stored, data, day_guards, now, actor, found_at_posts=frozenset()):
                   "reason": data["reason"].strip(), "by": actor, "at": stamp}
     changed = {"entries": entries, "counts": roll_call_counts(entries),
                "corrections": (stored.get("corrections") or []) + [correction]}
-    return Change(changed, events=[("roll_call_recorded", roll_call_event(stored | changed))])
+    return Change(changed, events=[("roll_call_recorded", roll_call_event(stored | changed, correction=correction))])
 
 
 # -- spot checks, discipline, training --------------------------------------------------------

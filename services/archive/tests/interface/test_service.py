@@ -2659,6 +2659,22 @@ def test_the_security_team_s_roll_calls_spot_checks_discipline_trainings_and_ass
     assert seen == []
 
 
+def test_a_roll_call_announced_again_is_kept_with_what_changed_it(archive, estate):
+    """A roll call corrected is announced again with its correction (whose entry, before, after, why, by
+    whom: session 61's leftovers): the archive keeps the event as sent, the correction in it, beside the
+    first call's record."""
+    entries = [{"guard": "wang", "post": "patrol", "status": "present", "late_minutes": None, "covered_by": None}]
+    base = {"id": "rollcall_1", "date": "2026-11-23", "shift": "day",
+            "counts": {"rostered": 1, "present": 1, "late": 0, "absent": 0, "covered": 0}, "entries": entries}
+    correction = {"guard": "wang", "before": {"status": "absent", "late_minutes": None, "covered_by": "chen"},
+                  "after": {"status": "present", "late_minutes": None, "covered_by": None}, "reason": "误记缺勤",
+                  "by": "lead", "at": "2026-11-23T04:00:00.000Z"}
+    archive.record_roll_call(event("security_patrol", "roll_call_recorded", estate["id"],
+                                   base | {"correction": correction}, actor="lead"))
+    [record] = archive.list_records({"estate_id": estate["id"], "filters": {"subject_type": "security_team"}})["items"]
+    assert record["data"]["correction"] == correction
+
+
 def test_a_paid_service_order_closed_is_kept_once_under_its_household(archive, estate):
     """有偿增值服务 (h8): an order done or cancelled, and what it charged, is the archive's; kept
     under the household, redelivered once, no names (the provider's kind only)."""

@@ -616,3 +616,24 @@ def test_the_first_roll_call_sent_again_after_a_correction_or_an_addendum_answer
     with pytest.raises(Conflict):
         call_roll(patrol, [{**ENTRIES[0], "status": "absent"}, *ENTRIES[1:]])
 
+
+def test_a_roll_call_announced_again_says_what_changed_who_changed_it_and_why(patrol):
+    """A roll call corrected or added to was announced again (roll_call_recorded) with its entries as they
+    stand and nothing of what changed: a receiver (archive, a webhook) could not tell a correction from an
+    addendum nor whose entry, by whom, why. The event says it: ``correction`` (the guard, before, after,
+    reason, by, at) or ``addendum`` (the guards added, by, at); the first call's says neither."""
+    called = call_roll(patrol, ENTRIES)
+    as_caller(patrol, LEAD)
+    correct(patrol, called["id"], {"guard": "wang", "status": "present", "reason": "误记缺勤"})
+    as_caller(patrol, SUPERVISOR)
+    patrol.assign_duty({"estate_id": ESTATE, "data": {"date": DAY, "shift": "day", "post": "gate", "guard": "Sun"}})
+    call_roll(patrol, [{"guard": "Sun", "status": "present"}])
+    first, corrected, added = [e["data"] for e in patrol.outbox.of_type("roll_call_recorded")]
+    assert "correction" not in first and "addendum" not in first
+    assert corrected["correction"] == {
+        "guard": "Wang", "before": {"status": "absent", "late_minutes": None, "covered_by": "Chen"},
+        "after": {"status": "present", "late_minutes": None, "covered_by": None}, "reason": "误记缺勤", "by": "lead",
+        "at": corrected["correction"]["at"]} and "addendum" not in corrected
+    assert added["addendum"] == {"guards": ["Sun"], "by": "sup", "at": added["addendum"]["at"]}
+    assert "correction" not in added
+
