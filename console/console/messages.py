@@ -3650,6 +3650,8 @@ _MESSAGES = {
                        "Weights: attendance {attendance}, punctuality {punctuality}, posts manned {posts_manned}, discipline {discipline}, training {training}; {points} points off a discipline record. A component with no record is left out and the others carry the score."),
     "scores.none": ("本月排班表上没有队员。", "No guard is on the duty roster of this month."),
     "reg.roll_call": ("点名", "Roll call"),
+    "reg.roll_call_correct": ("更正一名队员", "Correct a guard's entry"),
+    "reg.roll_call_addendum": ("补点（排班表后加的队员）", "Call guards added to the roster since"),
     "reg.roll_call_lines": ("点名（每行一名队员：队员, 到岗/迟到/缺勤[, 迟到分钟数或顶岗人]）", "Roll call (one guard a line: guard, present/late/absent[, minutes late or who covers])"),
     "reg.roll_calls_hint": ("班前点名：排班表上该班次的每名队员各写一行；缺勤的写上顶岗人（须在当天排班表上）。", "Before the shift: one line for each guard the roster has on it; an absent guard's line names who covers (on the day's roster)."),
     "reg.late_minutes": ("迟到 {minutes} 分钟", "{minutes} min late"),

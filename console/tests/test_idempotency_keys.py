@@ -591,9 +591,6 @@ API_ONLY = {
     # a certificate recorded on the wrong lift moved to its own (h6): the console has no form for it yet
     # (its page would read every piece's name to offer the right one)
     "/api/v1/estates/{estate_id}/equipment/{equipment_id}/certificate/move",
-    # a roll call's entry corrected (更正, h3): no console form yet (the roll calls' page would offer it
-    # on each entry); through the API
-    "/api/v1/estates/{estate_id}/roll-calls/{roll_call_id}/corrections",
     # money collected on behalf of others (代收代缴, h6): the console lists each payee's collected, handed on and
     # owed (…/accounts/pass-through); its forms (a payee, its fee, a collection at the desk, a month handed on) are
     # not built yet: through the API

@@ -126,7 +126,8 @@ STARTS_WORK = (
              "set_emergency_plan", "create_vehicle_pass", "record_vehicle_entry", "register_visitor", "assign_duty",
              "record_shift_handover", "suspend_patrols", "raise_emergency_alert",
              # the team's month on duty (h7): a roll call, a spot check, a fault, a training are new duty
-             "record_roll_call", "record_spot_check", "record_discipline", "record_training")
+             "record_roll_call", "record_spot_check", "record_discipline", "record_training",
+             "add_to_roll_call")  # an addendum: guards called for a shift, as the roll call is
     | _named("integrations", "create_webhook")
 )
 

@@ -86,6 +86,7 @@ SAMPLE_BODIES = {
     "record_shift_handover": {"shift": "night", "from_guard": "zhao", "to_guard": "qian", "notes": "all quiet"},
     "accept_shift_handover": {"notes": "read and accepted"},
     "correct_roll_call": {"guard": "zhao", "status": "late", "late_minutes": 5, "reason": "误记到岗"},
+    "add_to_roll_call": {"entries": [{"guard": "zhao", "status": "present"}]},
     # archive
     "create_borrow_request": {"subject_id": "hh_1", "purpose": "audit of the owner file", "kind": "view"},
     "approve_borrow_request": {},

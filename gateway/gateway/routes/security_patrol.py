@@ -147,6 +147,9 @@ ROUTES = [
     # 更正: a roll call's entry corrected by the lead or supervisor until the month is assessed (h3)
     Route("POST", f"{ESTATE}/roll-calls/<roll_call_id>/corrections", SP, "correct_roll_call",
           policy.SECURITY_TEAM_RECORDERS, body=True, id_param="roll_call_id", idempotent=True),
+    # 补点: the guards added to the shift's roster since its call, an action on the call (200, API.md)
+    Route("POST", f"{ESTATE}/roll-calls/<roll_call_id>/addenda", SP, "add_to_roll_call",
+          policy.SECURITY_TEAM_RECORDERS, body=True, id_param="roll_call_id", idempotent=True),
     Route("GET", f"{ESTATE}/guard-scores", SP, "guard_scores", policy.SECURITY_TEAM_READERS, filters=("period",)),
     # 周报: the supervisor's week of the estate's security, one read (found by the security department's follow-ups)
     Route("GET", f"{ESTATE}/reports/security-week", SP, "security_week", policy.SECURITY, filters=("week",)),

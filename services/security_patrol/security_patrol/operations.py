@@ -1325,6 +1325,16 @@ def correct_roll_call(db, outbox, caller, estate_id, roll_call_id, data):
     return _one_at_a_time(db, estate_id, [stored["period"]], written)
 
 
+def add_to_roll_call(db, outbox, caller, estate_id, roll_call_id, data):
+    """补点: the guards added to the shift's roster since its call ``roll_call_id``, called (every one of
+    them) and appended to it: an action on the call (API.md: 200), where the call sent again naming only
+    them (``record_roll_call``, kept for the clients written for it) is a create's 201. The same checks
+    and answers as that: a retry answers the call, a guard called already is a 409 (a correction)."""
+    stored = store.get(db, "roll_calls", estate_id, roll_call_id)
+    return record_roll_call(db, outbox, caller, estate_id,
+                            {"date": stored["date"], "shift": stored["shift"], "entries": data["entries"]})
+
+
 def _roll_call_addendum(db, outbox, caller, estate_id, day, data, stored, added, now):
     """The guards ``added`` to the shift's roster since its call ``stored``, called (every one of them)
     and appended to it, their assignments marked first as the call's were."""

@@ -445,6 +445,11 @@ class SecurityPatrolService(CopiesEstates, CopiesHouseholds, EstateSettings, Exp
                                             payload["data"])
 
     @rpc_method
+    def add_to_roll_call(self, payload):
+        return operations.add_to_roll_call(self.db, self.outbox, self.caller, payload["estate_id"], payload["id"],
+                                           payload["data"])
+
+    @rpc_method
     def list_roll_calls(self, payload):
         return self._list("roll_calls", payload)
 

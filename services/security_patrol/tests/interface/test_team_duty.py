@@ -637,3 +637,25 @@ def test_a_roll_call_announced_again_says_what_changed_who_changed_it_and_why(pa
     assert added["addendum"] == {"guards": ["Sun"], "by": "sup", "at": added["addendum"]["at"]}
     assert "correction" not in added
 
+
+def test_an_addendum_is_an_action_on_the_roll_call_it_adds_to(patrol):
+    """An addendum was only the call sent again (POST …/roll-calls, a create's 201) though it adds entries
+    to a call that exists: API.md answers an action on a resource 200. ``add_to_roll_call`` (POST
+    …/roll-calls/{id}/addenda) takes the guards added since, every one, as the call again did; a retry
+    answers the call; a guard called already is the 409; another estate's or no call is a 404."""
+    called = call_roll(patrol, ENTRIES)
+    patrol.assign_duty({"estate_id": ESTATE, "data": {"date": DAY, "shift": "day", "post": "gate", "guard": "Sun"}})
+
+    def add(entries, call_id=called["id"], estate=ESTATE):
+        return patrol.add_to_roll_call({"estate_id": estate, "id": call_id, "data": {"entries": entries}})
+    with pytest.raises(Conflict):
+        add([{"guard": "Sun", "status": "present"}, {"guard": "Zhang", "status": "absent"}])
+    added = add([{"guard": "sun", "status": "late", "late_minutes": 4}])
+    assert added["id"] == called["id"] and added["counts"]["rostered"] == 4
+    assert added["addenda"] == [{"guards": ["Sun"], "by": "sup", "at": added["addenda"][0]["at"]}]
+    assert add([{"guard": "Sun", "status": "late", "late_minutes": 4}]) == added  # a retry
+    assert patrol.outbox.of_type("roll_call_recorded")[-1]["data"]["addendum"]["guards"] == ["Sun"]
+    assert len(patrol.outbox.of_type("roll_call_recorded")) == 2
+    for call_id, estate in (("rollcall_nowhere", ESTATE), (called["id"], "est_2")):
+        with pytest.raises((NotFound, Forbidden)):
+            add([{"guard": "Sun", "status": "present"}], call_id, estate)
