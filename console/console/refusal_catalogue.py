@@ -1580,6 +1580,13 @@ ZH = {
         '该外包单位已不再服务',
     'is no longer engaged':
         '已不再服务',
+    # a paid service's order: a provider who did not come, its day ahead (h5)
+    'a provider fails to come only once the start is past':
+        '服务开始时间过后才能登记服务人员未到',
+    'the start, {0}, is still to come':
+        '服务开始时间 {0} 尚未到来',
+    'an order is taken at most {0} days ahead':
+        '有偿服务最多提前 {0} 天预约',
     # a contractor edited and retired (h2), a signing whose findings kept being rechecked (h2)
     'the contractor is retired: it is not edited':
         '该外包单位已停用，不能修改',

@@ -17,11 +17,15 @@ unit price, rounded half up to the cent (a quantity may be 2.5 hours).
 
 Cancelled (``cancel``) before it is done: free until ``service_cancel_window_hours`` before its
 start; later, ``service_cancel_fee_percent`` of the ordered amount (half up) is charged as the
-order's charge (a fee of 0 charges nothing). Done and cancelled are exclusive: the second of two
+order's charge (a fee of 0 charges nothing). The fee pays for a provider's time held or his wait at
+the door (``cancellation_fee``, the one place of the rule): an order no one was assigned to held no
+one and is free whenever cancelled, and one whose provider did not come at its start
+(``provider_absent``, said by the desk once the start is past) is not the owner's doing and is free. Done and cancelled are exclusive: the second of two
 at once finds the first's status and is a 409 (one write each, by the order's revision).
 
 A complaint about an order (``complained``) is a complaint service request of the household, its
 reference the order's number, listed on the order (``complaints``)."""
+from datetime import timedelta
 from decimal import Decimal
 
 from estate_common import calendar, clock, money, numbering, transitions
@@ -70,12 +74,19 @@ def update_service(service, data, now, user):
 
 def scheduled_at(data, now, rules):
     """The order's start: ``day`` and ``start`` (HH:MM) on the estate's clock, as UTC; a start past
-    is a 422 (an order is for a time to come)."""
+    is a 422 (an order is for a time to come), and so is a day more than the estate's
+    ``service_order_max_days_ahead`` local days after today (found by h5: a start in 2099 was taken,
+    a provider's diary no one keeps that far)."""
     day = calendar.checked_day(data["day"], "data.day")
     moment = calendar.at_local(day, data["start"], rules["timezone"])
     if moment <= now:
         raise BusinessRuleViolation("an order is for a time to come",
                                     [field_error("data.day", "the start is past")])
+    ahead = rules["service_order_max_days_ahead"]
+    last = calendar.local_date(now, rules["timezone"]) + timedelta(days=ahead)
+    if day > last:
+        raise BusinessRuleViolation(f"an order is taken at most {ahead} days ahead",
+                                    [field_error("data.day", f"is after {last.isoformat()}")])
     return moment
 
 
@@ -148,10 +159,18 @@ def complete(order, data, now, user):
                   events + [("service_order_closed", closed_announced(order, "done", at, cents))])
 
 
-def cancellation_fee(order, now, rules):
+def cancellation_fee(order, now, rules, provider_absent=False):
     """The fee of a cancellation at ``now``: none before the window; inside it (or after the start),
     the estate's percent of the ordered amount, half up. A window of 0 hours charges none ever (the
-    setting's "0: never"; a cancellation after the start paid the fee)."""
+    setting's "0: never"; a cancellation after the start paid the fee).
+
+    The fee compensates a provider whose time the order held (found by h5, session 61's leftovers):
+    DOMAIN.md charges an occupant only for work priced and agreed before it, and the seeds (有偿增值服务)
+    charge for a service rendered; so an order no one was assigned to (no provider held, whatever
+    the hour) is free, and so is one whose provider did not come at its start (``provider_absent``:
+    not the owner's fault). Only an assigned provider kept waiting or turned away late is paid."""
+    if order.get("provider") is None or provider_absent:
+        return 0
     window = rules["service_cancel_window_hours"]
     start = clock.parse_iso(order["scheduled_at"])
     hours = (start - now).total_seconds() / 3600
@@ -163,11 +182,16 @@ def cancellation_fee(order, now, rules):
 def cancel(order, data, now, user, rules):
     status = transitions.next_status(TRANSITIONS, order["status"], "cancel", "a service order")
     at = clock.to_iso(now)
-    fee = cancellation_fee(order, now, rules)
+    absent = bool(data.get("provider_absent"))
+    if absent and now < clock.parse_iso(order["scheduled_at"]):
+        raise BusinessRuleViolation("a provider fails to come only once the start is past", [
+            field_error("data.provider_absent", f"the start, {order['scheduled_at']}, is still to come")])
+    fee = cancellation_fee(order, now, rules, provider_absent=absent)
     reason = data["reason"].strip()
     events = [("charge_raised", _charge(order, fee, "Cancellation fee"))] if fee > 0 else []
     return Change({"status": status, "charged_cents": fee, "charge_id": order["_id"] if fee else None,
-                   "cancelled": {"at": at, "by": user, "reason": reason, "fee_cents": fee}, "updated_at": at},
+                   "cancelled": {"at": at, "by": user, "reason": reason, "fee_cents": fee,
+                                 "provider_absent": absent}, "updated_at": at},
                   [history_entry(at, user, "cancelled", f"{reason} (fee {fee} cents)")],
                   events + [("service_order_closed", closed_announced(order, "cancelled", at, fee))])
 

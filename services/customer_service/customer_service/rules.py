@@ -108,6 +108,10 @@ DEFAULTS = {
     # chosen, a day's notice (the cleaner's day planned the evening before) and half the price.
     "service_cancel_window_hours": 24,
     "service_cancel_fee_percent": 50,
+    # an order is taken for a day at most this many local days ahead (h5: a start in 2099 was taken).
+    # DOMAIN.md and the seeds give none: chosen, a quarter (90 days), as far as a provider's diary or
+    # a contractor's monthly agreement is planned
+    "service_order_max_days_ahead": 90,
     # 社区文化活动 (activities.py; the seed's 组织开展社区文化活动 gives no numbers, all chosen): sign-ups close
     # this many hours before an activity starts unless its organiser sets the deadline
     "activity_signup_close_hours": 24,
@@ -191,6 +195,7 @@ MAXIMA = {
     "goods_pass_valid_days": 30,
     "service_cancel_window_hours": 168,
     "service_cancel_fee_percent": 100,
+    "service_order_max_days_ahead": 365,  # a year: an annual agreement's, no further
     "activity_signup_close_hours": 720,
     "activity_people_per_household_max": 20,
     "activity_rating_days": 60,

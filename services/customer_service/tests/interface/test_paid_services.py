@@ -100,6 +100,7 @@ def test_cancelled_the_day_before_pays_the_estate_s_fee_and_earlier_nothing(desk
     free = act(desk, "cancel", early, reason="plans changed")
     assert (free["status"], free["charged_cents"], free["cancelled"]["fee_cents"]) == ("cancelled", 0, 0)
     assert desk.outbox.of_type("charge_raised") == []
+    act(desk, "assign", late, username="cleaner.li")
     clock.freeze(clock.parse_iso("2026-12-14T12:00:00Z"))  # 20:00 the day before: 13 hours to go
     charged = act(desk, "cancel", late, reason="the owner is away")
     assert charged["cancelled"]["fee_cents"] == 7499  # 50 % of 14,997, half up
@@ -114,6 +115,7 @@ def test_the_estate_sets_its_window_and_fee(desk):
     desk.update_settings({"estate_id": ESTATE, "data": {"service_cancel_window_hours": 48,
                                                         "service_cancel_fee_percent": 20}})
     taken = order(desk, price(desk))
+    act(desk, "assign", taken, username="cleaner.li")
     clock.freeze(clock.parse_iso("2026-12-13T12:00:00Z"))  # 37 hours before
     assert act(desk, "cancel", taken, reason="x")["cancelled"]["fee_cents"] == 2999  # 20 % of 14,997
 
@@ -177,3 +179,51 @@ def test_an_estate_with_no_window_charges_no_fee_even_after_the_start(desk):
     cancelled = act(desk, "cancel", taken, reason="the owner was not in")
     assert (cancelled["charged_cents"], cancelled["cancelled"]["fee_cents"], cancelled["charge_id"]) == (0, 0, None)
     assert desk.outbox.of_type("charge_raised") == []
+
+
+def test_an_order_no_one_was_assigned_to_is_cancelled_free_even_after_its_start(desk):
+    """Found by h5 (session 61's leftovers): the fee pays a provider kept waiting; an order no one
+    was assigned to kept no one waiting, and cancelled late (even after its start) it paid half."""
+    taken = order(desk, price(desk))
+    clock.freeze(clock.parse_iso("2026-12-15T02:00:00Z"))  # an hour after its start, nobody sent
+    cancelled = act(desk, "cancel", taken, reason="nobody came")
+    assert (cancelled["charged_cents"], cancelled["cancelled"]["fee_cents"], cancelled["charge_id"]) == (0, 0, None)
+    assert desk.outbox.of_type("charge_raised") == []
+
+
+def test_a_provider_who_never_came_costs_the_owner_nothing(desk):
+    """Found by h5: an order whose provider did not come at its start, cancelled by the owner, paid
+    the fee as if the owner had kept him waiting; the desk says so (``provider_absent``), only once
+    the start is past (422 before it: nobody can have failed to come yet)."""
+    taken = order(desk, price(desk))
+    act(desk, "assign", taken, username="cleaner.li")
+    clock.freeze(clock.parse_iso("2026-12-15T00:30:00Z"))  # half an hour before its start
+    with pytest.raises(BusinessRuleViolation) as refused:
+        act(desk, "cancel", taken, reason="nobody came", provider_absent=True)
+    assert refused.value.errors[0]["field"] == "data.provider_absent"
+    clock.freeze(clock.parse_iso("2026-12-15T02:00:00Z"))  # an hour after its start
+    cancelled = act(desk, "cancel", taken, reason="nobody came", provider_absent=True)
+    assert (cancelled["cancelled"]["fee_cents"], cancelled["cancelled"]["provider_absent"]) == (0, True)
+    assert desk.outbox.of_type("charge_raised") == []
+
+
+def test_an_assigned_order_cancelled_after_its_start_by_the_owner_pays_the_fee(desk):
+    taken = order(desk, price(desk))
+    act(desk, "assign", taken, username="cleaner.li")
+    clock.freeze(clock.parse_iso("2026-12-15T02:00:00Z"))  # the cleaner at the door, the owner out
+    assert act(desk, "cancel", taken, reason="the owner was not in")["cancelled"]["fee_cents"] == 7499
+
+
+def test_an_order_is_taken_at_most_the_estate_s_days_ahead(desk):
+    """Found by h5: an order could be set any distance ahead (a start in 2099 was taken);
+    ``service_order_max_days_ahead`` (90, chosen) days at most, a 422 naming ``data.day`` beyond."""
+    clean = price(desk)
+    assert order(desk, clean, day="2027-03-07")["day"] == "2027-03-07"  # 90 days on
+    with pytest.raises(BusinessRuleViolation) as refused:
+        order(desk, clean, day="2027-03-08")
+    assert refused.value.errors[0]["field"] == "data.day"
+    as_caller(desk, MANAGER)
+    desk.update_settings({"estate_id": ESTATE, "data": {"service_order_max_days_ahead": 7}})
+    with pytest.raises(BusinessRuleViolation):
+        order(desk, clean, day="2026-12-15")
+    assert order(desk, clean, day="2026-12-14")["status"] == "ordered"
