@@ -1580,6 +1580,11 @@ ZH = {
         '该外包单位已不再服务',
     'is no longer engaged':
         '已不再服务',
+    # a paid service's order: its staff one of the estate's (h5)
+    "a paid service is done by the estate's own staff or a contractor":
+        '有偿服务须由本小区的员工或外包单位承担',
+    'is not an active technician, agent or steward of this estate':
+        '不是本小区在职的维修技术员、客服或物管员',
     # a paid service's order: a provider who did not come, its day ahead (h5)
     'a provider fails to come only once the start is past':
         '服务开始时间过后才能登记服务人员未到',

@@ -15,7 +15,7 @@ The same accounts are listed to pick from (``GET …/technicians``, ``GET …/gu
 ``_holders_listed``), so that the console offers what the call will accept."""
 from flask import current_app, jsonify
 
-from estate_common.roles import FRONT_DESK
+from estate_common.roles import FRONT_DESK, PAID_SERVICE_STAFF
 
 from . import requests_in, store
 from .policy import ALL_ESTATES
@@ -65,6 +65,18 @@ def front_desk_fact(db, estate_id, body, caller=None):
         return {}
     found = assignable(store.find_user(db, name.strip()), estate_id, FRONT_DESK)
     return {"assignee": "front_desk" if found else "not_front_desk"}
+
+
+def service_staff_fact(db, estate_id, body, caller=None):
+    """The context customer service's ``assign_service_order`` reads of the body's ``username`` (a
+    paid service's member of staff): ``assignee`` ``service_staff`` when an active technician, agent
+    or steward of the estate is so called (``roles.PAID_SERVICE_STAFF``), else ``not_service_staff``;
+    none for a contractor's assignment or a body the contract refuses (found by h5: any name was taken)."""
+    name = body.get("username") if isinstance(body, dict) else None
+    if not (isinstance(name, str) and name.strip()):
+        return {}
+    found = assignable(store.find_user(db, name.strip()), estate_id, PAID_SERVICE_STAFF)
+    return {"assignee": "service_staff" if found else "not_service_staff"}
 
 
 def _holders_found(db, estate_id, body, fields, role, refused):

@@ -1,4 +1,6 @@
 """Paid value-added services (有偿增值服务) through the gateway (review r8 of h8)."""
+import pytest
+
 from .conftest import bearer
 from .test_estate_retirement import archive_knows  # noqa: F401 (a fixture)
 
@@ -36,3 +38,32 @@ def test_a_retired_estate_takes_no_complaint_about_an_order_but_closes_its_order
                             headers={**bearer(admin_token), "Idempotency-Key": "so-r-2"})
     assert cancelled.status_code != 409
     assert len(rpc.calls_to("customer_service", "cancel_service_order")) == 1
+
+
+@pytest.mark.parametrize("username, found", [("ghost-user", "not_service_staff"), ("guard-a", "not_service_staff"),
+                                             ("former-tech", "not_service_staff"),
+                                             ("tech-of-b-only", "not_service_staff"),
+                                             (" tech-a ", "service_staff"), ("steward-a", "service_staff"),
+                                             ("agent-a", "service_staff")])
+def test_the_gateway_tells_customer_service_whether_a_service_order_s_staff_is_one_of_the_estate(
+        client, accounts, rpc, username, found):
+    """A paid service's order took any username as its member of staff (found by h5): the gateway
+    looks it up as a work order's technician (assignees.service_staff_fact: an active technician,
+    agent or steward of the estate); customer service refuses another (422)."""
+    accounts.user("guard-a", ["security"], ["A"])
+    accounts.user("former-tech", ["technician"], ["A"])
+    accounts.user("tech-of-b-only", ["technician"], ["B"])
+    accounts.user("tech-a", ["technician"], ["A"])
+    accounts.user("steward-a", ["steward"], ["A"])
+    client.patch("/api/v1/users/former-tech", headers=bearer(accounts.admin), json={"active": False})
+    agent = accounts.user("agent-a", ["agent"], ["A"])
+    answer = client.post(f"{ORDER}/assign", headers=bearer(agent), json={"username": username})
+    assert answer.status_code == 200
+    assert rpc.only_call("customer_service", "assign_service_order").context == {"assignee": found}
+
+
+def test_a_contractor_s_assignment_looks_up_no_account(client, accounts, rpc):
+    agent = accounts.user("agent-a", ["agent"], ["A"])
+    answer = client.post(f"{ORDER}/assign", headers=bearer(agent), json={"contractor_id": "ctr_1"})
+    assert answer.status_code == 200
+    assert not (rpc.only_call("customer_service", "assign_service_order").context or {}).get("assignee")

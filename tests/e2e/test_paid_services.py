@@ -36,7 +36,9 @@ def test_a_deep_clean_is_ordered_done_billed_once_paid_and_complained_about(api,
     path = f"{base}/service-orders/{order['id']}"
 
     assert problem(api.post(f"{path}/complete", {}, staff["agent"]), 409)  # nobody assigned yet
-    assert api.post(f"{path}/assign", {"username": "cleaner.li"}, staff["agent"]).status_code == 200
+    assert problem(api.post(f"{path}/assign", {"username": "cleaner.li"}, staff["agent"]), 422)  # no account (h5)
+    cleaner = new_user(api, admin, ["steward"], [estate])[0]
+    assert api.post(f"{path}/assign", {"username": cleaner}, staff["agent"]).status_code == 200
     done = api.post(f"{path}/complete", {"quantity": 3.5}, staff["agent"])
     assert done.status_code == 200, done.text
     assert (done.json()["status"], done.json()["charged_cents"]) == ("done", 17497)
@@ -64,12 +66,19 @@ def test_a_deep_clean_is_ordered_done_billed_once_paid_and_complained_about(api,
                         json={"service_cancel_window_hours": 168})
     assert settings.status_code == 200, settings.text
     late = api.post(f"{base}/service-orders", body, staff["agent"]).json()
+    # the fee pays a provider's time held: an order no one was assigned to would be free (h5)
+    assert api.post(f"{base}/service-orders/{late['id']}/assign", {"username": cleaner},
+                    staff["agent"]).status_code == 200
     cancelled = api.post(f"{base}/service-orders/{late['id']}/cancel", {"reason": "away"}, staff["agent"])
     assert cancelled.json()["cancelled"]["fee_cents"] == 7499
     fees = eventually(lambda: [b for b in api.get(f"{base}/bills?household_id={flat}", staff["accountant"]).json()[
         "items"] if b["item"] == "paid_service" and b["amount_cents"] == 7499] or None)
     assert len(fees) == 1
 
-    records = eventually(lambda: api.get(f"{base}/archive/records?subject_id={order['id']}",
-                                         staff["archivist"]).json()["items"] or None)
-    assert [(r["event_type"], r["data"]["charged_cents"]) for r in records] == [("service_order_closed", 17497)]
+    def kept():  # the order's assignment and its close (h5)
+        items = api.get(f"{base}/archive/records?subject_id={order['id']}", staff["archivist"]).json()["items"]
+        return items if len(items) == 2 else None
+
+    records = eventually(kept)
+    assert sorted(r["event_type"] for r in records) == ["service_order_assigned", "service_order_closed"]
+    assert [r["data"]["charged_cents"] for r in records if r["event_type"] == "service_order_closed"] == [17497]

@@ -173,7 +173,9 @@ ROUTES = [
               roles=policy.PAID_SERVICE_READERS),
     desk_read(f"{ESTATE}/service-orders/<order_id>", "get_service_order", "order_id",
               roles=policy.PAID_SERVICE_READERS),
-    desk_action(f"{ESTATE}/service-orders/<order_id>/assign", "assign_service_order", "order_id"),
+    # 派单: to a member of staff the gateway finds in its accounts (the service refuses another) or a contractor
+    Route("POST", f"{ESTATE}/service-orders/<order_id>/assign", "customer_service", "assign_service_order", DESK,
+          body=True, id_param="order_id", facts=assignees.service_staff_fact),
     desk_action(f"{ESTATE}/service-orders/<order_id>/complete", "complete_service_order", "order_id"),
     desk_action(f"{ESTATE}/service-orders/<order_id>/cancel", "cancel_service_order", "order_id"),
     # a complaint about an order is a new service request of its household: a create (201), as a

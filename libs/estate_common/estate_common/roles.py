@@ -47,6 +47,12 @@ EQUIPMENT_RETIRERS = MANAGEMENT | {MAINTENANCE_SUPERVISOR}
 # missed the exit would waive his own fee); the gateway's route and security patrol's check alike
 PARKING_CLOSERS_WITHOUT_FEE = MANAGEMENT
 
+# who does a paid service's work in-house (有偿增值服务, customer service's paid_services): the
+# technicians (家电维修、管道疏通), the front desk and the stewards (代收代缴、快递收发, seeds 000); a service
+# order's member of staff is an active holder of one of these in the estate (the gateway's
+# ``assignees.service_staff_fact``), the others' work being bought from a contractor (found by h5)
+PAID_SERVICE_STAFF = frozenset({"technician", "agent", "steward"})
+
 # accounts (财务): the accountant and the cashier, with management
 FINANCE = MANAGEMENT | {"accountant", "cashier"}
 

@@ -119,6 +119,8 @@ RECORDED_EVENTS = {
     ("customer_service", "goods_release_pass_used"): "goods_release_pass",
     # 有偿增值服务: an order of a paid service done or cancelled, what it charged (h8)
     ("customer_service", "service_order_closed"): "service_order",
+    # who was sent to do it, first or instead of another (h5): kept beside the order, under the household
+    ("customer_service", "service_order_assigned"): "service_order",
     # 社区文化活动 (h7): an activity moved or cancelled (why, the households told), a wait-listed place
     # confirmed, the day held (its attendance and cost against the budget): one subject, the activity
     ("customer_service", "activity_moved"): "activity",

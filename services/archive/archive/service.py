@@ -614,6 +614,10 @@ class ArchiveService(EstateSettings, HasCustomFields, ExportsResources, ServiceB
     def record_activity_held(self, event):
         self._record(event)
 
+    @consumes("customer_service", "service_order_assigned")
+    def record_service_order_assignment(self, event):
+        self._record(event)
+
     @consumes("customer_service", "service_request_transferred")
     def record_service_request_transfer(self, event):
         self._record(event)

@@ -52,6 +52,8 @@ def build(outbox, estate_id, event_type, data, actor=None):
         return outbox.event("damage_claim_registered", estate_id, data, actor=actor)
     if event_type == "service_order_closed":  # 有偿服务: an order done or cancelled; archive keeps it
         return outbox.event("service_order_closed", estate_id, data, actor=actor)
+    if event_type == "service_order_assigned":  # 有偿服务: who comes, for the owner's app (webhooks); archive
+        return outbox.event("service_order_assigned", estate_id, data, actor=actor)
     if event_type == "damage_claim_closed":  # 赔付 or 撤回: archive keeps it beside the registration
         return outbox.event("damage_claim_closed", estate_id, data, actor=actor)
     if event_type == "upkeep_finding_put_right":  # 环境/绿化品质检查: archive keeps the fault put right

@@ -1411,8 +1411,9 @@ def list_service_orders(db, estate_id, filters, limit, cursor):
 
 
 def assign_service_order(db, outbox, caller, estate_id, order_id, data):
-    """To a member of staff (``username``) or one of the estate's contractors still engaged (422
-    naming ``contractor_id`` else)."""
+    """To a member of staff (``username``: one the gateway found an active technician, agent or
+    steward of the estate, ``paid_services.assign``) or one of the estate's contractors still
+    engaged (422 naming ``contractor_id`` else)."""
     domain.require_desk(caller)
     if data.get("contractor_id"):
         hired = store.referenced(db, "contractors", estate_id, data["contractor_id"], "data.contractor_id")
@@ -1423,7 +1424,7 @@ def assign_service_order(db, outbox, caller, estate_id, order_id, data):
     else:
         provider = {"kind": "staff", "username": data["username"].strip()}
     return step_on(db, outbox, "service_orders", estate_id, order_id,
-                   lambda order: paid_services.assign(order, provider, clock.now(), caller.user))
+                   lambda order: paid_services.assign(order, provider, clock.now(), caller.user, caller.assignee))
 
 
 def complete_service_order(db, outbox, caller, estate_id, order_id, data):

@@ -127,14 +127,28 @@ def new_order(order_id, estate_id, data, service, number, now, rules, user):
             "created_at": at, "updated_at": at, "created_by": user, "_rev": 0}
 
 
-def assign(order, provider, now, user):
+def assign(order, provider, now, user, assignee=None):
     """``provider``: ``{kind: staff, username}`` or ``{kind: contractor, id, name}`` (checked by the
-    caller against the estate's contractors)."""
+    caller against the estate's contractors). A member of staff is one the gateway found an active
+    technician, agent or steward of the estate (``assignee``, its ``assignees.service_staff_fact``:
+    ``not_service_staff`` a 422 naming ``data.username``; None: not looked up, a call from within),
+    as a work order's technician is (found by h5: any username was taken, a typo or a guard). The
+    order's state first (409). The same provider again is no step (None); an assignment is announced
+    (``service_order_assigned``, found by h5: nobody was told who comes) for the owner's app."""
     status = transitions.next_status(TRANSITIONS, order["status"], "assign", "a service order")
+    if provider["kind"] == "staff" and assignee == "not_service_staff":
+        raise BusinessRuleViolation("a paid service is done by the estate's own staff or a contractor", [field_error(
+            "data.username", "is not an active technician, agent or steward of this estate")])
+    if order.get("provider") == provider:
+        return None
     at = clock.to_iso(now)
     note = provider.get("username") or provider.get("name")
+    announced = {"id": order["_id"], "number": order["number"], "household_id": order["household_id"],
+                 "service_id": order["service_id"], "service_name": order["service_name"],
+                 "scheduled_at": order["scheduled_at"], "provider": provider,
+                 "previous_provider": order.get("provider"), "assigned_at": at}
     return Change({"status": status, "provider": provider, "updated_at": at},
-                  [history_entry(at, user, "assigned", note)])
+                  [history_entry(at, user, "assigned", note)], [("service_order_assigned", announced)])
 
 
 def _charge(order, amount_cents, what):

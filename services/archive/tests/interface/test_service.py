@@ -2675,6 +2675,22 @@ def test_a_roll_call_announced_again_is_kept_with_what_changed_it(archive, estat
     assert record["data"]["correction"] == correction
 
 
+def test_a_paid_service_order_s_assignment_is_kept_once_beside_it(archive, estate):
+    """Who was sent to do an order (h5: ``service_order_assigned``), kept beside the order under its
+    household, redelivered once."""
+    assigned = event("customer_service", "service_order_assigned", estate["id"], {
+        "id": "so_1", "number": "SO-2026-000001", "household_id": "hh_1", "service_id": "ps_1",
+        "service_name": "Deep clean", "scheduled_at": "2026-12-15T01:00:00.000Z",
+        "provider": {"kind": "contractor", "id": "ctr_1", "name": "Bright Clean Co"},
+        "previous_provider": {"kind": "staff", "username": "li.tech"},
+        "assigned_at": "2026-12-08T01:00:00.000Z"}, actor="desk_li")
+    archive.record_service_order_assignment(assigned)
+    archive.record_service_order_assignment(assigned)  # redelivered
+    [record] = archive.list_records({"estate_id": estate["id"], "filters": {"subject_id": "so_1"}})["items"]
+    assert (record["subject_type"], record["event_type"], record["household_id"], record["data"]["provider"]["id"]) == (
+        "service_order", "service_order_assigned", "hh_1", "ctr_1")
+
+
 def test_a_paid_service_order_closed_is_kept_once_under_its_household(archive, estate):
     """有偿增值服务 (h8): an order done or cancelled, and what it charged, is the archive's; kept
     under the household, redelivered once, no names (the provider's kind only)."""

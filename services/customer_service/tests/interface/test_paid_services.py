@@ -227,3 +227,50 @@ def test_an_order_is_taken_at_most_the_estate_s_days_ahead(desk):
     with pytest.raises(BusinessRuleViolation):
         order(desk, clean, day="2026-12-15")
     assert order(desk, clean, day="2026-12-14")["status"] == "ordered"
+
+
+def assigned(desk, found, looked_up="service_staff", **data):
+    """``assign`` as the gateway calls it with a username: ``assignee`` is what it found of the
+    name in its accounts (``assignees.service_staff_fact``)."""
+    as_caller(desk, AGENT)
+    desk.caller.assignee = looked_up
+    try:
+        return desk.assign_service_order({"estate_id": ESTATE, "id": found["id"], "data": data})
+    finally:
+        desk.caller.assignee = None
+
+
+def test_staff_assigned_is_an_active_member_of_the_estate_who_does_the_work(desk):
+    """Found by h5 (session 61's leftovers): any username was taken as the provider (a typo, another
+    estate's, a guard); as a work order's technician, the gateway looks the name up in its accounts
+    and the order refuses one that is not an active technician, agent or steward of the estate (422
+    naming data.username), after the order's own state (409 first)."""
+    taken = order(desk, price(desk))
+    with pytest.raises(BusinessRuleViolation) as refused:
+        assigned(desk, taken, looked_up="not_service_staff", username="nobody.so.called")
+    assert refused.value.errors[0]["field"] == "data.username"
+    assert desk.get_service_order({"estate_id": ESTATE, "id": taken["id"]})["status"] == "ordered"
+    assert desk.outbox.of_type("service_order_assigned") == []
+    assert assigned(desk, taken, username="li.tech")["provider"] == {"kind": "staff", "username": "li.tech"}
+    act(desk, "cancel", taken, reason="plans changed")
+    with pytest.raises(Conflict):
+        assigned(desk, taken, looked_up="not_service_staff", username="nobody.so.called")
+
+
+def test_an_assignment_is_announced_for_the_owner_s_app(desk):
+    """Found by h5: nobody was told who comes (``service_order_assigned``: the order, its start, who
+    does it, the one before); the same provider again is no step and no second notice."""
+    taken = order(desk, price(desk))
+    assigned(desk, taken, username="li.tech")
+    as_caller(desk, MANAGER)
+    hired = desk.register_contractor({"estate_id": ESTATE, "data": {
+        "name": "Bright Clean Co", "service_line": "cleaning", "monthly_fee_cents": 1000000}})
+    act(desk, "assign", taken, contractor_id=hired["id"])
+    act(desk, "assign", taken, contractor_id=hired["id"])  # the same again: nothing new
+    first, second = [e["data"] for e in desk.outbox.of_type("service_order_assigned")]
+    assert first == {"id": taken["id"], "number": taken["number"], "household_id": "hh_1",
+                     "service_id": taken["service_id"], "service_name": "Deep clean",
+                     "scheduled_at": "2026-12-15T01:00:00.000Z", "provider": {"kind": "staff", "username": "li.tech"},
+                     "previous_provider": None, "assigned_at": "2026-12-07T02:00:00.000Z"}
+    assert (second["provider"], second["previous_provider"]) == (
+        {"kind": "contractor", "id": hired["id"], "name": "Bright Clean Co"}, {"kind": "staff", "username": "li.tech"})
