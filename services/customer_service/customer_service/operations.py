@@ -1522,8 +1522,9 @@ def findings_from_inspection(db, outbox, event):
         doc_id = ids.natural_id("uf", estate_id, found["inspection_id"], fault["code"])
         data = {"area": found["location"], "description": upkeep.inspection_fault_text(found, fault)}
         store.create(db, outbox, "upkeep_findings", estate_id, doc_id,
-                     lambda data=data, hired=hired: upkeep.new_finding(doc_id, estate_id, data, at,
-                                                                       event.get("actor"), hired, rules))
+                     lambda data=data, hired=hired: upkeep.new_finding(
+                         doc_id, estate_id, data, at, event.get("actor"), hired, rules,
+                         signed_periods=store.signed_periods(db, estate_id, hired["_id"]), delivered_at=clock.now()))
 
 
 def list_upkeep_findings(db, estate_id, filters, limit, cursor):

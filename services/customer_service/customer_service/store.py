@@ -100,7 +100,7 @@ INDEXES = {
     "upkeep_findings": [(PAGED, {}), ([("estate_id", 1), ("contractor_id", 1), ("period", 1)], {}),
                         ([("estate_id", 1), ("status", 1), ("due_at", 1)], {}),
                         ([("estate_id", 1), ("due_at", 1)], {})],
-    "contractor_months": [(PAGED, {})],
+    "contractor_months": [(PAGED, {}), ([("estate_id", 1), ("contractor_id", 1), ("period", 1)], {})],
     # an inspection's upkeep fault of a line no contractor is engaged for, handed back to maintenance (r2)
     "upkeep_unassigned_faults": [(PAGED, {})],
     # paid value-added services (有偿增值服务, paid_services.py): the price list, the orders by number,
@@ -1225,6 +1225,12 @@ def contractor_findings(db, estate_id, contractor_id, period):
     """A contractor's findings of the local month ``period``, in the order found."""
     return list(db.upkeep_findings.find({"estate_id": estate_id, "contractor_id": contractor_id, "period": period})
                 .sort([("found_at", 1), ("_id", 1)]))
+
+
+def signed_periods(db, estate_id, contractor_id):
+    """The months of a contractor the manager has signed (``contractor_months``), as a set."""
+    return {doc["period"] for doc in db.contractor_months.find({"estate_id": estate_id, "contractor_id": contractor_id},
+                                                               {"period": 1})}
 
 
 def kpi_upkeep_findings(db, estate_id, start, end):

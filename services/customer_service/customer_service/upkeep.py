@@ -135,20 +135,43 @@ def contractor_announced(contractor):
             "monthly_fee_cents": contractor["monthly_fee_cents"]}
 
 
-def new_finding(doc_id, estate_id, data, now, user, contractor, rules):
+def new_finding(doc_id, estate_id, data, now, user, contractor, rules, signed_periods=(), delivered_at=None):
     """A fault found on the walk, against ``contractor`` (one of the estate's: 422 naming
-    ``contractor_id`` else; retired: 409), due to be put right ``upkeep_fix_hours`` after it was found."""
+    ``contractor_id`` else; retired: 409), due to be put right ``upkeep_fix_hours`` after it was found.
+
+    A fault found at ``now`` but recorded later (an inspection's, delivered at ``delivered_at``) in a
+    month of the contractor's ``signed_periods`` counts in the first month not signed after it
+    (``counted_period``), its deadline running from its delivery (found by h5)."""
     if not contractor.get("active", True):
         raise Conflict("the contractor is retired: no new finding is recorded against it")
     at = clock.to_iso(now)
-    return {**_base(doc_id, estate_id, now, user), "contractor_id": contractor["_id"],
-            "contractor_name": contractor["name"], "service_line": contractor["service_line"],
-            "area": data["area"].strip(), "description": data["description"].strip(),
-            "photo_ref": optional_text(data, "photo_ref"), "found_at": at, "found_by": user,
-            "period": calendar.period_of(now, rules["timezone"]),
-            "due_at": clock.to_iso(now + timedelta(hours=rules["upkeep_fix_hours"])),
-            "status": "open", "fix": None, "rechecks": [], "put_right_at": None, "late": None,
-            "history": [history_entry(at, user, "found")], "_rev": 0}
+    found_in = calendar.period_of(now, rules["timezone"])
+    period = counted_period(found_in, signed_periods)
+    moved = period != found_in
+    due_from = delivered_at if moved and delivered_at is not None else now
+    doc = {**_base(doc_id, estate_id, now, user), "contractor_id": contractor["_id"],
+           "contractor_name": contractor["name"], "service_line": contractor["service_line"],
+           "area": data["area"].strip(), "description": data["description"].strip(),
+           "photo_ref": optional_text(data, "photo_ref"), "found_at": at, "found_by": user,
+           "period": period, "due_at": clock.to_iso(due_from + timedelta(hours=rules["upkeep_fix_hours"])),
+           "status": "open", "fix": None, "rechecks": [], "put_right_at": None, "late": None,
+           "history": [history_entry(at, user, "found")], "_rev": 0}
+    if moved:
+        doc["found_in_signed_period"] = found_in
+    return doc
+
+
+def counted_period(found_in, signed_periods):
+    """The contractor's month a finding counts in: the local month it was found in, or, that one
+    signed already, the first month after it not signed (found by h5: an inspection's fault
+    delivered after its month was signed became a finding of the signed month, kept as signed, and
+    was never scored). A signed month is not re-opened: its score and deduction went to accounts
+    (``contractor_month_signed``) and what is posted is never edited (DOMAIN.md, Finance). Only a
+    month over is signed, so the first one not signed is at latest the current month."""
+    period = found_in
+    while period in signed_periods:
+        period = calendar.add_months(period, 1)
+    return period
 
 
 def inspection_fault_text(inspection, fault):

@@ -293,11 +293,12 @@ def test_a_retired_contractor_takes_no_new_finding_but_its_open_ones_and_months_
     assert sign(desk, hired)["score"] == 99  # and its month is signed
 
 
-def upkeep_faults_found(inspection_id="insp_1", line="waste_removal", estate_id=ESTATE):
+def upkeep_faults_found(inspection_id="insp_1", line="waste_removal", estate_id=ESTATE,
+                        completed_at="2026-11-02T01:00:00.000Z"):
     from estate_common.testing import event
     return event("maintenance", "upkeep_faults_found", estate_id, {
         "inspection_id": inspection_id, "checklist_name": "公共区域巡检", "location": "3号楼 垃圾房",
-        "completed_at": "2026-11-02T01:00:00.000Z",
+        "completed_at": completed_at,
         "faults": [{"code": "W1", "label": "垃圾清运", "upkeep_line": line, "note": "满溢"}]}, actor="chen")
 
 
@@ -315,6 +316,7 @@ def test_a_location_inspection_s_failed_upkeep_item_is_a_finding_against_the_lin
     assert (found["area"], found["found_by"], found["service_line"]) == ("3号楼 垃圾房", "chen", "waste_removal")
     assert "垃圾清运" in found["description"] and "满溢" in found["description"]
     assert (found["found_at"], found["due_at"]) == ("2026-11-02T01:00:00.000Z", "2026-11-03T01:00:00.000Z")
+    assert found["period"] == "2026-11"  # the month it was found in, not signed
     desk.on_upkeep_faults_found(upkeep_faults_found("insp_2", line="greening"))  # no greening contractor
     assert len(desk.list_upkeep_findings({"estate_id": ESTATE, "filters": {}})["items"]) == 1
 
@@ -360,3 +362,33 @@ def test_an_inspection_s_upkeep_fault_with_no_engaged_contractor_of_its_line_goe
     desk.on_upkeep_faults_found(upkeep_faults_found())  # redelivered again: the technicians have it already
     as_caller(desk, ACCOUNTANT)
     assert desk.list_upkeep_findings({"estate_id": ESTATE, "filters": {}})["items"] == []
+
+
+def test_an_inspection_s_fault_delivered_after_its_month_was_signed_counts_in_the_first_month_not_signed(desk):
+    """Found by h5 (session 61's leftovers): an inspection of October 31st whose fault reached the desk
+    after the manager had signed October became a finding of the signed month, which is kept as
+    signed (a signed month is not re-opened: its deduction went to accounts), so it was never
+    scored. It counts in the first month of the contractor not signed (November), its inspection's
+    time kept as found_at, its deadline running from its delivery (the contractor could not put
+    right what it was not told of), and says which month it was found in."""
+    hauler = contractor(desk, name="城运清运", service_line="waste_removal", monthly_fee_cents=800_000)
+    assert sign(desk, hauler, period="2026-10")["score"] == 100
+    desk.on_upkeep_faults_found(upkeep_faults_found(completed_at="2026-10-31T01:00:00.000Z"))
+    as_caller(desk, ACCOUNTANT)
+    [found] = desk.list_upkeep_findings({"estate_id": ESTATE, "filters": {"contractor_id": hauler["id"]}})["items"]
+    assert (found["found_at"], found["period"], found["found_in_signed_period"]) == (
+        "2026-10-31T01:00:00.000Z", "2026-11", "2026-10")
+    assert found["due_at"] == "2026-11-03T01:00:00.000Z"  # 24 hours from its delivery (Nov 2nd, 09:00)
+    assert month(desk, hauler)["counts"]["found"] == 1  # scored in November
+    assert month(desk, hauler, period="2026-10")["score"] == 100  # October as signed
+
+
+def test_an_inspection_s_fault_delivered_late_in_a_month_not_signed_counts_in_its_own_month(desk):
+    """The same late delivery before October is signed: October's finding, due from the inspection."""
+    hauler = contractor(desk, name="城运清运", service_line="waste_removal", monthly_fee_cents=800_000)
+    desk.on_upkeep_faults_found(upkeep_faults_found(completed_at="2026-10-31T01:00:00.000Z"))
+    as_caller(desk, ACCOUNTANT)
+    [found] = desk.list_upkeep_findings({"estate_id": ESTATE, "filters": {"contractor_id": hauler["id"]}})["items"]
+    assert (found["period"], found["due_at"], found.get("found_in_signed_period")) == (
+        "2026-10", "2026-11-01T01:00:00.000Z", None)
+    assert month(desk, hauler, period="2026-10")["counts"]["found"] == 1
