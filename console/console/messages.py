@@ -1277,6 +1277,7 @@ _MESSAGES = {
     "field.covered_by": ("顶岗人", "Covered by"),
     "field.charged_cents": ("收费金额", "Amount charged"),
     "field.provider_kind": ("服务方", "Done by"),
+    "field.duplicate": ("重复记账", "Counted twice"),
     "field.provider": ("服务方", "Done by"),
     "field.previous_provider": ("原服务方", "Done by before"),
     "field.service_name": ("服务项目", "Service"),

@@ -1580,6 +1580,11 @@ ZH = {
         '该外包单位已不再服务',
     'is no longer engaged':
         '已不再服务',
+    # a contractor's month typed by hand as well as from its signing (finance, h5)
+    "the contractor's {0} is an operating cost already ({1}, {2} cents): reverse it first where the invoice says otherwise":
+        '该外包单位 {0} 的费用已记为运营成本（{1}，{2} 分）：如与发票不符，请先冲销该笔',
+    'has a cost of {0} already':
+        '{0} 已有一笔费用',
     # a paid service's order: its staff one of the estate's (h5)
     "a paid service is done by the estate's own staff or a contractor":
         '有偿服务须由本小区的员工或外包单位承担',

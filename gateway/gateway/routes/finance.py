@@ -198,7 +198,7 @@ ROUTES = [
     Route("POST", f"{ESTATE}/operating-expenses", "finance", "record_operating_expense", policy.FEE_SETTERS,
           status=201, body=True, idempotent=True),
     Route("GET", f"{ESTATE}/operating-expenses", "finance", "list_operating_expenses", policy.FINANCE,
-          paged=True, filters=("period", "category")),
+          paged=True, filters=("period", "category", "contractor_id", "duplicate")),
     Route("GET", f"{ESTATE}/operating-expenses/<expense_id>", "finance", "get_operating_expense", policy.FINANCE,
           id_param="expense_id"),
     # a cost typed wrong is reversed (冲销), never edited: by those who record costs

@@ -2535,7 +2535,10 @@ def record_operating_expense(db, outbox, caller, estate_id, data):
         return public(found)
     rules, now = store.rules_for(db, estate_id), clock.now()
     periods.refuse_before_catch_up(data["period"], now, rules)
-    expense = reports.operating_expense(expense_id, estate_id, data, periods.period_of(now, rules), now, caller.user)
+    costs = store.contractor_costs(db, estate_id, data["contractor_id"], data["period"]) if data.get(
+        "contractor_id") else ()
+    expense = reports.operating_expense(expense_id, estate_id, data, periods.period_of(now, rules), now, caller.user,
+                                        costs)
     return public(store.create(db, outbox, "operating_expenses", estate_id, expense_id, lambda: (expense, [
         outbox.event("operating_expense_recorded", estate_id, reports.recorded_event_data(expense))])))
 
@@ -2546,7 +2549,10 @@ def record_contractor_month(db, outbox, event):
     month (``reports.contractor_month_expense``), recorded once under the month's own id however often
     the event is delivered (found by h2: finance read none of it), announced as any cost recorded
     (``operating_expense_recorded``)."""
-    expense = reports.contractor_month_expense(event)
+    month = event["data"]
+    expense = reports.contractor_month_expense(
+        event, [cost for cost in store.contractor_costs(db, event["estate_id"], month["contractor_id"], month["period"])
+                if cost.get("_contractor_month") != month["id"]])
     store.create(db, outbox, "operating_expenses", event["estate_id"], expense["_id"], lambda: (expense, [
         outbox.event("operating_expense_recorded", event["estate_id"], reports.recorded_event_data(expense))]))
 

@@ -58,14 +58,35 @@ OPERATING_CATEGORIES = ("staff", "cleaning", "greening", "security", "common_uti
                         "administration", "other")
 
 
-def operating_expense(expense_id, estate_id, data, current_period, now, actor):
+def operating_expense(expense_id, estate_id, data, current_period, now, actor, contractor_costs=()):
+    """A cost the accountant types; one naming a contractor (``contractor_id``: its invoice of the
+    month) is refused while ``contractor_costs``, the costs of that contractor and month not
+    reversed, holds one (``refuse_contractor_month_twice``)."""
     if data["period"] > current_period:
         raise BusinessRuleViolation("a cost of a period that has not begun is not recorded",
                                     [field_error("data.period", "is in the future")])
+    if data.get("contractor_id"):
+        refuse_contractor_month_twice(data["contractor_id"], data["period"], contractor_costs)
     stamp = clock.to_iso(now)
     return {"_id": expense_id, "estate_id": estate_id, "period": data["period"], "category": data["category"],
             "amount_cents": int(data["amount_cents"]), "description": data["description"].strip(),
-            "recorded_by": actor, "created_at": stamp, "reversal": None}
+            "recorded_by": actor, "created_at": stamp, "reversal": None,
+            "contractor_id": data.get("contractor_id")}
+
+
+def refuse_contractor_month_twice(contractor_id, period, contractor_costs):
+    """A contractor's month is one operating cost (found by h5: its signing recorded it,
+    ``contractor_month_expense``, and the accountant typing the contractor's invoice of that month
+    counted it twice in the disclosure). A cost naming the contractor of a month with a cost not
+    reversed is a 409: the one recorded stands, and where the invoice says otherwise it is reversed
+    (冲销) before the invoice is typed, as a posted entry is never edited (DOMAIN.md). The signing's
+    cost, which comes as an event and is not refused, names the ones it repeats instead
+    (``duplicate_of``)."""
+    if contractor_costs:
+        first = contractor_costs[0]
+        raise Conflict(f"the contractor's {period} is an operating cost already ({first['_id']}, "
+                       f"{first['amount_cents']} cents): reverse it first where the invoice says otherwise",
+                       [field_error("data.contractor_id", f"has a cost of {period} already")])
 
 
 # a contractor's service line (customer service's UpkeepServiceLine) -> the operating cost's category:
@@ -74,10 +95,12 @@ CONTRACTOR_CATEGORIES = {"cleaning": "cleaning", "greening": "greening", "pest_c
                          "waste_removal": "cleaning"}
 
 
-def contractor_month_expense(event):
+def contractor_month_expense(event, contractor_costs=()):
     """The operating cost of a contractor's signed month (``customer_service.contractor_month_signed``):
     its payable (the monthly fee less the deduction) in its month, under the month's id (one per
-    contractor and month: a second delivery or signing finds it), recorded by who signed it."""
+    contractor and month: a second delivery or signing finds it), recorded by who signed it. The
+    costs of that contractor and month typed by hand before, not reversed (``contractor_costs``), are
+    named as what it repeats (``duplicate_of``: ``refuse_contractor_month_twice``)."""
     month = event["data"]
     fee, deduction = month["monthly_fee_cents"], month["deduction_cents"]
     return {"_id": ids.natural_id("opx", event["estate_id"], month["id"]), "estate_id": event["estate_id"],
@@ -88,7 +111,9 @@ def contractor_month_expense(event):
                             f"{Decimal(fee) / 100:.2f} less deduction {Decimal(deduction) / 100:.2f} "
                             f"(score {month['score']})"),
             "recorded_by": event.get("actor") or event["source"], "created_at": event["occurred_at"],
-            "reversal": None, "_contractor_month": month["id"], "_event_id": event["event_id"]}
+            "reversal": None, "_contractor_month": month["id"], "_event_id": event["event_id"],
+            "contractor_id": month["contractor_id"],
+            "duplicate_of": [cost["_id"] for cost in contractor_costs] or None}
 
 
 def expense_reversal(expense, reason, now, actor, key=None):

@@ -96,7 +96,8 @@ INDEXES = {
                      ([("estate_id", 1), ("household_id", 1)], {}),  # a flat's deposits (its 分户账)
                      ([("estate_id", 1), ("apportionment.household_id", 1)], {}),  # a flat's shares of uses
                      ([("estate_id", 1), ("status", 1), ("created_at", 1)], {})],  # the half-done sweep
-    "operating_expenses": [(PAGED, {}), ([("estate_id", 1), ("period", 1), ("category", 1)], {})],
+    "operating_expenses": [(PAGED, {}), ([("estate_id", 1), ("period", 1), ("category", 1)], {}),
+                           ([("estate_id", 1), ("contractor_id", 1), ("period", 1)], {})],
     "disclosures": [(PAGED, {}), ([("estate_id", 1), ("period", 1)], {})],
     # one per billing run ended, by its job's id: written once with its billing_run_finished
     "billing_runs": [(PAGED, {}), ([("estate_id", 1), ("period", 1)], {})],
@@ -1908,7 +1909,22 @@ def change_operating_expense(db, outbox, estate_id, expense_id, decide):
 
 
 def list_operating_expenses(db, estate_id, filters, limit, cursor):
-    return store.page(db.operating_expenses, {"estate_id": estate_id, **filters}, limit, cursor)
+    """``period``, ``category``, ``contractor_id`` as stored; ``duplicate`` (``true``: the signed
+    months' costs that repeat one typed by hand, ``reports.contractor_month_expense``; ``false``: the others)."""
+    query = {"estate_id": estate_id, **{key: value for key, value in filters.items() if key != "duplicate"}}
+    if filters.get("duplicate") in ("true", "false"):
+        query["duplicate_of.0"] = {"$exists": filters["duplicate"] == "true"}
+    return store.page(db.operating_expenses, query, limit, cursor)
+
+
+def contractor_costs(db, estate_id, contractor_id, period):
+    """The operating costs of a contractor's month not reversed: typed by hand naming it, or its
+    signed month's (those recorded before a signed month's cost kept its contractor are found by
+    the month's id, ``cm_<contractor>_<period>``), the first recorded first."""
+    return list(db.operating_expenses.find(
+        {"estate_id": estate_id, "period": period, "reversal": None,
+         "$or": [{"contractor_id": contractor_id}, {"_contractor_month": f"cm_{contractor_id}_{period}"}]},
+        sort=[("created_at", 1), ("_id", 1)]))
 
 
 def operating_expenses_of_period(db, estate_id, period):

@@ -5410,3 +5410,45 @@ def test_a_utility_move_taken_then_crashed_is_finished_once_however_many_moves_c
     assert finance.db.journal.count_documents({"kind": "utility_top_up"}) == 1
     use(finance, 100, reading="m-after")  # finished now, it leaves the window with the next move
     assert len(finance.db.utility_accounts.find_one({"estate_id": ESTATE})["recent_moves"]) == 3
+
+
+def contractor_invoice(finance, key, contractor_id="ctr_1", period="2026-10", amount_cents=2_820_005):
+    acting(finance, ACCOUNTANT, key)
+    return finance.record_operating_expense({"estate_id": ESTATE, "data": {
+        "period": period, "category": "cleaning", "amount_cents": amount_cents,
+        "description": "消杀 10月 发票", "contractor_id": contractor_id}})
+
+
+def test_a_contractor_s_month_typed_by_hand_after_its_signing_is_refused(finance):
+    """Found by h5 (session 61's leftovers): the signed month is an operating cost already
+    (contractor_month_signed); the accountant typing the contractor's invoice for the same month
+    counted it twice in the disclosure. A cost naming the contractor (``contractor_id``) of a month
+    its signing recorded is a 409 naming data.contractor_id (reverse the signed one first where the
+    invoice says otherwise); another contractor's, or another month's, is taken."""
+    finance.record_contractor_month(contractor_month_signed())
+    with pytest.raises(Conflict) as refused:
+        contractor_invoice(finance, "inv-1")
+    assert refused.value.errors[0]["field"] == "data.contractor_id"
+    assert contractor_invoice(finance, "inv-2", contractor_id="ctr_2")["contractor_id"] == "ctr_2"
+    assert contractor_invoice(finance, "inv-3", period="2026-09")["period"] == "2026-09"
+    with pytest.raises(Conflict):
+        contractor_invoice(finance, "inv-4", period="2026-09", amount_cents=100)  # typed twice by hand
+    acting(finance, ACCOUNTANT)
+    [signed] = [e for e in finance.list_operating_expenses({"estate_id": ESTATE, "filters": {"period": "2026-10"}})[
+        "items"] if e["contractor_id"] == "ctr_1"]
+    finance.reverse_operating_expense({"estate_id": ESTATE, "id": signed["id"], "data": {"reason": "发票为准"}})
+    assert contractor_invoice(finance, "inv-5")["amount_cents"] == 2_820_005  # once the signed one is reversed
+    report = finance.disclosure_report({"estate_id": ESTATE, "filters": {"period": "2026-10"}})
+    assert report["expenses"]["operating_by_category"] == {"cleaning": 2 * 2_820_005}  # ctr_2's and ctr_1's once
+
+
+def test_a_contractor_s_month_signed_after_it_was_typed_by_hand_is_flagged_as_its_duplicate(finance):
+    """The invoice typed first, the month signed after: the signing's cost is recorded (an event is
+    not refused) and names the cost it repeats (``duplicate_of``), for the accountant to reverse one."""
+    typed = contractor_invoice(finance, "inv-1")
+    finance.record_contractor_month(contractor_month_signed())
+    acting(finance, ACCOUNTANT)
+    listed = finance.list_operating_expenses({"estate_id": ESTATE, "filters": {"period": "2026-10"}})["items"]
+    [signed] = [e for e in listed if e["id"] != typed["id"]]
+    assert (signed["contractor_id"], signed["duplicate_of"]) == ("ctr_1", [typed["id"]])
+    assert finance.list_operating_expenses({"estate_id": ESTATE, "filters": {"duplicate": "true"}})["items"] == [signed]
