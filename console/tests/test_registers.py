@@ -1648,6 +1648,34 @@ def test_the_steward_walks_records_a_fault_against_its_contractor_and_rechecks_i
     assert fake.calls[-1]["json"] == {"passed": True}
 
 
+SERVICE_ORDER = {"id": "so_1", "number": "SO-2026-000001", "household_id": "hh_1", "service_id": "ps_1",
+                 "service_name": "深度保洁", "unit": "hour", "unit_price_cents": 4999, "quantity": 3,
+                 "ordered_cents": 14997, "day": "2026-12-15", "start": "09:00",
+                 "scheduled_at": "2026-12-15T01:00:00.000Z", "status": "ordered", "provider": None,
+                 "charged_cents": None}
+
+
+def test_the_desk_assigns_a_service_order_to_one_of_the_estate_s_contractors_from_its_page(
+        client, fake, households, documented_routes):
+    """有偿服务订单 (found by h5, session 61's leftovers): the page took a username only, and a contractor
+    was assigned through the API alone; the estate's contractors engaged are offered by name
+    (``?active=true``) and the step sends the one picked as ``contractor_id``."""
+    sign_in(client, fake, roles=("agent",))
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/contractors", {"items": [CONTRACTOR], "next_cursor": None})
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/paid-services", {"items": [], "next_cursor": None})
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/service-orders", {"items": [SERVICE_ORDER], "next_cursor": None})
+    page = client.get("/desk/service-orders", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    assert "/desk/service-orders/so_1/assign-contractor" in page and "洁美保洁" in page
+    assert any(call["params"].get("active") == "true" for call in fake.calls if call["path"].endswith("/contractors"))
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/service-orders/so_1/assign",
+            {**SERVICE_ORDER, "status": "assigned", "provider": {"kind": "contractor", "id": "ctr_1", "name": "洁美保洁"}})
+    answer = client.post("/desk/service-orders/so_1/assign-contractor",
+                         data={"csrf_token": csrf_of(client), "contractor_id": "ctr_1"})
+    assert answer.status_code == 302
+    assert fake.calls[-1]["path"].endswith("/service-orders/so_1/assign")
+    assert fake.calls[-1]["json"] == {"contractor_id": "ctr_1"}
+
+
 def test_the_team_lead_s_roll_call_is_typed_one_guard_a_line_and_shown_with_who_was_late_and_who_covers(
         client, fake, documented_routes):
     """班组考勤 (h7): a line a guard of the shift's roster, its status in either language; the row shows

@@ -90,6 +90,9 @@ class Action:
     not_by: str = ""
     # a field of the row naming the one user who takes the step (his own request withdrawn)
     only_by: str = ""
+    # the step it posts to where it is not ``name``: two forms of one step (a paid service's order
+    # assigned to a member of staff by name, or to a contractor picked from the estate's: h5)
+    step: str = ""
 
     def awaits_other(self, item, user="", roles=()):
         """Whether the row waits for someone else's approval, the user's own proposal in a state
@@ -523,6 +526,10 @@ FRONT_DESK = (
                       F("household_id", "picker.household", "household"), F("number", "reg.number")),
              actions=(A("assign", "reg.assign_order", (F("username", "reg.provider_username", required=True),),
                         ("ordered", "assigned")),
+                      # to one of the estate's contractors engaged, by name (h5: through the API only)
+                      A("assign-contractor", "reg.assign_order_contractor",
+                        (F("contractor_id", "reg.contractor", "pick", True, group="contractors"),),
+                        ("ordered", "assigned"), step="assign"),
                       A("complete", "reg.complete_order", (F("quantity", "reg.delivered_quantity", "quantity"), NOTE),
                         ("assigned",)),
                       A("cancel", "reg.cancel_order", (F("reason", "reg.reason", "textarea", True),),

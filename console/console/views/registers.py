@@ -371,7 +371,7 @@ def _action_path(spec, action, item_id):
     """Where a row's action is sent: its collection (``into``), the row itself (an edit), or the row's step."""
     if action.method == "PATCH":
         return f"{spec.path}/{item_id}"
-    return action.into or f"{spec.path}/{item_id}/{action.name}"
+    return action.into or f"{spec.path}/{item_id}/{action.step or action.name}"
 
 
 def _back(spec, item_id):
