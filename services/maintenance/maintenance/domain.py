@@ -1377,18 +1377,23 @@ def false_alarm_released(order, event, now):
     return Change({"updated_at": stamp}, [entry], unset=unset)
 
 
-def false_alarm_cancel(order, event, now, false_alarms=()):
+def false_alarm_cancel(order, event, now, false_alarms=(), calls_joined=False):
     """The incident's own emergency order (``from_incident``), the incident closed as a false alarm: cancelled,
     its reason naming the false alarm, announced ``work_order_cancelled``, its flat no longer the burst's
     (``FLOODED_FLAT``: the next desk call about the unit is not told to join it). It stayed open, an emergency
     nobody needed, its marks kept (found by h8). None when done already (the event again), its work started (the
     technician on site completes it) or another incident joined it that is no false alarm (``false_alarms``:
-    the ids of those that are; it serves that one, its flat kept)."""
+    the ids of those that are; it serves that one, its flat kept). A desk call joined it (``calls_joined``: told
+    to, ``incident_order_found``, ``burst_order_found``; its own order cancelled then): it serves the call, and
+    stays, released as a desk's order is (``false_alarm_released``); cancelled, the call was closed with it, the
+    water through 1801's ceiling with no order and nobody sent (found by r8 reviewing h8)."""
     incident = event["data"]
     if order["status"] not in CANCELLABLE or order.get("started_at"):
         return None
     if any(joined["id"] not in false_alarms for joined in order.get("incidents") or ()):
         return None
+    if calls_joined:
+        return false_alarm_released(order, event, now)
     reason = f"incident {incident['number']} closed as a false alarm (误报): no emergency to answer"
     changes, entry = _step(order, "cancel", now, event.get("actor"), reason)
     return Change(changes, [{**entry, "event_id": event["event_id"]}],

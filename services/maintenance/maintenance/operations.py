@@ -1441,8 +1441,9 @@ def release_false_alarm(db, outbox, event):
         _order_change(db, outbox, estate_id, joined_id,
                       lambda order: domain.false_alarm_released(order, event, clock.now()))
     else:  # the incident's own emergency order: no emergency to answer (h8)
+        calls = store.calls_joined(db, estate_id, order_id)  # a call joined it (h4, h6): it serves the call
         _order_change(db, outbox, estate_id, order_id, lambda order: domain.false_alarm_cancel(
-            order, event, clock.now(), frozenset(order.get(FALSE_ALARMS) or ())))
+            order, event, clock.now(), frozenset(order.get(FALSE_ALARMS) or ()), calls))
 
 
 def _lift_still_asked(order, incident_id, since):

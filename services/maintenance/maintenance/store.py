@@ -87,7 +87,8 @@ INDEXES = {
     "renovation_reviews": [(PAGED, {}), ([("estate_id", 1), ("status", 1)], {})],
     # the latest household correction of each repair (natural id): an order opened after it takes it
     "request_households": [([("estate_id", 1)], {})],
-    "joined_requests": [([("estate_id", 1)], {})],
+    "joined_requests": [([("estate_id", 1)], {}),
+                        ([("estate_id", 1), ("work_order_id", 1)], {})],  # the calls an order serves (calls_joined)
     # an incident's take-over of a patrol anomaly's order that came before the order (natural id)
     "incident_takeovers": [([("estate_id", 1)], {}),
                            ([("estate_id", 1), ("data.id", 1)], {})],  # by its incident (anomaly_taken_over_by)
@@ -348,6 +349,11 @@ def keep_joined_request(db, estate_id, request_id, work_order_id, event_id=None,
 def joined_request(db, estate_id, request_id):
     """The join kept of the repair (``keep_joined_request``), or None."""
     return db.joined_requests.find_one({"_id": _joined_id(estate_id, request_id), "estate_id": estate_id})
+
+
+def calls_joined(db, estate_id, work_order_id):
+    """Whether a repair joined the order (``keep_joined_request``): it serves that call."""
+    return db.joined_requests.find_one({"estate_id": estate_id, "work_order_id": work_order_id}, {"_id": 1}) is not None
 
 
 def request_joined(db, estate_id, request_id):

@@ -408,3 +408,46 @@ def test_a_false_alarm_that_joined_a_flooding_s_own_order_leaves_it_the_burst_s(
     desk_call(engineering, household_id="hh_1601", request_id="sr_2")  # the flat below, the same burst
     assert len(announced(engineering, "work_order_incident_found")) == told + 1
     assert announced(engineering, "work_order_incident_found")[-1]["work_order_id"] == _flood_order_id()
+
+
+def test_a_false_flooding_s_own_order_a_desk_call_joined_stays_for_the_call(engineering):
+    """The guard's flooding (1701) opened its own order; the desk's water emergency from 1801 was told to join it
+    and joined it, its own order cancelled (h4). The flooding then closed as a false alarm cancelled the order
+    as an emergency nobody needed (h8), and customer service closed 1801's call with it: the water pouring
+    through 1801's ceiling had no order left and nobody sent (found by r8 reviewing h8). The order serves the
+    call that joined it: it stays open, no longer the false alarm's (a history entry), its call promised as
+    told."""
+    from .test_incident_joins_desk_order import closed_as_false_alarm
+    flats(engineering)
+    engineering.open_from_incident(flooding(household_id="hh_1701"))
+    clock.freeze(clock.now() + timedelta(minutes=7))
+    desk = desk_call(engineering, household_id="hh_1801")
+    engineering.cancel_joined_request_order(event("customer_service", "service_request_joined", ESTATE, {
+        "id": "sr_1", "number": "SR-2026-000001", "work_order_id": _flood_order_id(), "own_work_order_id": desk["id"],
+        "joined_at": clock.now_iso()}))
+    assert engineering.get_work_order({"estate_id": ESTATE, "id": desk["id"]})["status"] == "cancelled"
+    closed = closed_as_false_alarm("inc_flood")
+    closed["data"] = closed["data"] | {"type": "flooding"}
+    engineering.keep_closed_incident_release(closed)
+    engineering.keep_closed_incident_release(closed)  # redelivered
+    order = engineering.get_work_order({"estate_id": ESTATE, "id": _flood_order_id()})
+    assert order["status"] == "pending"
+    assert not announced(engineering, "work_order_cancelled") or all(
+        told["id"] != _flood_order_id() for told in announced(engineering, "work_order_cancelled"))
+    assert [e["action"] for e in order["history"]].count("incident_false_alarm") == 1
+
+
+def test_a_false_entrapment_s_own_order_a_desk_call_joined_stays_for_the_call(engineering):
+    """The same of an entrapment's own order the desk's call about the lift joined (h6): the false alarm left the
+    call with no order (found by r8 reviewing h8)."""
+    from .test_incident_joins_desk_order import closed_as_false_alarm, desk_order_on
+    engineering.open_from_incident(entrapment(equipment_id=engineering.lift["id"]))
+    own = domain.work_order_id(ESTATE, "incident", "inc_lift")
+    clock.freeze(clock.now() + timedelta(minutes=6))
+    desk = desk_order_on(engineering, engineering.lift["id"])
+    engineering.cancel_joined_request_order(event("customer_service", "service_request_joined", ESTATE, {
+        "id": "sr_1", "number": "SR-sr_1", "work_order_id": own, "own_work_order_id": desk["id"],
+        "joined_at": clock.now_iso()}))
+    engineering.keep_closed_incident_release(closed_as_false_alarm())
+    assert engineering.get_work_order({"estate_id": ESTATE, "id": own})["status"] == "pending"
+    assert all(told["id"] != own for told in announced(engineering, "work_order_cancelled"))
