@@ -686,9 +686,10 @@ def _open_from_incident(db, outbox, event):
                        rules["timezone"])
     if lift and not known_false and order.get("equipment_id") == lift["_id"] and not order.get(LIFT_OUT_ASKED):
         _lift_out_until_checked(db, outbox, event, order, lift["_id"])
-    if domain.may_join_desk_order(data) and store.incident_join(db, estate_id, data["id"]) is None:
+    if not known_false and domain.may_join_desk_order(data) and store.incident_join(db, estate_id, data["id"]) is None:
         # it looked for the desk's order before it wrote its own, as the call's order for it: either side sees
-        # the other now (h4)
+        # the other now (h4). Known false, its order is cancelled at once (``release_false_alarm``): a call told
+        # to join it was closed with it (found by r8 reviewing h8)
         _desk_order_found(db, outbox, event, order, rules, lift)
 
 

@@ -451,3 +451,30 @@ def test_a_false_entrapment_s_own_order_a_desk_call_joined_stays_for_the_call(en
     engineering.keep_closed_incident_release(closed_as_false_alarm())
     assert engineering.get_work_order({"estate_id": ESTATE, "id": own})["status"] == "pending"
     assert all(told["id"] != own for told in announced(engineering, "work_order_cancelled"))
+
+
+def test_a_flooding_known_false_when_its_order_opens_tells_no_desk_call_to_join_it(engineering, monkeypatch):
+    """The flooding was closed as a false alarm before its order opened (each event type has its queue); its own
+    order, opened and cancelled at once (h8), still told customer service to join the desk's water emergency
+    written meanwhile to it (``work_order_incident_found``): the call joined an order cancelled as an emergency
+    nobody needed, its own order cancelled for the join, and closed with it (found by r8 reviewing h8). A
+    flooding known false tells no call to join its order: the call keeps its own."""
+    from maintenance import operations
+    from .test_incident_joins_desk_order import closed_as_false_alarm
+    flats(engineering)
+    desk = desk_call(engineering, household_id="hh_1801")
+    looked = operations._desk_order_for
+    calls = []
+
+    def not_yet(db, estate_id, data, rules):  # the call's order was not written when the flooding looked
+        calls.append(data["id"])
+        return None if len(calls) == 1 else looked(db, estate_id, data, rules)
+
+    monkeypatch.setattr(operations, "_desk_order_for", not_yet)
+    closed = closed_as_false_alarm("inc_flood")
+    closed["data"] = closed["data"] | {"type": "flooding"}
+    engineering.keep_closed_incident_release(closed)
+    engineering.open_from_incident(flooding(household_id="hh_1701"))
+    assert engineering.get_work_order({"estate_id": ESTATE, "id": _flood_order_id()})["status"] == "cancelled"
+    assert not announced(engineering, "work_order_incident_found")
+    assert engineering.get_work_order({"estate_id": ESTATE, "id": desk["id"]})["status"] == "pending"
