@@ -477,6 +477,13 @@ def keep_incident_join(db, estate_id, incident_id, work_order_id):
     return incident_join(db, estate_id, incident_id)
 
 
+def forget_incident_join(db, estate_id, incident_id, work_order_id):
+    """The join kept (``keep_incident_join``) forgotten, while it names ``work_order_id``: the order was done before
+    the incident joined it (``operations._join_desk_order``)."""
+    db.incident_joins.delete_one({"_id": _incident_join_id(estate_id, incident_id), "estate_id": estate_id,
+                                  "work_order_id": work_order_id})
+
+
 def incident_join(db, estate_id, incident_id):
     """The order the incident joined (``keep_incident_join``), or None."""
     kept = db.incident_joins.find_one({"_id": _incident_join_id(estate_id, incident_id), "estate_id": estate_id})

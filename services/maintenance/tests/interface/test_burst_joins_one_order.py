@@ -478,3 +478,39 @@ def test_a_flooding_known_false_when_its_order_opens_tells_no_desk_call_to_join_
     assert engineering.get_work_order({"estate_id": ESTATE, "id": _flood_order_id()})["status"] == "cancelled"
     assert not announced(engineering, "work_order_incident_found")
     assert engineering.get_work_order({"estate_id": ESTATE, "id": desk["id"]})["status"] == "pending"
+
+
+def test_a_flooding_joining_an_order_a_false_alarm_cancels_meanwhile_opens_its_own(engineering, monkeypatch):
+    """The desk's call was told to join the guard's flooding's own order (1701) and a second flooding of the unit
+    (1601) set out to join that order (h5); meanwhile the first was closed as a false alarm and its order
+    cancelled (h8: the incident_closed queue and the emergency_repair_requested queue are read at once). The
+    second's join, kept, met an order done and changed nothing: the real flooding had no order, nobody sent, and
+    a redelivery joined the cancelled order again (found by r8 reviewing h8). A join that did not land opens the
+    incident's own order."""
+    from maintenance import store
+    from .test_incident_joins_desk_order import closed_as_false_alarm
+    flats(engineering)
+    first = flooding(household_id="hh_1701")
+    engineering.open_from_incident(first)
+    clock.freeze(clock.now() + timedelta(minutes=7))
+    desk_call(engineering, household_id="hh_1801")  # told to join the flooding's order
+    clock.freeze(clock.now() + timedelta(minutes=3))
+    false_first = closed_as_false_alarm("inc_flood", opened_at=first["data"]["opened_at"])
+    false_first["data"] = false_first["data"] | {"number": "INC-2026-000011", "type": "flooding"}
+    kept = store.keep_incident_join
+
+    def and_meanwhile(db, estate_id, incident_id, work_order_id):
+        joined = kept(db, estate_id, incident_id, work_order_id)
+        engineering.keep_closed_incident_release(false_first)  # the first's false alarm handled at that moment
+        return joined
+
+    monkeypatch.setattr(store, "keep_incident_join", and_meanwhile)
+    second = flooding("inc_flood_2", household_id="hh_1601")
+    second["data"]["number"] = "INC-2026-000012"
+    engineering.open_from_incident(second)
+    monkeypatch.setattr(store, "keep_incident_join", kept)
+    engineering.open_from_incident(second)  # redelivered
+    assert engineering.get_work_order({"estate_id": ESTATE, "id": _flood_order_id()})["status"] == "cancelled"
+    standing = [o for o in orders(engineering) if o["status"] not in ("cancelled", "completed")
+                and "inc_flood_2" in {i["id"] for i in o.get("incidents") or ()} | {o["source"].get("id")}]
+    assert [o["id"] for o in standing] == [_flood_order_id("inc_flood_2")]
