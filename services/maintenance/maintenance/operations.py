@@ -1396,10 +1396,11 @@ def keep_entrapment_release(db, event):
 def release_false_alarm(db, outbox, event):
     """An incident closed as a false alarm (security's ``incident_closed`` with ``false_alarm``: nobody in the car,
     no water; h5, where there was no such state): what it took released. The lift taken out of service until
-    checked for it (its order's spell, the incident's reason) back in service, its note naming the false alarm;
-    the desk's order it joined no longer its entrapment or flooding (``domain.false_alarm_released``: a later
-    call about the lift or the unit is not told to join it; the order's priority and its calls' promises stand,
-    told already). Once: a redelivery finds the lift in service and the order's entry."""
+    checked for it (its order's spell, the incident's reason) stays out for the engineer's check (h8), handed to
+    another incident that still asks it out; the desk's order it joined no longer its entrapment or flooding
+    (``domain.false_alarm_released``: a later call about the lift or the unit is not told to join it; the order's
+    priority and its calls' promises stand, told already); its own order cancelled, or released as a desk's when a
+    call joined it (``domain.false_alarm_cancel``, h8, r8). Once: a redelivery finds the order's entry."""
     estate_id, data = event["estate_id"], event["data"]
     if not data.get("false_alarm"):
         return
