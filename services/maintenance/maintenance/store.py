@@ -9,7 +9,7 @@ from estate_common.kpis import period_bounds
 
 from . import costing, parts
 from .ledger import JOBS_OWED
-from .domain import (APPOINTMENT_ANNOUNCED, CLOSED, OVERDUE_ANNOUNCED, OWED_BY, PROMISED_BY, SOURCE_TYPES_READ, TRANSITIONS,
+from .domain import (APPOINTMENT_ANNOUNCED, CLOSED, INCIDENT_FOUND, OVERDUE_ANNOUNCED, OWED_BY, PROMISED_BY, SOURCE_TYPES_READ, TRANSITIONS,
                      deadline_at, helper_left_flag, technician_left_flag, technician_told_applies)
 from .rules import CHOICES, DEFAULTS, MAXIMA, MINIMA
 
@@ -39,6 +39,8 @@ INDEXES = {
         # which a page read among every order of its source type and picked out (found by review)
         ([("estate_id", 1), ("source.id", 1)], {}),
         ([("estate_id", 1), ("number", 1)], {}),  # the list's number filter (as typed)
+        # the calls' orders told to join an incident's order (calls_joined: a false alarm's order stays for them)
+        ([("estate_id", 1), (INCIDENT_FOUND, 1)], {"partialFilterExpression": {INCIDENT_FOUND: {"$exists": True}}}),
         # the open orders naming a lift an incident may join (desk_orders_on), or a call's order may be
         # an incident's for (incident_orders_on)
         ([("estate_id", 1), ("equipment_id", 1), ("status", 1)], {}),
@@ -352,8 +354,12 @@ def joined_request(db, estate_id, request_id):
 
 
 def calls_joined(db, estate_id, work_order_id):
-    """Whether a repair joined the order (``keep_joined_request``): it serves that call."""
-    return db.joined_requests.find_one({"estate_id": estate_id, "work_order_id": work_order_id}, {"_id": 1}) is not None
+    """Whether a repair joined the order (``keep_joined_request``), or is on its way there: a call's order told
+    to join it (``domain.INCIDENT_FOUND``) not cancelled (the join cancels it, once kept here). It serves that
+    call."""
+    return db.joined_requests.find_one({"estate_id": estate_id, "work_order_id": work_order_id}, {"_id": 1}) \
+        is not None or db.work_orders.find_one({"estate_id": estate_id, INCIDENT_FOUND: work_order_id,
+                                                "status": {"$ne": "cancelled"}}, {"_id": 1}) is not None
 
 
 def request_joined(db, estate_id, request_id):

@@ -483,10 +483,10 @@ def test_a_flooding_known_false_when_its_order_opens_tells_no_desk_call_to_join_
 def test_a_flooding_joining_an_order_a_false_alarm_cancels_meanwhile_opens_its_own(engineering, monkeypatch):
     """The desk's call was told to join the guard's flooding's own order (1701) and a second flooding of the unit
     (1601) set out to join that order (h5); meanwhile the first was closed as a false alarm and its order
-    cancelled (h8: the incident_closed queue and the emergency_repair_requested queue are read at once). The
-    second's join, kept, met an order done and changed nothing: the real flooding had no order, nobody sent, and
-    a redelivery joined the cancelled order again (found by r8 reviewing h8). A join that did not land opens the
-    incident's own order."""
+    cancelled (h8: the incident_closed queue and the emergency_repair_requested queue are read at once; its
+    release read the calls on their way before the call was told). The second's join, kept, met an order done
+    and changed nothing: the real flooding had no order, nobody sent, and a redelivery joined the cancelled order
+    again (found by r8 reviewing h8). A join that did not land opens the incident's own order."""
     from maintenance import store
     from .test_incident_joins_desk_order import closed_as_false_alarm
     flats(engineering)
@@ -501,7 +501,9 @@ def test_a_flooding_joining_an_order_a_false_alarm_cancels_meanwhile_opens_its_o
 
     def and_meanwhile(db, estate_id, incident_id, work_order_id):
         joined = kept(db, estate_id, incident_id, work_order_id)
-        engineering.keep_closed_incident_release(false_first)  # the first's false alarm handled at that moment
+        with monkeypatch.context() as before_the_call_was_told:
+            before_the_call_was_told.setattr(store, "calls_joined", lambda *args: False)
+            engineering.keep_closed_incident_release(false_first)  # the first's false alarm handled at that moment
         return joined
 
     monkeypatch.setattr(store, "keep_incident_join", and_meanwhile)
@@ -514,3 +516,26 @@ def test_a_flooding_joining_an_order_a_false_alarm_cancels_meanwhile_opens_its_o
     standing = [o for o in orders(engineering) if o["status"] not in ("cancelled", "completed")
                 and "inc_flood_2" in {i["id"] for i in o.get("incidents") or ()} | {o["source"].get("id")}]
     assert [o["id"] for o in standing] == [_flood_order_id("inc_flood_2")]
+
+
+def test_a_false_flooding_s_own_order_a_desk_call_is_on_its_way_to_stays_for_the_call(engineering):
+    """The desk's water emergency from 1801 was told to join the guard's flooding's own order (h4) and customer
+    service had not joined it yet when the flooding was closed as a false alarm: the order was cancelled (h8),
+    the join then landed on it, the call's own order cancelled for the join and the call closed with the
+    flooding's: nobody sent to 1801 (found by r8 reviewing h8). A call told to join the order is on its way
+    there: the order stays for it."""
+    from .test_incident_joins_desk_order import closed_as_false_alarm
+    flats(engineering)
+    engineering.open_from_incident(flooding(household_id="hh_1701"))
+    clock.freeze(clock.now() + timedelta(minutes=7))
+    desk = desk_call(engineering, household_id="hh_1801")
+    assert announced(engineering, "work_order_incident_found")
+    closed = closed_as_false_alarm("inc_flood")
+    closed["data"] = closed["data"] | {"type": "flooding"}
+    engineering.keep_closed_incident_release(closed)
+    assert engineering.get_work_order({"estate_id": ESTATE, "id": _flood_order_id()})["status"] == "pending"
+    engineering.cancel_joined_request_order(event("customer_service", "service_request_joined", ESTATE, {
+        "id": "sr_1", "number": "SR-2026-000001", "work_order_id": _flood_order_id(), "own_work_order_id": desk["id"],
+        "joined_at": clock.now_iso()}))
+    assert [o["id"] for o in orders(engineering) if o["status"] not in ("cancelled", "completed")] == [
+        _flood_order_id()]
