@@ -17,7 +17,7 @@ from estate_common.errors import DomainError
 from estate_common.rpc_client import RpcClient
 
 from . import (after_answer, api_keys, arrears_across, assignees, checklists_across, completeness, complaints_across, custom_fields, docs, etags, exports, exposition, fanout, idempotency, limits, locations,
-               estate_handover, incident_overview, incidents_across, masking, notices_across, own_routes, portal_qr, subject_access,
+               estate_handover, incident_overview, incidents_across, masking, notices_across, own_routes, portal_qr, preconditions, subject_access,
                problems, public, requests_in, retirements, store, technician_notices, traces, uploads, users)
 from .access import authorize
 from .known_estates import KnownEstates
@@ -204,7 +204,9 @@ def _forwarding_view(route):
         def call(context=None):
             # the route's checks with other services (an entrapment's lift, maintenance's) are the call's,
             # after its Idempotency-Key: a replay answers the key's stored answer, where a retry of an
-            # incident got a 503 while maintenance was down (found by h5); a check refused releases the key
+            # incident got a 503 while maintenance was down (found by h5); a check refused releases the key.
+            # So is If-Match's (preconditions): a replay answers the first result though the write moved the tag
+            preconditions.require(route.method)
             facts = route.facts(state().db, payload.get("estate_id"), payload.get("data"), caller) if route.facts else {}
             return shown(state().rpc.call(route.service, route.rpc, payload, request_id=g.request_id,
                                           caller=caller, context={**facts, **(context or {})} or None))

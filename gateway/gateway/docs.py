@@ -29,7 +29,7 @@ from swagger_ui_bundle import swagger_ui_path
 
 from estate_common import contracts
 
-from . import etags, locations
+from . import etags, locations, preconditions
 from .access import policy_table, starts_work_table
 
 PAGE = """<!doctype html>
@@ -64,6 +64,8 @@ ITEM_CACHE_CONTROL = {"$ref": "#/components/headers/ItemCacheControl"}
 ITEM_VARY = {"$ref": "#/components/headers/ItemVary"}
 IF_NONE_MATCH = {"$ref": "#/components/parameters/IfNoneMatch"}
 NOT_MODIFIED = {"$ref": "#/components/responses/NotModified"}
+IF_MATCH = {"$ref": "#/components/parameters/IfMatch"}
+PRECONDITION_FAILED = {"$ref": "#/components/responses/PreconditionFailed"}
 # a client keeps the document 5 minutes, then asks with its ETag (a 304 while it is the same): it changes
 # only with a deploy, and openapi.yaml only grows (a copy a few minutes old lacks only what was added)
 CACHE_CONTROL = "public, max-age=300, must-revalidate"
@@ -86,12 +88,15 @@ def served_document():
             operation[STARTS_WORK_KEY] = True
     located = locations.table(document["paths"])
     tagged = etags.item_paths(document["paths"])
+    guarded = preconditions.guarded_writes(document["paths"])
     for path, path_item in document["paths"].items():
         for method, operation in path_item.items():
             if method != "parameters" and isinstance(operation, dict):
                 _declare_gateway_headers(operation, path in located and method == "post")
                 if path in tagged and method == "get":
                     _declare_etag(operation)
+                if (method, path) in guarded:
+                    _declare_if_match(operation)
     document["components"]["schemas"][ENVELOPE] = book.delivered_envelope_schema()
     document["webhooks"] = {event_type: {"post": _delivery(book, event_type)}
                             for event_type in document["components"]["schemas"]["WebhookEventType"]["enum"]}
@@ -123,6 +128,12 @@ def _declare_etag(operation):
     operation["responses"]["200"]["headers"] = {**operation["responses"]["200"].get("headers", {}), "ETag": ETAG,
                                                 "Cache-Control": ITEM_CACHE_CONTROL, "Vary": ITEM_VARY}
     operation["responses"]["304"] = NOT_MODIFIED
+
+
+def _declare_if_match(operation):
+    """A write of a tagged record (``preconditions``): it takes ``If-Match`` and answers 412."""
+    operation["parameters"] = [*operation.get("parameters", []), IF_MATCH]
+    operation["responses"]["412"] = PRECONDITION_FAILED
 
 
 @functools.lru_cache(maxsize=1)

@@ -119,10 +119,12 @@ def _without_roles(document):
 
 
 def _without_gateway_headers(operation):
-    """``operation`` less the gateway's headers, and an item read's ``If-None-Match`` and 304 (``etags``)."""
+    """``operation`` less the gateway's headers, an item read's ``If-None-Match`` and 304 (``etags``), and
+    a write of a tagged record's ``If-Match`` and 412 (``preconditions``)."""
     responses = {}
     for status, response in operation["responses"].items():
-        if response == {"$ref": "#/components/responses/NotModified"}:
+        if response in ({"$ref": "#/components/responses/NotModified"},
+                        {"$ref": "#/components/responses/PreconditionFailed"}):
             continue
         if "headers" in response:
             headers = {k: v for k, v in response["headers"].items()
@@ -138,7 +140,8 @@ def _without_gateway_headers(operation):
         responses[status] = response
     operation = {**operation, "responses": responses}
     if "parameters" in operation:
-        parameters = [p for p in operation["parameters"] if p != {"$ref": "#/components/parameters/IfNoneMatch"}]
+        parameters = [p for p in operation["parameters"] if p not in ({"$ref": "#/components/parameters/IfNoneMatch"},
+                                                                      {"$ref": "#/components/parameters/IfMatch"})]
         operation = {k: v for k, v in operation.items() if k != "parameters"} | (
             {"parameters": parameters} if parameters else {})
     return operation

@@ -1,0 +1,82 @@
+"""``If-Match`` on a write of a record whose read answers an ``ETag`` (``preconditions``; an
+integrator's probe, h9: a ``PATCH`` of a household sent with a stale ``If-Match`` was written,
+200, the header silently ignored, where RFC 9110 13.1.1 has an origin server evaluate it before
+the method: the lost update the client guarded against happened)."""
+from gateway import preconditions
+
+HOUSEHOLD = "/api/v1/estates/A/households/hh_1"
+HOUSEHOLD_PATH = "/api/v1/estates/{estate_id}/households/{household_id}"
+REPLY = "/api/v1/estates/A/service-requests/sr_1/reply"
+REPLY_PATH = "/api/v1/estates/{estate_id}/service-requests/{request_id}/reply"
+
+
+def _auth(token):
+    return {"Authorization": f"Bearer {token}"}
+
+
+def test_a_stale_if_match_on_a_patch_is_412_and_writes_nothing(client, rpc, admin_token, contract):
+    rpc.answer("archive", "get_household", {"id": "hh_1", "room": "101", "version": 1})
+    etag = client.get(HOUSEHOLD, headers=_auth(admin_token)).headers["ETag"]
+    rpc.answer("archive", "get_household", {"id": "hh_1", "room": "101", "version": 2})  # written since
+    answer = client.patch(HOUSEHOLD, json={"area_m2": 81}, headers={**_auth(admin_token), "If-Match": etag})
+    body = contract.problem(answer, 412, "precondition_failed")
+    assert body["title"] == "Precondition Failed"
+    assert answer.headers["ETag"] != etag  # the record's tag now: read it again
+    assert rpc.calls_to("archive", "update_household") == []
+    assert contract.header_problems(answer, HOUSEHOLD_PATH, "PATCH") == []
+
+
+def test_the_current_tag_or_a_star_lets_the_write_through(client, rpc, admin_token, contract):
+    rpc.answer("archive", "get_household", {"id": "hh_1", "room": "101", "version": 1})
+    etag = client.get(HOUSEHOLD, headers=_auth(admin_token)).headers["ETag"]
+    rpc.answer("archive", "update_household", {"id": "hh_1", "room": "101", "version": 2})
+    for sent in (etag, f'"nope", {etag}', "*"):
+        answer = client.patch(HOUSEHOLD, json={"area_m2": 81}, headers={**_auth(admin_token), "If-Match": sent})
+        assert answer.status_code == 200, (sent, answer.get_data(as_text=True))
+        assert contract.header_problems(answer, HOUSEHOLD_PATH, "PATCH") == []
+    assert len(rpc.calls_to("archive", "update_household")) == 3
+    # a weak tag never matches (RFC 9110 13.1.1: If-Match compares strongly)
+    answer = client.patch(HOUSEHOLD, json={"area_m2": 81}, headers={**_auth(admin_token), "If-Match": "W/" + etag})
+    assert answer.status_code == 412
+
+
+def test_a_step_under_a_record_checks_the_record_s_tag(client, rpc, admin_token, contract):
+    """A step POSTed under a record (a complaint's reply) is a write of that record."""
+    rpc.answer("customer_service", "get_request", {"id": "sr_1", "status": "escalated"})
+    answer = client.post(REPLY, json={"message": "done"},
+                         headers={**_auth(admin_token), "If-Match": '"stale"', "Idempotency-Key": "rep-1"})
+    contract.problem(answer, 412, "precondition_failed")
+    assert rpc.calls_to("customer_service", "reply_request") == []
+    assert contract.header_problems(answer, REPLY_PATH, "POST") == []
+    # without the header nothing is read first
+    rpc.calls.clear()
+    client.post(REPLY, json={"message": "done"}, headers=_auth(admin_token))
+    assert rpc.calls_to("customer_service", "get_request") == []
+
+
+def test_every_write_of_a_tagged_record_declares_if_match_and_412(client):
+    document = client.get("/api/v1/openapi.json").get_json()
+    guarded = preconditions.guarded_writes(document["paths"])
+    assert ("patch", "/api/v1/estates/{estate_id}/households/{household_id}") in guarded
+    assert ("post", REPLY_PATH) in guarded
+    assert ("post", "/api/v1/estates/{estate_id}/households") not in guarded  # a create: no record yet
+    for method, path in guarded:
+        operation = document["paths"][path][method]
+        names = [p.get("$ref", "").rsplit("/", 1)[-1] for p in operation.get("parameters", [])]
+        assert "IfMatch" in names, (method, path)
+        assert operation["responses"]["412"] == {"$ref": "#/components/responses/PreconditionFailed"}, (method, path)
+
+
+def test_a_replay_of_the_key_answers_the_first_result_not_a_412(client, rpc, admin_token):
+    """The write moved the record's tag; its retry after a lost answer (same key, same body, same
+    If-Match) is answered the first result, as the key promises, not told the record changed."""
+    rpc.answer("archive", "get_household", {"id": "hh_1", "room": "101", "version": 1})
+    etag = client.get(HOUSEHOLD, headers=_auth(admin_token)).headers["ETag"]
+    rpc.answer("archive", "update_household", {"id": "hh_1", "room": "101", "version": 2})
+    sent = {**_auth(admin_token), "If-Match": etag, "Idempotency-Key": "patch-1"}
+    first = client.patch(HOUSEHOLD, json={"area_m2": 81}, headers=sent)
+    rpc.answer("archive", "get_household", {"id": "hh_1", "room": "101", "version": 2})  # as written
+    again = client.patch(HOUSEHOLD, json={"area_m2": 81}, headers=sent)
+    assert first.status_code == again.status_code == 200
+    assert again.headers.get("Idempotent-Replayed") == "true" and again.get_json() == first.get_json()
+    assert len(rpc.calls_to("archive", "update_household")) == 1
