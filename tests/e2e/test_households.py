@@ -326,3 +326,21 @@ def test_a_handover_weekend_s_defects_go_to_repair_once_and_count_apart_from_the
     period = windows["created_at"][:7]
     kpis = api.get(f"{base}/kpis?period={period}", manager).json()["kpis"]
     assert "handover_defect_response_timeliness" in kpis and "handover_defect_return_visit_rate" in kpis
+
+
+def test_an_edit_sent_with_a_stale_if_match_is_412_and_leaves_the_household_as_it_was(api, office):
+    """An integrator's guard against a lost update by the standard header (h9's probe: the stale
+    ``If-Match`` was ignored and the edit written over the newer copy)."""
+    base, staff = office["base"], office["staff"]
+    household = new_household(api, staff["archivist"], office["estate"], room="1203", area_m2=88, building="12")
+    path = f"{base}/households/{household['id']}"
+    auth = {"Authorization": f"Bearer {staff['archivist']}"}
+    held = api.get(path, headers=auth).headers["ETag"]
+    assert patch(api, path, {"area_m2": 89}, staff["archivist"]).status_code == 200  # another's edit
+    stale = api.call("PATCH", path, json={"area_m2": 90}, headers={**auth, "If-Match": held}, check=False)
+    assert stale.status_code == 412 and stale.headers["Content-Type"] == "application/problem+json", stale.text
+    assert stale.json()["code"] == "precondition_failed"
+    now = api.get(path, headers=auth)
+    assert now.json()["area_m2"] == 89 and now.headers["ETag"] == stale.headers["ETag"]
+    fresh = api.call("PATCH", path, json={"area_m2": 90}, headers={**auth, "If-Match": now.headers["ETag"]})
+    assert fresh.status_code == 200 and fresh.json()["area_m2"] == 90
