@@ -2286,6 +2286,13 @@ def _finish_day(db, outbox, estate_id, cashier, day):
             _finish_revenue_refund(db, outbox, contract, refund_id)
         except BusinessRuleViolation:  # refused and marked so: no entry
             pass
+    for collection in half_done["pass_through_collections"]:  # 代收 (found by r6 reviewing h6)
+        _finish_pass_through_collection(db, outbox, collection)
+    for remittance in half_done["pass_through_remittances"]:  # 代缴
+        try:
+            _finish_pass_through_remittance(db, outbox, remittance)
+        except BusinessRuleViolation:  # another batch took its collections: taken away, no entry
+            pass
 
 
 def reconciliation_report(db, estate_id, period):

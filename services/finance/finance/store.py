@@ -1001,6 +1001,11 @@ def half_done_of_day(db, estate_id, cashier, day):
         "revenue_refunds": [(contract, refund["id"]) for contract in store.scan(
             db.revenue_contracts, {**scope, "refunds.status": "pending"}) for refund in contract["refunds"]
             if (refund["status"], refund["by"], refund["day"]) == ("pending", cashier, day)],  # r5
+        # money collected for others (代收代缴): a collection on its cashier's journal, a remittance on its payer's
+        "pass_through_collections": list(store.scan(db.pass_through_collections, {**scope, "status": "pending",
+                                                                                   "cashier": cashier, "day": day})),
+        "pass_through_remittances": list(store.scan(db.pass_through_remittances, {**scope, "status": "pending",
+                                                                                   "by": cashier, "day": day})),
     }
 
 

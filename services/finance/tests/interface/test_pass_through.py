@@ -139,3 +139,41 @@ def test_a_collection_and_a_remittance_a_crash_left_pending_are_finished_once_by
     kinds = sorted(e["kind"] for e in finance.db.journal.find({"estate_id": ESTATE}))
     assert kinds == ["pass_through_collection", "pass_through_fee", "pass_through_remittance"]
     assert len(finance.outbox.of_type("pass_through_remitted")) == 1
+
+
+def test_a_days_settlement_finishes_a_collection_and_a_remittance_a_crash_left_on_it_and_counts_them(finance, monkeypatch):
+    """A crash between the pending write and its entries, then the day settled before the sweep: the settlement
+    finishes them first (as a payment's or a top-up's), or their entries landed later on a day closed without
+    them (found by r6 reviewing h6)."""
+    from datetime import timedelta
+    from finance import operations
+    gas = payee(finance, fee=100)
+    real = operations.store.insert_entry
+
+    def dies_at_the_fee(db, entry):
+        if entry["kind"] in ("pass_through_fee", "pass_through_remittance"):
+            raise RuntimeError("the worker died")
+        return real(db, entry)
+
+    collect(finance, gas["id"], 3000, "ptc-whole")
+    with monkeypatch.context() as patched:
+        patched.setattr(operations.store, "insert_entry", dies_at_the_fee)
+        with pytest.raises(RuntimeError):
+            collect(finance, gas["id"], 5000, "ptc-crash")
+    clock.advance(timedelta(seconds=31))  # the dead writer's lock expired; the sweep has not run
+    acting(finance, CASHIER)
+    day = finance.settle_day({"estate_id": ESTATE, "data": {"date": "2026-11-23", "cashier": "wang"}})
+    assert finance.db.pass_through_collections.count_documents({"status": "pending"}) == 0
+    assert (day["entries"], day["in_cents"]) == (4, 3000 + 100 + 5000 + 100)
+    with monkeypatch.context() as patched:
+        patched.setattr(operations.store, "insert_entry", dies_at_the_fee)
+        with pytest.raises(RuntimeError):
+            remit(finance, gas["id"], "ptm-crash")
+    clock.advance(timedelta(seconds=31))
+    acting(finance, ACCOUNTANT)
+    day = finance.settle_day({"estate_id": ESTATE, "data": {"date": "2026-11-23", "cashier": "acc"}})
+    assert finance.db.pass_through_remittances.find_one({})["status"] == "done"
+    assert (day["entries"], day["out_cents"]) == (1, 8000)
+    before = finance.db.journal.count_documents({})
+    assert finance.finish_half_done() is None and finance.db.journal.count_documents({}) == before
+
