@@ -2518,7 +2518,8 @@ def _disclosure(db, estate_id, period, timezone):
                               store.revenue_receipts_of_period(db, estate_id, period),
                               store.revenue_reversals_of_period(db, estate_id, period)
                               + public_revenue.refunds_disclosed(store.revenue_refunds_of_period(db, estate_id, period),
-                                                                 calendar.months_of(period))) | {
+                                                                 calendar.months_of(period)),
+                              store.pass_through_fees_of_period(db, estate_id, period)) | {
         "maintenance_fund": fund}
 
 

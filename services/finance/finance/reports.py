@@ -145,10 +145,11 @@ def counted(expense):
 
 
 DEDUCTIONS_LINE = "deposit_deductions"
+PASS_THROUGH_FEES_LINE = "pass_through_fees"  # 代收手续费: the fee on money collected for others
 
 
 def disclosure(estate_id, period, bills, expenses, now, operating=(), prepaid_money=None, deductions=(),
-               public_revenue=None, public_revenue_reversed=()):
+               public_revenue=None, public_revenue_reversed=(), pass_through_fees=()):
     """The income and expense disclosure of a period (收支公示). A renovation deposit is not
     income: it is the household's money, held and paid back (``deposits``), so its bills are
     left out (they made a refunded deposit look like money the estate had). A bill covering several
@@ -162,7 +163,10 @@ def disclosure(estate_id, period, bills, expenses, now, operating=(), prepaid_mo
     The common parts' income (公共收益, ``public_revenue``: the receipts of the period) is the owners' money
     less the operator's share, not the operator's income: its own block (``public_revenue.disclosed``),
     by kind with the operator's share and the owners' part, apart from the income table (h9), less those
-    reversed in the period (``public_revenue_reversed``)."""
+    reversed in the period (``public_revenue_reversed``). Money collected for others (代收代缴) is the payees'
+    money, never in it; the handling fee on it is the estate's income, received with it (``pass_through_fees``:
+    the journal's ``pass_through_fee`` entries of the period's days): its own line, ``pass_through_fees``
+    (the fee left out of the statement of the estate's income, found by r6 reviewing h6)."""
     months, income = calendar.months_of(period), {}
     for bill in bills:
         if bill["item"] == DEPOSIT_ITEM or not any(month in months for month, _ in billing.months_covered(bill)):
@@ -179,6 +183,11 @@ def disclosure(estate_id, period, bills, expenses, now, operating=(), prepaid_mo
         line["billed_cents"] += -kept["amount_cents"] if reversal else kept["amount_cents"]
         line["received_cents"] += -kept["amount_cents"] if reversal else kept["amount_cents"]
         line["bills"] += 0 if reversal else 1
+    for fee in pass_through_fees:
+        line = income.setdefault(PASS_THROUGH_FEES_LINE, {"billed_cents": 0, "received_cents": 0, "bills": 0})
+        line["billed_cents"] += fee["amount_cents"]
+        line["received_cents"] += fee["amount_cents"]
+        line["bills"] += 1
     material = sum(e["material_cost_cents"] for e in expenses)
     labour = sum(e["labour_cost_cents"] for e in expenses)
     by_category = {}

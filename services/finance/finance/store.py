@@ -1422,6 +1422,12 @@ def deductions_of_period(db, estate_id, period):
                                         "day": store.days_of(period)}))
 
 
+def pass_through_fees_of_period(db, estate_id, period):
+    """The journal's handling fees on money collected for others (代收手续费) of a period's days: the estate's income."""
+    return list(store.scan(db.journal, {"estate_id": estate_id, "kind": "pass_through_fee",
+                                        "day": store.days_of(period)}))
+
+
 def list_entries(db, estate_id, filters, limit, cursor):
     return store.page(db.journal, {"estate_id": estate_id, **filters}, limit, cursor)
 

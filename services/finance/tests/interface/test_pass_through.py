@@ -177,3 +177,17 @@ def test_a_days_settlement_finishes_a_collection_and_a_remittance_a_crash_left_o
     before = finance.db.journal.count_documents({})
     assert finance.finish_half_done() is None and finance.db.journal.count_documents({}) == before
 
+
+def test_the_handling_fees_are_the_estates_income_in_its_disclosure_and_the_payees_money_is_not(finance):
+    """The fee is the estate's income (the payee's money is not): the income and expense disclosure shows it,
+    its own line as what deposits' refunds kept (found by r6 reviewing h6: the disclosure left it out)."""
+    gas = payee(finance, fee=150)
+    collect(finance, gas["id"], 12850, "ptc-1")
+    collect(finance, gas["id"], 6000, "ptc-2", household="hh_2")
+    acting(finance, ACCOUNTANT)
+    income = finance.disclosure_report({"estate_id": ESTATE, "filters": {"period": "2026-11"}})["income"]
+    assert income["by_item"]["pass_through_fees"] == {"billed_cents": 300, "received_cents": 300, "bills": 2}
+    assert income["received_cents"] == 300  # the payee's 18,850 not in it
+    assert finance.disclosure_report({"estate_id": ESTATE, "filters": {"period": "2026-10"}})["income"][
+        "by_item"] == {}
+
