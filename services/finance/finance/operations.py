@@ -953,7 +953,10 @@ def finish_half_done(db, outbox, grace_seconds=HALF_DONE_GRACE_SECONDS):
         _finish_pass_through_collection(db, outbox, collection)
         finished += 1
     for remittance in store.pending_pass_through(db, "pass_through_remittances", before):  # 代缴: its collections
-        _finish_pass_through_remittance(db, outbox, remittance)
+        try:
+            _finish_pass_through_remittance(db, outbox, remittance)
+        except BusinessRuleViolation:  # another batch took its collections: taken away, no entry
+            pass
         finished += 1
     if finished:
         log.warning("finished %d payments, reversals, top-ups, usages, fund deposits or deposit refunds left "
@@ -3906,10 +3909,14 @@ def _finish_pass_through_remittance(db, outbox, remittance):
     taken = [store.take_collection(db, outbox, estate_id, collection_id, remittance["_id"])
              for collection_id in remittance["collection_ids"]]
     own = [c for c in taken if c.get("remittance_id") == remittance["_id"]]
+    if not own:
+        # every collection of its plan another batch took: nothing moved on it (none marked its own, no entry),
+        # taken away and refused as one with nothing owed, never a remittance of 0 cents done and announced
+        store.drop_untaken_remittance(db, estate_id, remittance["_id"])
+        raise pass_through.nothing_owed(remittance["payee_name"], remittance["period"])
     changes = {"collection_ids": sorted(c["_id"] for c in own), "amount_cents": sum(c["amount_cents"] for c in own)}
     planned = remittance | changes
-    if changes["amount_cents"]:
-        store.insert_entry(db, journals.pass_through_remittance_entry(planned))
+    store.insert_entry(db, journals.pass_through_remittance_entry(planned))
     return store.change_remittance(db, outbox, estate_id, remittance["_id"], lambda current: Change(
         changes | {"status": pass_through.DONE}, events=[outbox.event(
             "pass_through_remitted", estate_id, pass_through.remitted_event_data(current | changes),

@@ -80,14 +80,20 @@ def new_remittance(remittance_id_, payee, period, data, owed, now, rules, actor)
     """A remittance as first written (``pending``) of the payee's collections of ``period`` not handed on yet
     (``owed``): 422 when there are none (owed = collected − remitted is never negative)."""
     if not owed:
-        raise BusinessRuleViolation(f"nothing collected for {payee['name']} in {period} is owed to it: nothing to hand on",
-                                    [field_error("data.period", "has nothing owed to the payee")])
+        raise nothing_owed(payee["name"], period)
     stamp = clock.to_iso(now)
     return {"_id": remittance_id_, "estate_id": payee["estate_id"], "payee_id": payee["_id"],
             "payee_name": payee["name"], "period": period, "method": data["method"],
             "note": (data.get("note") or "").strip() or None,
             "collection_ids": sorted(c["_id"] for c in owed), "amount_cents": sum(c["amount_cents"] for c in owed),
             "by": actor, "day": periods.day_of(now, rules), "at": stamp, "status": PENDING, "created_at": stamp}
+
+
+def nothing_owed(payee_name, period):
+    """The refusal of a remittance with nothing to hand on: none owed when it is asked, or, planned, every
+    collection of its plan taken by another batch meanwhile (two at once; one a crash left pending)."""
+    return BusinessRuleViolation(f"nothing collected for {payee_name} in {period} is owed to it: nothing to hand on",
+                                 [field_error("data.period", "has nothing owed to the payee")])
 
 
 def refuse_not_begun(period, current):

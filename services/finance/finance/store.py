@@ -2266,6 +2266,12 @@ def take_collection(db, outbox, estate_id, collection_id, remittance_id):
     return change_collection(db, outbox, estate_id, collection_id, take)
 
 
+def drop_untaken_remittance(db, estate_id, remittance_id):
+    """A remittance none of whose planned collections it took (another batch did), taken away while pending:
+    nothing moved on it (no collection marked its own, no entry)."""
+    db.pass_through_remittances.delete_one({"_id": remittance_id, "estate_id": estate_id, "status": "pending"})
+
+
 def find_remittance(db, estate_id, remittance_id):
     return _named.find(db, "pass_through_remittances", estate_id, remittance_id)
 

@@ -191,3 +191,28 @@ def test_the_handling_fees_are_the_estates_income_in_its_disclosure_and_the_paye
     assert finance.disclosure_report({"estate_id": ESTATE, "filters": {"period": "2026-10"}})["income"][
         "by_item"] == {}
 
+
+def test_a_remittance_left_pending_whose_collections_another_took_is_refused_never_done_of_nothing(finance, monkeypatch):
+    """Two remittances planned the same collections (two people at once, or one crashed before it took them):
+    the one that took none was marked done of 0 cents, announced and counted a remittance of the payee; it is
+    refused as one with nothing owed (422), taken away, nothing announced (found by r6 reviewing h6)."""
+    from finance import operations
+    gas = payee(finance)
+    collect(finance, gas["id"], 5000, "ptc-1")
+
+    def dies(*args, **kwargs):
+        raise RuntimeError("the worker died")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(operations.store, "take_collection", dies)
+        with pytest.raises(RuntimeError):
+            remit(finance, gas["id"], "ptm-first")
+    other = remit(finance, gas["id"], "ptm-other")  # another batch, another key: takes the collection
+    assert other["amount_cents"] == 5000
+    with pytest.raises(BusinessRuleViolation) as refused:
+        remit(finance, gas["id"], "ptm-first")  # its retry
+    assert refused.value.errors[0]["field"] == "data.period"
+    assert [r["_id"] for r in finance.db.pass_through_remittances.find({})] == [other["id"]]
+    assert len(finance.outbox.of_type("pass_through_remitted")) == 1
+    line = lines(finance)[gas["id"]]
+    assert (line["remitted_cents"], line["remittances"], line["owed_cents"]) == (5000, 1, 0)
