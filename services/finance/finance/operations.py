@@ -3157,7 +3157,8 @@ def carry_over_seller_prepaid(db, outbox, caller, estate_id, hold_id, data):
     seller_prepaid.carry_over_plan(hold, data, now, caller.user)  # refused before anything moves
     with household(db, outbox, estate_id, hold["household_id"]):
         hold = store.find_seller_prepaid(db, estate_id, hold_id)
-        changes = seller_prepaid.carry_over_plan(hold, data, now, caller.user)
+        changes = seller_prepaid.carry_over_plan(hold, data, now, caller.user,
+                                                 store.payments_held_by(db, estate_id, hold))
         for part in hold["payments"]:
             store.release_payments_held(db, outbox, estate_id, part, hold_id, to_prepaid=True,
                                         owner_since=hold["owner_since"])

@@ -177,13 +177,17 @@ def refund_done(hold):
     return {"status": REFUNDED, "refund": refund}
 
 
-def carry_over_plan(hold, data, now, actor):
+def carry_over_plan(hold, data, now, actor, held=None):
+    """The carry-over's changes; ``held`` (``store.payments_held_by``, read under the household's lock): what
+    the hold's payments hold for it, what is carried over (its parts and their sum), as a refund pays it: the
+    hold's ``amount_cents`` is what was to be held (announced in its place, found by r6 reviewing h6)."""
     refuse_unless_held(hold)
     reason = (data.get("reason") or "").strip()
     if not reason:
         raise InvalidInput("a carry-over names its reason (the seller's and the buyer's agreement)",
                            [field_error("data.reason", "is required")])
-    return {"status": CARRIED_OVER, "carry_over": {"reason": reason, "by": actor, "at": clock.to_iso(now)}}
+    carried = {} if held is None else {"amount_cents": sum(part["amount_cents"] for part in held), "payments": held}
+    return {"status": CARRIED_OVER, "carry_over": {"reason": reason, "by": actor, "at": clock.to_iso(now), **carried}}
 
 
 def refunded_event_data(hold):
@@ -195,7 +199,8 @@ def refunded_event_data(hold):
 def carried_over_event_data(hold):
     carry = hold["carry_over"]
     return {"id": hold["_id"], "household_id": hold["household_id"], "owner_since": hold["owner_since"],
-            "amount_cents": hold["amount_cents"], "reason": carry["reason"], "carried_over_at": carry["at"]}
+            "amount_cents": carry.get("amount_cents", hold["amount_cents"]), "reason": carry["reason"],
+            "carried_over_at": carry["at"]}
 
 
 def refuse_reversal(payment, holds=()):

@@ -537,3 +537,27 @@ def test_a_hold_whose_payments_hold_nothing_is_not_refunded(finance, monkeypatch
     assert refused.value.errors[0]["field"] == "id"
     assert finance.db.journal.count_documents({"estate_id": ESTATE, "kind": "seller_prepaid_refund"}) == 0
     assert "refund" not in finance.db.seller_prepaid.find_one({"_id": held["id"]})
+
+
+def test_a_carry_over_says_what_the_holds_payments_held_not_the_holds_amount(finance, monkeypatch):
+    """As its refund (h6): the hold's part moved short (its payment's money used in between), the carry-over
+    gave the buyer the 400 yuan its payment held, yet announced the hold's 500 (seller_prepaid_carried_over,
+    which archive keeps in the household's record): it says and keeps what it carried over, its parts (found
+    by r6 reviewing h6)."""
+    import pytest
+    from finance import operations
+    real = operations.store.hold_payments_money
+    monkeypatch.setattr(operations.store, "hold_payments_money",
+                        lambda *a, **k: (_ for _ in ()).throw(RuntimeError("the process died")))
+    with pytest.raises(RuntimeError):
+        sold_with_prepaid(finance)
+    monkeypatch.setattr(operations.store, "hold_payments_money", real)
+    [sellers] = finance.db.payments.find({"estate_id": ESTATE, "household_id": "hh_1"})
+    finance.db.payments.update_one({"_id": sellers["_id"]}, {"$inc": {"unapplied_cents": -10000}})  # the other writer
+    as_caller(finance, ACCOUNTANT)
+    [held] = account(finance)["seller_prepaid"]
+    done = carry_over(finance, held["id"], key="co-short")
+    assert done["carry_over"]["amount_cents"] == 40000
+    assert done["carry_over"]["payments"] == [{"payment_id": sellers["_id"], "amount_cents": 40000}]
+    [announced] = finance.outbox.of_type("seller_prepaid_carried_over")
+    assert announced["data"]["amount_cents"] == 40000
