@@ -151,9 +151,6 @@ def exit_transfer_entry(batch, amount_cents, cashier, day, at):
 # the owners' money paid ahead paid out at a contract's end (exit_settlement.py): refunded or handed over
 EXIT_KINDS = ("exit_refund", "exit_transfer")
 
-# money collected for others (代收代缴, pass_through.py): the payee's money in, the estate's fee on it, handed on
-PASS_THROUGH_KINDS = ("pass_through_collection", "pass_through_fee", "pass_through_remittance")
-
 
 def utility_top_up_entry(move):
     """Money in for a prepaid water or electricity balance (水电充值), with its receipt."""
@@ -446,7 +443,7 @@ def late_settlement_data(settlement):
 
 
 def reconciliation(estate_id, period, entries, payments_posted, bills_touched, start, end, settled, now,
-                   top_ups=None, collected_bills=None, revenue_receipts=None):
+                   top_ups=None, collected_bills=None, revenue_receipts=None, pass_through_collections=None):
     """The month's journals against the receipts issued, the reversals and the money collected
     at sources (these must balance), and what the money settled.
 
@@ -456,7 +453,8 @@ def reconciliation(estate_id, period, entries, payments_posted, bills_touched, s
     prepaid utility top-ups of the period's days (their receipts); ``collected_bills``: ``{bill_id:
     bill}`` of the bills whose money was collected at their source (``collected_charges``);
     ``revenue_receipts``: the public revenue receipts (公共收益) of the period's days, money the journals took in
-    with no payment's receipt (h9)."""
+    with no payment's receipt (h9); ``pass_through_collections``: the money collected for others (代收) of the
+    period's days, their receipts (the payee's money and the fee), expected as posted, as top-ups are."""
     by_method, by_journal, overall = totals(entries)
     receipts = sum(p["amount_cents"] for p in payments_posted)
     reversed_entries = [e for e in entries if e["kind"] == "reversal"]
@@ -487,9 +485,15 @@ def reconciliation(estate_id, period, entries, payments_posted, bills_touched, s
     # the receipts whose owners' part the fund refused: the journal holds their money, the fund none of it,
     # until a manager reverses them (counted, so that the accountant sees them at the month's close)
     fund_refused = [r for r in revenue_receipts or [] if r["status"] == "fund_refused"]
-    # money collected for others (代收代缴, pass_through.py): the payees' money in and handed on, the fees apart
-    passed = {kind: [e for e in entries if e["kind"] == kind] for kind in PASS_THROUGH_KINDS}
-    passed_cents = {kind: sum(e["amount_cents"] for e in found) for kind, found in passed.items()}
+    # money collected for others (代收代缴, pass_through.py): the payees' money in, the fees apart, from the
+    # collections posted (their receipts), never the journal's own entries, which balanced whatever the journal
+    # held (found by r6 reviewing h6); handed on: the entries out, as refunds
+    posted = [c for c in pass_through_collections or [] if c["status"] == "posted"]
+    passed = {"pass_through_collection": posted, "pass_through_fee": [c for c in posted if c["fee_cents"]],
+              "pass_through_remittance": [e for e in entries if e["kind"] == "pass_through_remittance"]}
+    passed_cents = {"pass_through_collection": sum(c["amount_cents"] for c in posted),
+                    "pass_through_fee": sum(c["fee_cents"] for c in posted),
+                    "pass_through_remittance": sum(e["amount_cents"] for e in passed["pass_through_remittance"])}
     expected = (receipts - reversals + collected - sum(e["amount_cents"] for e in refunds) + top_up_cents - seller_cents
                 - sum(e["amount_cents"] for e in deductions_back) + revenue_cents - revenue_back_cents - revenue_refund_cents - exit_cents
                 + passed_cents["pass_through_collection"] + passed_cents["pass_through_fee"]

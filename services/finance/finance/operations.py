@@ -2312,7 +2312,8 @@ def reconciliation_report(db, estate_id, period):
         store.settled_pairs_of_period(db, estate_id, period)
         | journals.covered_days(entries, store.shifts_of_period(db, estate_id, period)), now,
         store.top_ups_of_period(db, estate_id, period), collected,
-        store.revenue_receipts_of_period(db, estate_id, period)) | {
+        store.revenue_receipts_of_period(db, estate_id, period),
+        store.pass_through_collections_of_period(db, estate_id, period)) | {
         "arrears_recovered": arrears_recovered(db, estate_id, period, rules, clock.to_iso(now)),
         "arrears_carried_out": arrears_carried_out(db, estate_id, period, rules, clock.to_iso(now)),
         "cash_differences": journals.cash_differences(store.drawer_differences_of_period(db, estate_id, period)),

@@ -131,6 +131,7 @@ INDEXES = {
     # (by payee and month: a remittance's batch), and what was handed on
     "pass_through_payees": [(PAGED, {})],
     "pass_through_collections": [(PAGED, {}), ([("estate_id", 1), ("payee_id", 1), ("period", 1)], {}),
+                                 ([("estate_id", 1), ("day", 1)], {}),  # the reconciliation's receipts of its days
                                  ([("estate_id", 1), ("status", 1), ("created_at", 1)], {})],  # the half-done sweep
     "pass_through_remittances": [(PAGED, {}), ([("estate_id", 1), ("payee_id", 1), ("period", 1)], {}),
                                  ([("estate_id", 1), ("status", 1), ("created_at", 1)], {})],  # the half-done sweep
@@ -2270,6 +2271,12 @@ def drop_untaken_remittance(db, estate_id, remittance_id):
     """A remittance none of whose planned collections it took (another batch did), taken away while pending:
     nothing moved on it (no collection marked its own, no entry)."""
     db.pass_through_remittances.delete_one({"_id": remittance_id, "estate_id": estate_id, "status": "pending"})
+
+
+def pass_through_collections_of_period(db, estate_id, period):
+    """The money collected for others (代收) on the days of a month, quarter or year (the reconciliation's)."""
+    return list(store.scan(db.pass_through_collections, {"estate_id": estate_id, "day": store.days_of(period)},
+                           ("amount_cents", "fee_cents", "status")))
 
 
 def find_remittance(db, estate_id, remittance_id):

@@ -216,3 +216,37 @@ def test_a_remittance_left_pending_whose_collections_another_took_is_refused_nev
     assert len(finance.outbox.of_type("pass_through_remitted")) == 1
     line = lines(finance)[gas["id"]]
     assert (line["remitted_cents"], line["remittances"], line["owed_cents"]) == (5000, 1, 0)
+
+
+def test_the_reconciliation_holds_the_journal_against_the_collections_receipts_not_against_itself(finance, monkeypatch):
+    """The month's reconciliation expected the collections' money from the journal's own entries, so it
+    balanced whatever the journal held: a collection a crash left with its payee's entry and not its fee's
+    (its receipt not issued, 5,000 cents in the cashier's journal no receipt says) read balanced. Expected from
+    the collections posted (their receipts: the money and the fee), as top-ups are, it shows the 5,000 until
+    the collection is finished, then balances (found by r6 reviewing h6)."""
+    from datetime import timedelta
+    from finance import operations
+    from finance.rules import HALF_DONE_GRACE_SECONDS
+    gas = payee(finance, fee=100)
+    collect(finance, gas["id"], 3000, "ptc-whole")
+    real = operations.store.insert_entry
+
+    def dies_at_the_fee(db, entry):
+        if entry["kind"] == "pass_through_fee":
+            raise RuntimeError("the worker died")
+        return real(db, entry)
+
+    with monkeypatch.context() as patched:
+        patched.setattr(operations.store, "insert_entry", dies_at_the_fee)
+        with pytest.raises(RuntimeError):
+            collect(finance, gas["id"], 5000, "ptc-crash")
+    acting(finance, ACCOUNTANT)
+    month = finance.reconciliation_report({"estate_id": ESTATE, "filters": {"period": "2026-11"}})
+    assert (month["balanced"], month["difference_cents"]) == (False, 5000)
+    assert month["pass_through"]["collected"] == {"count": 1, "amount_cents": 3000}
+    clock.advance(timedelta(seconds=HALF_DONE_GRACE_SECONDS + 1))
+    operations.finish_half_done(finance.db, finance.outbox)
+    acting(finance, ACCOUNTANT)
+    month = finance.reconciliation_report({"estate_id": ESTATE, "filters": {"period": "2026-11"}})
+    assert month["balanced"] and month["pass_through"]["collected"] == {"count": 2, "amount_cents": 8000}
+    assert month["pass_through"]["fees"] == {"count": 2, "amount_cents": 200}
