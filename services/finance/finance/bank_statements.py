@@ -394,6 +394,19 @@ def read_statement(content, estate_id, period, first_day, last_day):
     return lines, errors
 
 
+# the entries one collection for a payee writes: its money and its fee, one payment by the owner (pass_through.py)
+PASS_THROUGH_ENTRIES = ("pass_through_collection", "pass_through_fee")
+
+
+def _one_payment_at_the_bank(e):
+    """The key of the entries that are one payment at the bank with ``e`` (``at_the_bank``), None if it is alone."""
+    if e.get("kind") == "deposit_deduction_reversal" and e.get("deposit_id"):
+        return ("deposit", e["deposit_id"], e["journal"], e["method"], e["direction"])
+    if e.get("kind") in PASS_THROUGH_ENTRIES:
+        return ("pass_through", e["ref_id"], e["journal"], e["method"], e["direction"])
+    return None
+
+
 def at_the_bank(entries):
     """The bank journal's ``entries`` as the bank's statement shows their money: fees paid from a deposit
     (抵扣物业费) go out with its refund's entry and come in as the owner's payment in the same journal, and
@@ -405,7 +418,10 @@ def at_the_bank(entries):
     A deposit's deductions made in error are paid back to the owner at once (``deposit_deduction_reversal``,
     an entry per deduction, ``deposit_id`` on each): the entries of one deposit in one journal and method
     are one payment at the bank, read as one entry (the least id of them, their money together), where a
-    transfer of the two was matched to neither (found by r3 reviewing h3)."""
+    transfer of the two was matched to neither (found by r3 reviewing h3). So are the entries of money
+    collected for a payee (代收代缴): the payee's money and the handling fee apart in the journal
+    (``pass_through_collection``, ``pass_through_fee``, one collection's ``ref_id``), one transfer at the
+    bank (found by r6 reviewing h6)."""
     shown, paid_back = [], {}
     for e in entries:
         if e.get("from_deposit") and e.get("kind") == "payment":
@@ -414,13 +430,17 @@ def at_the_bank(entries):
             e = {**e, "amount_cents": e["amount_cents"] - e["fees_cents"]}
             if e["amount_cents"] <= 0:
                 continue
-        if e.get("kind") == "deposit_deduction_reversal" and e.get("deposit_id"):
-            together = (e["deposit_id"], e["journal"], e["method"], e["direction"])
+        together = _one_payment_at_the_bank(e)
+        if together is not None:
             if together in paid_back:
                 first = paid_back[together]
                 first["amount_cents"] += e["amount_cents"]
                 if e["_id"] < first["_id"]:  # the same id however the store orders them (a confirmation names it)
-                    first |= {"_id": e["_id"], "ref_id": e["ref_id"], "deduction_kind": e.get("deduction_kind")}
+                    first |= {"_id": e["_id"], "ref_id": e["ref_id"]}
+                    if together[0] == "deposit":
+                        first["deduction_kind"] = e.get("deduction_kind")
+                if together[0] == "pass_through":  # the collection's, whichever of its entries came first
+                    first["kind"] = PASS_THROUGH_ENTRIES[0]
                 continue
             e = paid_back[together] = dict(e)
         shown.append(e)

@@ -467,3 +467,25 @@ def test_deductions_reversed_are_paid_back_by_one_transfer_matched_as_one(financ
     listed = finance.list_journal_entries({"estate_id": ESTATE, "filters": {"kind": "deposit_deduction_reversal"}})
     contracts.load().check_rpc_output("finance", "list_journal_entries", listed)
     assert {e.get("deposit_id") for e in listed["items"]} == {deposit["id"]}
+
+
+def test_money_collected_for_a_payee_by_transfer_with_its_fee_is_one_line_at_the_bank_matched_as_one(finance):
+    """An owner's gas bill paid by transfer with the handling fee (代收代缴) is one transfer at the bank, 130.50
+    yuan; its journal holds the payee's 128.50 and the fee's 2.00 apart (two entries of one collection), and
+    the line matched neither. The entries of one collection in one journal are one payment at the bank, as a
+    deposit's deductions paid back are (found by r6 reviewing h6)."""
+    acting(finance, ACCOUNTANT)
+    gas = finance.create_pass_through_payee({"estate_id": ESTATE, "data": {
+        "name": "华润燃气", "service": "gas", "handling_fee_cents": 200}})
+    acting(finance, CASHIER, "ptc-bank")
+    collected = finance.record_pass_through_collection({"estate_id": ESTATE, "data": {
+        "payee_id": gas["id"], "household_id": "hh_1", "amount_cents": 12850, "method": "transfer"}})
+    upload(finance, "交易日期,交易金额,收支,流水号,对方户名\n2026-11-23,130.50,收入,,张三\n")
+    shown = report(finance)
+    assert shown["lines_unmatched"] == [] and shown["entries_unmatched"] == []
+    [matched] = shown["matched"]
+    assert (matched["entry"]["ref_id"], matched["entry"]["kind"], matched["entry"]["amount_cents"]) == (
+        collected["id"], "pass_through_collection", 13050)
+    acting(finance, ACCOUNTANT)
+    assert finance.confirm_bank_match({"estate_id": ESTATE, "id": matched["line"]["id"], "data": {
+        "entry_id": matched["entry"]["id"]}})["confirmed_entry"] == matched["entry"]["id"]
