@@ -1597,6 +1597,12 @@ ZH = {
         '服务开始时间 {0} 尚未到来',
     'an order is taken at most {0} days ahead':
         '有偿服务最多提前 {0} 天预约',
+    "the provider's absence is recorded by the desk, not by an app":
+        '服务人员未到须由服务中心登记，不能由App登记',
+    'no provider was assigned to the order':
+        '该服务单尚未派单，无服务人员可登记未到',
+    'the order has no provider to be absent':
+        '尚未派单，无服务人员',
     # a contractor edited and retired (h2), a signing whose findings kept being rechecked (h2)
     'the contractor is retired: it is not edited':
         '该外包单位已停用，不能修改',

@@ -20,7 +20,8 @@ start; later, ``service_cancel_fee_percent`` of the ordered amount (half up) is 
 order's charge (a fee of 0 charges nothing). The fee pays for a provider's time held or his wait at
 the door (``cancellation_fee``, the one place of the rule): an order no one was assigned to held no
 one and is free whenever cancelled, and one whose provider did not come at its start
-(``provider_absent``, said by the desk once the start is past) is not the owner's doing and is free. Done and cancelled are exclusive: the second of two
+(``provider_absent``, said by the desk once the start is past, of an order assigned; not by an
+owner app's key: r5) is not the owner's doing and is free. Done and cancelled are exclusive: the second of two
 at once finds the first's status and is a 409 (one write each, by the order's revision).
 
 A complaint about an order (``complained``) is a complaint service request of the household, its
@@ -28,8 +29,8 @@ reference the order's number, listed on the order (``complaints``)."""
 from datetime import timedelta
 from decimal import Decimal
 
-from estate_common import calendar, clock, money, numbering, transitions
-from estate_common.errors import BusinessRuleViolation, field_error
+from estate_common import calendar, clock, money, numbering, roles, transitions
+from estate_common.errors import BusinessRuleViolation, Forbidden, field_error
 from estate_common.text import optional_text
 
 from .domain import Change, history_entry
@@ -197,6 +198,14 @@ def cancel(order, data, now, user, rules):
     status = transitions.next_status(TRANSITIONS, order["status"], "cancel", "a service order")
     at = clock.to_iso(now)
     absent = bool(data.get("provider_absent"))
+    if absent and roles.is_api_key(user):
+        # found by r5 reviewing h5: an owner app's key cancels its owner's order, and saying the
+        # provider never came it cancelled free one whose provider stood at the door; the absence is
+        # the desk's to record (it hears the provider's side), the app's cancellation pays as due
+        raise Forbidden("the provider's absence is recorded by the desk, not by an app")
+    if absent and order.get("provider") is None:
+        raise BusinessRuleViolation("no provider was assigned to the order", [
+            field_error("data.provider_absent", "the order has no provider to be absent")])
     if absent and now < clock.parse_iso(order["scheduled_at"]):
         raise BusinessRuleViolation("a provider fails to come only once the start is past", [
             field_error("data.provider_absent", f"the start, {order['scheduled_at']}, is still to come")])

@@ -274,3 +274,36 @@ def test_an_assignment_is_announced_for_the_owner_s_app(desk):
                      "previous_provider": None, "assigned_at": "2026-12-07T02:00:00.000Z"}
     assert (second["provider"], second["previous_provider"]) == (
         {"kind": "contractor", "id": hired["id"], "name": "Bright Clean Co"}, {"kind": "staff", "username": "li.tech"})
+
+
+OWNER_APP = staff("apikey:ak_owner_app", ["agent"], [ESTATE])  # an owner app's key (the agent's routes)
+
+
+def test_an_owner_s_app_cannot_say_the_provider_was_absent_to_cancel_free(desk):
+    """Found by r5 reviewing h5: an owner app's key cancels its owner's order (the agent's route, not
+    one of the staff's own), and with ``provider_absent`` it cancelled free an order whose provider
+    stood at the door (7,499 cents of fee gone on the owner's word). The absence is the desk's to
+    record, a person's (403 to a key, nothing written); the app cancels as the owner, the fee as due."""
+    taken = order(desk, price(desk))
+    act(desk, "assign", taken, username="cleaner.li")
+    clock.freeze(clock.parse_iso("2026-12-15T02:00:00Z"))  # an hour after its start
+    as_caller(desk, OWNER_APP)
+    with pytest.raises(Forbidden):
+        desk.cancel_service_order({"estate_id": ESTATE, "id": taken["id"],
+                                   "data": {"reason": "nobody came", "provider_absent": True}})
+    assert desk.get_service_order({"estate_id": ESTATE, "id": taken["id"]})["status"] == "assigned"
+    as_caller(desk, OWNER_APP)
+    cancelled = desk.cancel_service_order({"estate_id": ESTATE, "id": taken["id"], "data": {"reason": "away"}})
+    assert (cancelled["cancelled"]["fee_cents"], cancelled["cancelled"]["provider_absent"]) == (7499, False)
+
+
+def test_no_provider_can_be_absent_from_an_order_no_one_was_assigned_to(desk):
+    """Found by r5 reviewing h5: ``provider_absent`` on an order no one was assigned to was kept true
+    (a provider who never existed recorded as not coming); it is a 422 naming the field (the order is
+    free anyway, cancelled without it)."""
+    taken = order(desk, price(desk))
+    clock.freeze(clock.parse_iso("2026-12-15T02:00:00Z"))
+    with pytest.raises(BusinessRuleViolation) as refused:
+        act(desk, "cancel", taken, reason="nobody came", provider_absent=True)
+    assert refused.value.errors[0]["field"] == "data.provider_absent"
+    assert act(desk, "cancel", taken, reason="nobody came")["cancelled"]["fee_cents"] == 0
