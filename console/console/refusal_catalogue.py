@@ -2239,6 +2239,8 @@ ZH = {
         '这笔交易正在入账，请稍后再试',
     "the month's bank statement is being changed by another call; try again in a moment":
         '本月银行对账单正在被另一操作修改，请稍后再试',
+    "the contractor's month is being recorded by another call; try again in a moment":
+        '该外包单位本月支出正在被另一操作登记，请稍后再试',
     "the estate's record has not reached finance yet: try again in a moment":
         '该小区的资料尚未同步到财务，请稍后再试',
     'the password was changed meanwhile by another request: this one was not set':

@@ -325,6 +325,13 @@ def lock_bank_statement(db, estate_id, period, now_iso, expires_iso):
                  "the month's bank statement is being changed by another call; try again in a moment")
 
 
+def lock_contractor_month(db, estate_id, contractor_id, period, now_iso, expires_iso):
+    """Take the lock of a contractor's month's operating cost (as ``lock_household``): an invoice typed
+    and the signed month's cost, one at a time (each reads the month's costs, then writes: r5)."""
+    return _lock(db, estate_id, ids.natural_id("lock", estate_id, "contractor-month", contractor_id, period),
+                 now_iso, expires_iso, "the contractor's month is being recorded by another call; try again in a moment")
+
+
 def _lock(db, estate_id, lock_id, now_iso, expires_iso, busy, held_for=None):
     """``busy``: the refusal's message; ``held_for``: what takes the lock, kept on it (what holds it
     then says so: ``lock_shared_uses``). A lease (``estate_common.leases_store``)."""

@@ -5452,3 +5452,49 @@ def test_a_contractor_s_month_signed_after_it_was_typed_by_hand_is_flagged_as_it
     [signed] = [e for e in listed if e["id"] != typed["id"]]
     assert (signed["contractor_id"], signed["duplicate_of"]) == ("ctr_1", [typed["id"]])
     assert finance.list_operating_expenses({"estate_id": ESTATE, "filters": {"duplicate": "true"}})["items"] == [signed]
+
+
+def _meanwhile(monkeypatch, other):
+    """``store.contractor_costs`` as the first call reads it, ``other`` run once right after that read
+    (a second writer at once), its Conflict kept."""
+    from finance import operations
+    real, raced = operations.store.contractor_costs, []
+
+    def read_then_the_other_goes(*args, **kwargs):
+        costs = real(*args, **kwargs)
+        if not raced:
+            raced.append(True)
+            try:
+                other()
+            except Conflict:
+                raced.append("held")
+        return costs
+    monkeypatch.setattr(operations, "HOUSEHOLD_LOCK_WAIT_SECONDS", 0)
+    monkeypatch.setattr(operations.store, "contractor_costs", read_then_the_other_goes)
+    return raced
+
+
+def test_two_invoices_of_a_contractor_s_month_typed_at_once_record_one(finance, monkeypatch):
+    """Found by r5 reviewing h5: two accountants typing the contractor's October at once each read no
+    cost of it and both were recorded, the month counted twice, as refuse_contractor_month_twice
+    was there to stop. One contractor's month is written one at a time (its lease): the other waits,
+    then finds the first (409) or, the lease held on, is told to try again (409)."""
+    raced = _meanwhile(monkeypatch, lambda: contractor_invoice(finance, "inv-b"))
+    contractor_invoice(finance, "inv-a")
+    acting(finance, ACCOUNTANT)
+    typed = finance.list_operating_expenses({"estate_id": ESTATE, "filters": {"contractor_id": "ctr_1"}})["items"]
+    assert (len(typed), raced) == (1, [True, "held"])
+
+
+def test_a_contractor_s_month_signed_while_its_invoice_is_typed_is_flagged_as_its_duplicate(finance, monkeypatch):
+    """Found by r5 reviewing h5: the signing's cost recorded while the invoice was being typed read no
+    cost of the month, the invoice read none either: both stood, neither named the other. The signing
+    waits for the invoice (its event comes again, 409 meanwhile) and names it, duplicate_of."""
+    raced = _meanwhile(monkeypatch, lambda: finance.record_contractor_month(contractor_month_signed()))
+    typed = contractor_invoice(finance, "inv-a")
+    assert raced == [True, "held"]
+    finance.record_contractor_month(contractor_month_signed())  # delivered again
+    acting(finance, ACCOUNTANT)
+    listed = finance.list_operating_expenses({"estate_id": ESTATE, "filters": {"contractor_id": "ctr_1"}})["items"]
+    [signed] = [e for e in listed if e["id"] != typed["id"]]
+    assert signed["duplicate_of"] == [typed["id"]]
