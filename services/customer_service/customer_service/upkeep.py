@@ -141,14 +141,16 @@ def new_finding(doc_id, estate_id, data, now, user, contractor, rules, signed_pe
 
     A fault found at ``now`` but recorded later (an inspection's, delivered at ``delivered_at``) in a
     month of the contractor's ``signed_periods`` counts in the first month not signed after it
-    (``counted_period``), its deadline running from its delivery (found by h5)."""
+    (``counted_period``, found by h5). Its deadline runs from its delivery, whatever its month (found by
+    r5 reviewing h5: in a month not signed it ran from the inspection, and one delivered two days on
+    arrived overdue, the contractor late on a fault nobody had told it of)."""
     if not contractor.get("active", True):
         raise Conflict("the contractor is retired: no new finding is recorded against it")
     at = clock.to_iso(now)
     found_in = calendar.period_of(now, rules["timezone"])
     period = counted_period(found_in, signed_periods)
     moved = period != found_in
-    due_from = delivered_at if moved and delivered_at is not None else now
+    due_from = max(now, delivered_at) if delivered_at is not None else now
     doc = {**_base(doc_id, estate_id, now, user), "contractor_id": contractor["_id"],
            "contractor_name": contractor["name"], "service_line": contractor["service_line"],
            "area": data["area"].strip(), "description": data["description"].strip(),

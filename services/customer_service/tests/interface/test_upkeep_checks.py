@@ -384,11 +384,14 @@ def test_an_inspection_s_fault_delivered_after_its_month_was_signed_counts_in_th
 
 
 def test_an_inspection_s_fault_delivered_late_in_a_month_not_signed_counts_in_its_own_month(desk):
-    """The same late delivery before October is signed: October's finding, due from the inspection."""
+    """The same late delivery before October is signed: October's finding, due from its delivery as
+    well (found by r5 reviewing h5: due from the inspection, Nov 1st, it arrived a day overdue, the
+    contractor late on a fault nobody had told it of, as the signed month's was not)."""
     hauler = contractor(desk, name="城运清运", service_line="waste_removal", monthly_fee_cents=800_000)
     desk.on_upkeep_faults_found(upkeep_faults_found(completed_at="2026-10-31T01:00:00.000Z"))
     as_caller(desk, ACCOUNTANT)
     [found] = desk.list_upkeep_findings({"estate_id": ESTATE, "filters": {"contractor_id": hauler["id"]}})["items"]
     assert (found["period"], found["due_at"], found.get("found_in_signed_period")) == (
-        "2026-10", "2026-11-01T01:00:00.000Z", None)
+        "2026-10", "2026-11-03T01:00:00.000Z", None)  # 24 hours from its delivery (Nov 2nd, 09:00)
+    assert found["found_at"] == "2026-10-31T01:00:00.000Z"  # the inspection's time, as found
     assert month(desk, hauler, period="2026-10")["counts"]["found"] == 1
