@@ -2608,7 +2608,20 @@ def reverse_operating_expense(db, outbox, caller, estate_id, expense_id, data):
         return Change(fields, events=[outbox.event("operating_expense_reversed", estate_id,
                                                    reports.reversed_event_data(current | fields))])
 
-    return public(store.change_operating_expense(db, outbox, estate_id, expense_id, reverse))
+    found = store.find_operating_expense(db, estate_id, expense_id)
+    if not (found and found.get("contractor_id")):
+        return public(store.change_operating_expense(db, outbox, estate_id, expense_id, reverse))
+    # a contractor's month's cost: a signed month's naming it as what it repeats names it no more, in
+    # the month's lease (found by r5 reviewing h5: the invoice reversed, the signed one was still listed
+    # a duplicate and was reversed too, the month's cost gone); a retry finishes what a crash left
+    with contractor_month(db, estate_id, found["contractor_id"], found["period"]):
+        reversed_ = store.change_operating_expense(db, outbox, estate_id, expense_id, reverse)
+        standing = {cost["_id"] for cost in store.contractor_costs(db, estate_id, found["contractor_id"],
+                                                                   found["period"])}
+        for repeating in store.costs_repeating(db, estate_id, expense_id):
+            store.change_operating_expense(db, outbox, estate_id, repeating["_id"], lambda current: Change(
+                {"duplicate_of": [id_ for id_ in current["duplicate_of"] if id_ in standing] or None}))
+        return public(reversed_)
 
 
 # -- public revenue (公共收益) ------------------------------------------------------------------------

@@ -97,7 +97,8 @@ INDEXES = {
                      ([("estate_id", 1), ("apportionment.household_id", 1)], {}),  # a flat's shares of uses
                      ([("estate_id", 1), ("status", 1), ("created_at", 1)], {})],  # the half-done sweep
     "operating_expenses": [(PAGED, {}), ([("estate_id", 1), ("period", 1), ("category", 1)], {}),
-                           ([("estate_id", 1), ("contractor_id", 1), ("period", 1)], {})],
+                           ([("estate_id", 1), ("contractor_id", 1), ("period", 1)], {}),
+                           ([("estate_id", 1), ("duplicate_of", 1)], {})],
     "disclosures": [(PAGED, {}), ([("estate_id", 1), ("period", 1)], {})],
     # one per billing run ended, by its job's id: written once with its billing_run_finished
     "billing_runs": [(PAGED, {}), ([("estate_id", 1), ("period", 1)], {})],
@@ -1931,9 +1932,18 @@ def list_operating_expenses(db, estate_id, filters, limit, cursor):
     """``period``, ``category``, ``contractor_id`` as stored; ``duplicate`` (``true``: the signed
     months' costs that repeat one typed by hand, ``reports.contractor_month_expense``; ``false``: the others)."""
     query = {"estate_id": estate_id, **{key: value for key, value in filters.items() if key != "duplicate"}}
-    if filters.get("duplicate") in ("true", "false"):
-        query["duplicate_of.0"] = {"$exists": filters["duplicate"] == "true"}
+    # a duplicate stands while it is not reversed and repeats a cost not reversed (``duplicate_of``
+    # names those only: ``operations.reverse_operating_expense``; found by r5 reviewing h5)
+    if filters.get("duplicate") == "true":
+        query.update({"duplicate_of.0": {"$exists": True}, "reversal": None})
+    elif filters.get("duplicate") == "false":
+        query["$or"] = [{"duplicate_of.0": {"$exists": False}}, {"reversal": {"$ne": None}}]
     return store.page(db.operating_expenses, query, limit, cursor)
+
+
+def costs_repeating(db, estate_id, expense_id):
+    """The signed months' costs naming ``expense_id`` as one they repeat (``duplicate_of``)."""
+    return list(db.operating_expenses.find({"estate_id": estate_id, "duplicate_of": expense_id}, {"_id": 1}))
 
 
 def contractor_costs(db, estate_id, contractor_id, period):

@@ -5498,3 +5498,35 @@ def test_a_contractor_s_month_signed_while_its_invoice_is_typed_is_flagged_as_it
     listed = finance.list_operating_expenses({"estate_id": ESTATE, "filters": {"contractor_id": "ctr_1"}})["items"]
     [signed] = [e for e in listed if e["id"] != typed["id"]]
     assert signed["duplicate_of"] == [typed["id"]]
+
+
+def test_a_duplicate_is_no_longer_one_once_the_cost_it_repeats_is_reversed(finance):
+    """Found by r5 reviewing h5: the signed month's cost named the invoice it repeats (duplicate_of)
+    for the accountant to reverse one; reversing the invoice left it named, and ``?duplicate=true``
+    listed the month still, so the accountant reversed the signed one as well and the month's cost
+    was gone from the disclosure (0 where 2,820,005 is owed). duplicate_of names the costs it
+    repeats that are not reversed (as the contract says); a reversed cost is no duplicate either."""
+    typed = contractor_invoice(finance, "inv-1")
+    finance.record_contractor_month(contractor_month_signed())
+    acting(finance, ACCOUNTANT, "rev-1")
+    finance.reverse_operating_expense({"estate_id": ESTATE, "id": typed["id"], "data": {"reason": "以签认为准"}})
+    acting(finance, ACCOUNTANT)
+    assert finance.list_operating_expenses({"estate_id": ESTATE, "filters": {"duplicate": "true"}})["items"] == []
+    [signed] = [e for e in finance.list_operating_expenses({"estate_id": ESTATE, "filters": {"contractor_id": "ctr_1"}})[
+        "items"] if e["id"] != typed["id"]]
+    assert signed["duplicate_of"] is None
+    acting(finance, ACCOUNTANT, "rev-1")  # the reversal's retry: nothing more
+    finance.reverse_operating_expense({"estate_id": ESTATE, "id": typed["id"], "data": {"reason": "以签认为准"}})
+    report = finance.disclosure_report({"estate_id": ESTATE, "filters": {"period": "2026-10"}})
+    assert report["expenses"]["operating_by_category"] == {"cleaning": 2_820_005}
+
+
+def test_a_duplicate_reversed_itself_is_listed_as_one_no_more(finance):
+    typed = contractor_invoice(finance, "inv-1")
+    finance.record_contractor_month(contractor_month_signed())
+    acting(finance, ACCOUNTANT)
+    [signed] = finance.list_operating_expenses({"estate_id": ESTATE, "filters": {"duplicate": "true"}})["items"]
+    finance.reverse_operating_expense({"estate_id": ESTATE, "id": signed["id"], "data": {"reason": "以发票为准"}})
+    assert finance.list_operating_expenses({"estate_id": ESTATE, "filters": {"duplicate": "true"}})["items"] == []
+    assert typed["id"] in [e["id"] for e in finance.list_operating_expenses(
+        {"estate_id": ESTATE, "filters": {"duplicate": "false"}})["items"]]
