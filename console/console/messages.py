@@ -3134,6 +3134,7 @@ _MESSAGES = {
     "reg.charged_amount": ("收费金额", "Amount charged"),
     "reg.assign_order": ("派单", "Assign"),
     "reg.assign_order_contractor": ("派给外包单位", "Assign to a contractor"),
+    "reg.provider_absent": ("服务人员未到（免收取消费）", "The provider did not come (no fee)"),
     "reg.provider_username": ("服务人员（用户名）", "Done by (username)"),
     "reg.complete_order": ("完成", "Done"),
     "reg.delivered_quantity": ("实际数量", "Quantity delivered"),

@@ -1676,6 +1676,27 @@ def test_the_desk_assigns_a_service_order_to_one_of_the_estate_s_contractors_fro
     assert fake.calls[-1]["json"] == {"contractor_id": "ctr_1"}
 
 
+def test_the_desk_cancels_a_service_order_whose_provider_did_not_come_from_its_page(
+        client, fake, households, documented_routes):
+    """Found by r5 reviewing h5: an order whose provider never came is cancelled free
+    (``provider_absent``, the desk's to say), but the page's cancel took a reason only, and the desk
+    could say it through the API alone: the owner paid the fee. The cancel offers the box, sent
+    ticked as true, left out unticked."""
+    sign_in(client, fake, roles=("agent",))
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/contractors", {"items": [CONTRACTOR], "next_cursor": None})
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/paid-services", {"items": [], "next_cursor": None})
+    assigned = {**SERVICE_ORDER, "status": "assigned", "provider": {"kind": "staff", "username": "li"}}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/service-orders", {"items": [assigned], "next_cursor": None})
+    page = client.get("/desk/service-orders", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    assert 'name="provider_absent"' in page and "服务人员未到" in page
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/service-orders/so_1/cancel", {**assigned, "status": "cancelled"})
+    client.post("/desk/service-orders/so_1/cancel",
+                data={"csrf_token": csrf_of(client), "reason": "无人上门", "provider_absent": "on"})
+    assert fake.calls[-1]["json"] == {"reason": "无人上门", "provider_absent": True}
+    client.post("/desk/service-orders/so_1/cancel", data={"csrf_token": csrf_of(client), "reason": "业主外出"})
+    assert fake.calls[-1]["json"] == {"reason": "业主外出"}
+
+
 def test_the_team_lead_s_roll_call_is_typed_one_guard_a_line_and_shown_with_who_was_late_and_who_covers(
         client, fake, documented_routes):
     """班组考勤 (h7): a line a guard of the shift's roster, its status in either language; the row shows

@@ -532,7 +532,9 @@ FRONT_DESK = (
                         ("ordered", "assigned"), step="assign"),
                       A("complete", "reg.complete_order", (F("quantity", "reg.delivered_quantity", "quantity"), NOTE),
                         ("assigned",)),
-                      A("cancel", "reg.cancel_order", (F("reason", "reg.reason", "textarea", True),),
+                      # the provider who never came: cancelled free, the desk's to say (r5 reviewing h5)
+                      A("cancel", "reg.cancel_order", (F("reason", "reg.reason", "textarea", True),
+                                                       F("provider_absent", "reg.provider_absent", "bool")),
                         ("ordered", "assigned")),
                       A("complaint", "reg.complain_order", (
                           F("channel", "reg.channel", "choice", True, enum="ServiceRequestChannel", group="channel"),
