@@ -1625,6 +1625,10 @@ _MESSAGES = {
     # what was spent: the form said 收款金额 ("amount received"), the cashier's words (a probe)
     "exp.amount_yuan": ("支出金额（元）", "Amount spent (¥)"),
     "exp.recorded_by": ("登记人", "Recorded by"),
+    # a contractor's invoice of the month names it: its month is one cost (r5 reviewing h5)
+    "exp.contractor": ("外包单位（其月度账单）", "Contractor (its month's invoice)"),
+    "exp.no_contractor": ("不是外包单位账单", "Not a contractor's invoice"),
+    "exp.duplicate_of": ("与已登记的 {ids} 重复，请冲销其一", "Repeats {ids} recorded already: reverse one"),
     "exp.reversal": ("冲销", "Reversal"),
     "exp.reverse": ("冲销", "Reverse"),
     "exp.reverse_reason": ("冲销原因", "Why it is reversed"),

@@ -1027,6 +1027,39 @@ def test_expenses_are_recorded_and_the_disclosure_shows_its_figures(client, fake
     assert answer.status_code == 422 and 'class="field-error">the period has not begun' in answer.get_data(as_text=True)
 
 
+def test_a_contractor_s_invoice_is_typed_naming_the_contractor_and_a_repeated_month_is_shown(client, fake):
+    """Found by r5 reviewing h5: a contractor's month is one operating cost (its signing records it,
+    and an invoice naming the contractor of a month with one is a 409 naming data.contractor_id; the
+    signing after an invoice names it, duplicate_of), but the page's form named no contractor and its
+    rows no duplicate, so from the console the month was still typed twice unrefused and unflagged.
+    The form offers the estate's contractors (an invoice's, none for another cost), the 409 is shown
+    at the field, and a row repeating another says so, for the accountant to reverse one."""
+    signed = {**EXPENSE, "id": "opx_cm", "contractor_id": "ctr_1", "duplicate_of": ["ox_1"]}
+    disclosure_answers(fake, [{**EXPENSE, "contractor_id": "ctr_1"}, signed])
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/contractors", {"items": [
+        {"id": "ctr_1", "name": "洁美保洁", "service_line": "cleaning", "active": True}], "next_cursor": None})
+    sign_in(client, fake, username="acc", roles=("accountant",))
+    page = client.get("/accounts/disclosure?period=2026-10").get_data(as_text=True)
+    assert 'name="contractor_id"' in page and '<option value="ctr_1"' in page and "洁美保洁" in page
+    assert "与已登记的 ox_1 重复" in page
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/operating-expenses", (201, EXPENSE))
+    client.post("/accounts/operating-expenses", data={
+        "csrf_token": csrf_of(client), "idempotency_key": "k-inv", "period": "2026-10", "category": "cleaning",
+        "amount": "12,500", "description": "保洁 10月 发票", "contractor_id": "ctr_1"})
+    assert _posts(fake, "/operating-expenses")[-1]["json"]["contractor_id"] == "ctr_1"
+    client.post("/accounts/operating-expenses", data={
+        "csrf_token": csrf_of(client), "idempotency_key": "k-mops", "period": "2026-10", "category": "other",
+        "amount": "10", "description": "mops", "contractor_id": ""})
+    assert "contractor_id" not in _posts(fake, "/operating-expenses")[-1]["json"]
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/operating-expenses",
+            problem(409, "conflict", "the contractor's 2026-10 is an operating cost already",
+                    errors=[{"field": "contractor_id", "message": "has a cost of 2026-10 already"}]))
+    answer = client.post("/accounts/operating-expenses", data={
+        "csrf_token": csrf_of(client), "idempotency_key": "k-inv2", "period": "2026-10", "category": "cleaning",
+        "amount": "12,500", "description": "保洁 10月 发票", "contractor_id": "ctr_1"})
+    assert answer.status_code == 409 and 'class="field-error">' in answer.get_data(as_text=True)
+
+
 def test_an_expense_typed_wrong_is_reversed_from_its_row_once_with_its_reason(client, fake):
     """The page said 更正后可再次公示 and offered no way to correct a cost (a probe): each row has a
     reversal (a reason, the box ticked, the form's key), a reversed one shows who, when and why."""
