@@ -1410,6 +1410,8 @@ ZH = {
         '该班次已由 {0} 于 {1} 点名考勤',
     'has its roll call already':
         '已有考勤记录',
+    'names a guard called already':
+        '含已点名的队员',
     'a record is made once it happened':
         '事情发生后才能登记',
     'a record is made within {0} day of it':

@@ -1261,7 +1261,15 @@ def kpis(db, caller, period, estate_ids):
 
 # -- the team's month on duty (team.py, h7) ---------------------------------------------------
 
-def record_roll_call(db, outbox, caller, estate_id, data):
+# the fields a roll call's refusals name: those of the call sent (POST …/roll-calls), or of an addendum
+# (POST …/roll-calls/{id}/addenda {entries}): its day is the call's (``id``, as a correction's refusals
+# name it) and the guards called already its entries (they named data.date and data.shift, which its
+# body has not: found by r3 reviewing h3)
+CALL_FIELDS = {"day": "data.date", "called": "data.shift"}
+ADDENDUM_FIELDS = {"day": "id", "called": "data.entries"}
+
+
+def record_roll_call(db, outbox, caller, estate_id, data, fields=CALL_FIELDS):
     """考勤: the shift's roster called, once a shift (the same call again answers the first, another 409)."""
     team.require_leader("a roll call is the security team lead's or supervisor's",
                         caller.roles, roles.SECURITY_TEAM_LEADERS)
@@ -1273,26 +1281,27 @@ def record_roll_call(db, outbox, caller, estate_id, data):
         raise BusinessRuleViolation("a roll call is taken on its shift's day",
                                     [field_error("data.date", "is a day to come")])
     days = rules["recorded_within_days"]
-    plausible.recent(day, local_now.date().isoformat(), days, "data.date",
+    plausible.recent(day, local_now.date().isoformat(), days, fields["day"],
                      f"a roll call is recorded within {counted(days, 'day')} of its shift")
     team.refuse_a_roll_call_before_its_shift(day, data["shift"], local_now, rules)
     return _one_at_a_time(db, estate_id, [day[:7]], lambda: _roll_call_written(db, outbox, caller, estate_id, data,
-                                                                               day, now))
+                                                                               day, now, fields))
 
 
-def _roll_call_written(db, outbox, caller, estate_id, data, day, now):
+def _roll_call_written(db, outbox, caller, estate_id, data, day, now, fields):
     assignments = store.roster_of(db, estate_id, day, data["shift"])
     doc_id = team.roll_call_id(estate_id, day, data["shift"])
-    _refuse_an_assessed_period(db, estate_id, day[:7], "data.date")
+    _refuse_an_assessed_period(db, estate_id, day[:7], fields["day"])
 
     def found(stored):
-        return stored if team.same_roll_call(stored, data["entries"]) else team.refuse_a_second_roll_call(stored)
+        return (stored if team.same_roll_call(stored, data["entries"])
+                else team.refuse_a_second_roll_call(stored, fields["called"]))
 
     stored = store.find(db, "roll_calls", estate_id, doc_id)
     if stored is not None and not team.same_roll_call(stored, data["entries"]):
         added = team.added_since(stored, data, assignments)
         if added is not None:  # guards added to the roster since the call: its addendum (h3)
-            return _roll_call_addendum(db, outbox, caller, estate_id, day, data, stored, added, now)
+            return _roll_call_addendum(db, outbox, caller, estate_id, day, data, stored, added, now, fields)
     if stored is not None:
         return public(found(stored))
     call = team.new_roll_call(doc_id, estate_id, day, data["shift"], data, assignments,
@@ -1332,10 +1341,11 @@ def add_to_roll_call(db, outbox, caller, estate_id, roll_call_id, data):
     and answers as that: a retry answers the call, a guard called already is a 409 (a correction)."""
     stored = store.get(db, "roll_calls", estate_id, roll_call_id)
     return record_roll_call(db, outbox, caller, estate_id,
-                            {"date": stored["date"], "shift": stored["shift"], "entries": data["entries"]})
+                            {"date": stored["date"], "shift": stored["shift"], "entries": data["entries"]},
+                            ADDENDUM_FIELDS)
 
 
-def _roll_call_addendum(db, outbox, caller, estate_id, day, data, stored, added, now):
+def _roll_call_addendum(db, outbox, caller, estate_id, day, data, stored, added, now, fields):
     """The guards ``added`` to the shift's roster since its call ``stored``, called (every one of them)
     and appended to it, their assignments marked first as the call's were."""
     entries = team.new_roll_call(stored["_id"], estate_id, day, data["shift"], data, added,
@@ -1344,7 +1354,7 @@ def _roll_call_addendum(db, outbox, caller, estate_id, day, data, stored, added,
     for i, entry in enumerate(entries):
         _mark_worked(db, outbox, estate_id, entry["roster_id"], now, f"data.entries[{i}].guard")
     return public(_change(db, outbox, "roll_calls", estate_id, stored["_id"],
-                          lambda doc: team.with_addendum(doc, entries, now, caller.user)))
+                          lambda doc: team.with_addendum(doc, entries, now, caller.user, fields["called"])))
 
 
 def record_spot_check(db, outbox, caller, estate_id, data):

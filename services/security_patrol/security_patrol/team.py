@@ -244,7 +244,7 @@ def _cover_taken(entries, covered_by, field):
     return None
 
 
-def with_addendum(stored, entries, now, actor):
+def with_addendum(stored, entries, now, actor, field="data.shift"):
     """The call with ``entries`` (those of guards added since) appended, its counts again and the
     addendum kept (who, when, whom), announced (a Change); None when they are in it already (a retry
     that lost the race); 409 when some are and some are not."""
@@ -253,7 +253,7 @@ def with_addendum(stored, entries, now, actor):
     if keys <= called:
         return None
     if keys & called:
-        refuse_a_second_roll_call(stored)
+        refuse_a_second_roll_call(stored, field)
     stamp = clock.to_iso(now)
     all_entries = stored["entries"] + [e | {"added_at": stamp, "added_by": actor} for e in entries]
     addendum = {"guards": [e["guard"] for e in entries], "by": actor, "at": stamp}
@@ -262,9 +262,12 @@ def with_addendum(stored, entries, now, actor):
     return Change(changed, events=[("roll_call_recorded", roll_call_event(stored | changed, addendum=addendum))])
 
 
-def refuse_a_second_roll_call(stored):
+def refuse_a_second_roll_call(stored, field="data.shift"):
+    """409: the shift's call was taken already (``field``: the call's ``data.shift``, an addendum's
+    ``data.entries``, which name a guard it called)."""
     raise Conflict(f"this shift's roll call was taken already, by {stored['called_by']} at {stored['created_at']}",
-                   [field_error("data.shift", "has its roll call already")])
+                   [field_error(field, "names a guard called already" if field == "data.entries"
+                                else "has its roll call already")])
 
 
 def roll_call_event(call, **changed):

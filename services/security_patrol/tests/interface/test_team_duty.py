@@ -659,3 +659,36 @@ def test_an_addendum_is_an_action_on_the_roll_call_it_adds_to(patrol):
     for call_id, estate in (("rollcall_nowhere", ESTATE), (called["id"], "est_2")):
         with pytest.raises((NotFound, Forbidden)):
             add([{"guard": "Sun", "status": "present"}], call_id, estate)
+
+
+def test_an_addendum_refused_names_what_its_own_request_sent(patrol):
+    """``add_to_roll_call`` answered the refusals of the call sent again: a late addendum or one of a month
+    assessed named ``data.date`` and a guard called already ``data.shift``, neither of which its body
+    (``{entries}``) has: a client (the console's form) could put the refusal on no field. They name the
+    call (``id``, as a correction's do) and ``data.entries``; the call sent again still names its own."""
+    called = call_roll(patrol, ENTRIES)
+    patrol.assign_duty({"estate_id": ESTATE, "data": {"date": DAY, "shift": "day", "post": "gate", "guard": "Sun"}})
+
+    def add(entries):
+        return patrol.add_to_roll_call({"estate_id": ESTATE, "id": called["id"], "data": {"entries": entries}})
+    with pytest.raises(Conflict) as refused:
+        add([{"guard": "Sun", "status": "present"}, {"guard": "Zhang", "status": "absent"}])
+    assert [e["field"] for e in refused.value.errors] == ["data.entries"]
+    with pytest.raises(Conflict) as refused:
+        add([{"guard": "Zhang", "status": "absent"}])
+    assert [e["field"] for e in refused.value.errors] == ["data.entries"]
+    with pytest.raises(Conflict) as refused:  # the call sent again: its own fields
+        call_roll(patrol, [{"guard": "Zhang", "status": "absent"}])
+    assert [e["field"] for e in refused.value.errors] == ["data.shift"]
+    clock.freeze(clock.parse_iso("2026-12-01T02:00:00Z"))
+    patrol.record_assessment({"estate_id": ESTATE, "data": {"guard": "Wang", "period": "2026-11"}})
+    with pytest.raises(Conflict) as refused:
+        add([{"guard": "Sun", "status": "present"}])
+    assert [e["field"] for e in refused.value.errors] == ["id"]
+    clock.freeze(clock.parse_iso("2026-12-09T02:00:00Z"))  # 16 days after the shift: past recorded_within_days
+    with pytest.raises(BusinessRuleViolation) as refused:
+        add([{"guard": "Sun", "status": "present"}])
+    assert [e["field"] for e in refused.value.errors] == ["id"]
+    with pytest.raises(BusinessRuleViolation) as refused:
+        call_roll(patrol, [{"guard": "Sun", "status": "present"}])
+    assert [e["field"] for e in refused.value.errors] == ["data.date"]
