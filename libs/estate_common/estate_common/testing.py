@@ -172,6 +172,35 @@ def side_by_side(monkeypatch, *calls, at=None, in_turn=False, hold=10):
     return answers
 
 
+class LeaseWaits:
+    """The clock of the waits for a lease (``leases_store.wait_for``) counted, no one sleeping: each look
+    again is recorded (``slept``) and moves the wait's clock on by it. A test says how long a call waits,
+    or that it never waits, by what the wait did, not by the wall clock (a loaded machine's seconds).
+    ``lease_waits(monkeypatch)``."""
+
+    def __init__(self):
+        self.now, self.slept = 0.0, []
+
+    def monotonic(self):
+        return self.now
+
+    def sleep(self, seconds):
+        self.slept.append(seconds)
+        self.now += seconds
+
+    @property
+    def waited(self):
+        return sum(self.slept)
+
+
+def lease_waits(monkeypatch):
+    """``LeaseWaits`` in place of the clock of ``leases_store``'s waits (its ``time``)."""
+    from . import leases_store
+    waits = LeaseWaits()
+    monkeypatch.setattr(leases_store, "time", waits)
+    return waits
+
+
 def estate_retired(service, estate_id, retired_at):
     """The service's read copy of the estate retired at ``retired_at`` (None: reinstated), as
     archive's ``estate_updated`` of the copy's next version tells it."""
