@@ -489,3 +489,42 @@ def test_money_collected_for_a_payee_by_transfer_with_its_fee_is_one_line_at_the
     acting(finance, ACCOUNTANT)
     assert finance.confirm_bank_match({"estate_id": ESTATE, "id": matched["line"]["id"], "data": {
         "entry_id": matched["entry"]["id"]}})["confirmed_entry"] == matched["entry"]["id"]
+
+
+@pytest.mark.parametrize("call", ["explain", "confirm"])
+def test_a_line_written_by_a_call_slower_than_the_statement_s_lock_writes_nothing_after_another_took_it(
+        finance, monkeypatch, call):
+    """The month's statement lock is a lease (HOUSEHOLD_LOCK_SECONDS): each write under it checks first it
+    is still the call's (``leases_store.still_ours``, h3), but a line's explanation and a confirmation
+    are written by the store straight (``store.set_statement_line``), not through ``estate_common.writes``:
+    a call stalled past the lease wrote its line after another call had taken the statement over (found
+    by r3 reviewing h3). Taken over meanwhile, it is a 409 and the line is as the other left it."""
+    from datetime import timedelta
+
+    from estate_common import clock
+    from finance import bank_statements, rules, store as fin_store
+    posted(finance)
+    upload(finance, STATEMENT)
+    line = next(l for l in report(finance)["lines_unmatched"] if l["amount_cents"] == 35)
+    suggested = next(m for m in report(finance)["matched"] if m["how"] == "amount_date")
+    taken = []
+
+    def stalled(decide):
+        def decided(*args, **kwargs):  # the call stalls past its lease between its reads and its write
+            clock.advance(timedelta(seconds=rules.HOUSEHOLD_LOCK_SECONDS + 1))
+            taken.append(fin_store.lock_bank_statement(finance.db, ESTATE, "2026-11", clock.to_iso(clock.now()),
+                                                       clock.to_iso(clock.now() + timedelta(seconds=30))))
+            return decide(*args, **kwargs)
+        return decided
+    acting(finance, ACCOUNTANT)
+    with pytest.raises(Conflict):
+        if call == "explain":
+            monkeypatch.setattr(bank_statements, "explanation", stalled(bank_statements.explanation))
+            finance.explain_bank_line({"estate_id": ESTATE, "id": line["id"], "data": {"note": "11月存款利息"}})
+        else:
+            monkeypatch.setattr(bank_statements, "confirmation", stalled(bank_statements.confirmation))
+            finance.confirm_bank_match({"estate_id": ESTATE, "id": suggested["line"]["id"],
+                                        "data": {"entry_id": suggested["entry"]["id"]}})
+    kept = finance.db.bank_statement_lines.find_one({"_id": line["id"] if call == "explain" else suggested["line"]["id"]})
+    assert not kept.get("explained") and not kept.get("confirmed_entry")
+    assert finance.db.locks.find_one({"token": taken[0][1]}) is not None  # the other's, left to him
