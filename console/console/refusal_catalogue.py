@@ -764,6 +764,8 @@ ZH = {
         '业主本人的评价由业主App提交：前台听取的业主意见请记录在回访中',
     'an owner app rates the requests filed through its own key: the desk asks the owner of another at its return visit':
         '业主App只能评价通过其本身密钥提交的报事：其他报事由前台在回访时听取业主意见',
+    'an owner app gives up the sign-ups made through its own key: the desk gives up another':
+        '业主App只能取消通过其本身密钥提交的活动报名：其他报名请由前台取消',
     'this request has been rated already':
         '该报事已评价过',
     'a request is rated once its work is done':

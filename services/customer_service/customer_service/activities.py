@@ -26,7 +26,8 @@ answers (``kpis.owner_satisfaction``). Names and phones are none of this: househ
 from datetime import timedelta
 
 from estate_common import calendar, clock, transitions
-from estate_common.errors import BusinessRuleViolation, Conflict, field_error
+from estate_common.errors import BusinessRuleViolation, Conflict, Forbidden, field_error
+from estate_common.roles import is_api_key
 from estate_common.text import optional_text
 from estate_common.wording import counted
 
@@ -194,14 +195,20 @@ def _promoted(activity, signups, at):
     return promoted
 
 
-def cancel_signup(activity, signup_id, data, now, user):
+def cancel_signup(activity, signup_id, data, now, caller):
     """A household gives its place up (or leaves the wait list); the places freed go to the wait
-    list's first in the same write. A sign-up cancelled already is a 409."""
+    list's first in the same write. A sign-up cancelled already is a 409. An owner app's key gives up
+    the sign-ups made through it (or the key it replaced), 403 else: a key is estate-wide, and another
+    vendor's app gave up the desk's and other apps' households' places (r4 reviewing h4), as a key
+    rates only the requests it filed (``portal.owner_rate``); the desk gives up any."""
     transitions.next_status(TRANSITIONS, activity["status"], "cancel_signup", "an activity")
     signups = [dict(s) for s in activity["signups"]]
     signup = next((s for s in signups if s["id"] == signup_id), None)
     if signup is None:
         raise BusinessRuleViolation("no such sign-up on this activity", [field_error("signup_id", "is not one of its")])
+    if is_api_key(caller.user) and not caller.acts_for(signup["by"]):
+        raise Forbidden("an owner app gives up the sign-ups made through its own key: the desk gives up another")
+    user = caller.user
     if signup["status"] == WITHDRAWN:
         raise Conflict(f"the sign-up was cancelled at {signup['cancelled_at']}")
     at = clock.to_iso(now)

@@ -1641,7 +1641,7 @@ def cancel_activity_signup(db, outbox, caller, estate_id, activity_id, signup_id
     _require_organiser(caller)
     activity = _announced.change(db, outbox, "activities", estate_id, activity_id,
                                  lambda doc: activities.cancel_signup(doc, signup_id, data or {}, clock.now(),
-                                                                      caller.user))
+                                                                      caller))
     return signup_view(activity, activities.find_signup(activity, signup_id))
 
 

@@ -409,3 +409,28 @@ def test_the_list_reads_of_each_activity_what_its_figures_count_not_its_sign_ups
     whole = organiser.get_activity({"estate_id": ESTATE, "id": held["id"]})
     assert listed_held == {k: v for k, v in whole.items() if k not in ("signups", "ratings", "attendance", "history")} \
         | {"households_present": 1}
+
+
+def test_an_owner_app_s_key_gives_up_only_the_sign_ups_it_made(organiser):
+    """r4 reviewing h4: a key is estate-wide, and any key holding agent (another vendor's owner app, a
+    kiosk) gave up any household's sign-up, the desk's or another app's, its place going to the wait
+    list. A key gives up the sign-ups made through it (or the key it replaced: a rotation), 403 else, as
+    a key rates only the requests it filed; the desk gives up any."""
+    activity = plan(organiser, capacity=2)
+    app = staff("apikey:ak_app", ["agent"], [ESTATE])
+    other_app = staff("apikey:ak_other_app", ["agent"], [ESTATE])
+    as_caller(organiser, app)
+    by_app = organiser.sign_up_for_activity({"estate_id": ESTATE, "id": activity["id"],
+                                            "data": {"household_id": "hh_1", "people": 1}})["signup"]
+    by_desk = sign_up(organiser, activity, "hh_2", 1)["signup"]
+    waiting = sign_up(organiser, activity, "hh_3", 1)["signup"]
+    for caller, signup in ((other_app, by_app), (app, by_desk), (app, waiting)):
+        as_caller(organiser, caller)
+        with pytest.raises(Forbidden):
+            cancel_signup(organiser, activity, signup)
+    shown = organiser.get_activity({"estate_id": ESTATE, "id": activity["id"]})
+    assert [s["status"] for s in shown["signups"]] == ["confirmed", "confirmed", "wait_listed"]
+    as_caller(organiser, {**app, "user": "apikey:ak_app_rotated", "replaces": ["apikey:ak_app"]})
+    assert cancel_signup(organiser, activity, by_app)["signup"]["status"] == "cancelled"
+    as_caller(organiser, STEWARD)
+    assert cancel_signup(organiser, activity, by_desk)["signup"]["status"] == "cancelled"
