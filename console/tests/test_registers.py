@@ -1910,7 +1910,7 @@ def test_an_activity_s_page_lists_its_sign_ups_gives_one_up_and_takes_the_attend
     attendance = page[page.index("data-attendance"):]
     attendance = attendance[:attendance.index("</form>")]
     assert [v for v in re.findall(r'name="present" value="([^"]+)"', attendance)] == ["hh_1"]  # confirmed only
-    assert 'name="walk_in_household"' in attendance and "/desk/activities/act_1/capacity" in page
+    assert 'name="walk_in_household_0"' in attendance and "/desk/activities/act_1/capacity" in page
     fake.on("POST", rf"/api/v1/estates/{ESTATE}/activities/act_1/signups/asu_2/cancel",
             {"activity_id": "act_1", "signup": {}, "places_left": 0, "position": None})
     answer = client.post("/desk/activities/act_1/signups/asu_2/cancel",
@@ -1920,7 +1920,44 @@ def test_an_activity_s_page_lists_its_sign_ups_gives_one_up_and_takes_the_attend
     fake.on("POST", rf"/api/v1/estates/{ESTATE}/activities/act_1/attendance", {**SIGNED_UP, "status": "held"})
     client.post("/desk/activities/act_1/attendance", data={
         "csrf_token": csrf_of(client), "idempotency_key": "a1", "present": ["hh_1"],
-        "walk_in_household": ["hh_2", "", ""], "walk_in_people": ["2", "", ""], "actual_cost_cents": "3123.45"})
+        "walk_in_household_0": "hh_2", "walk_in_people_0": "2", "walk_in_household_1": "",
+        "walk_in_people_1": "", "actual_cost_cents": "3123.45"})
     assert fake.calls[-1]["json"] == {"present": ["hh_1"], "walk_ins": [{"household_id": "hh_2", "people": 2}],
                                       "actual_cost_cents": 312345}
+    _only_documented(fake, documented_routes)
+
+
+def _as_a_browser_posts(form, unticked=()):
+    """What a browser sends of ``form``'s fields: each checkbox ticked (and not in ``unticked``), each other
+    input its value, each select its first option."""
+    sent = {}
+    for tag in re.findall(r"<(?:input|select)[^>]*>", form):
+        name = re.search(r'name="([^"]+)"', tag)
+        if name is None:
+            continue
+        value = re.search(r'value="([^"]*)"', tag)
+        value = value.group(1) if value and not tag.startswith("<select") else ""
+        if 'type="checkbox"' in tag and ("checked" not in tag or value in unticked):
+            continue
+        sent.setdefault(name.group(1), []).append(value)
+    return sent
+
+
+def test_a_walk_in_unticked_on_the_attendance_form_leaves_the_others_their_own_people(
+        client, fake, households, documented_routes):
+    """r4 reviewing h4: the attendance form paired the walk-ins' households and people by their order among
+    the fields sent, and an unticked walk-in's box is not sent while its people are: unticking the first of
+    two walk-ins (hh_2 with 1, hh_3 with 4) sent hh_3 with 1. Each row's household and people go together."""
+    sign_in(client, fake, roles=("steward",))
+    held = {**SIGNED_UP, "status": "held", "attendance": {
+        "present": ["hh_1", "hh_2", "hh_3"], "people": 7,
+        "walk_ins": [{"household_id": "hh_2", "people": 1}, {"household_id": "hh_3", "people": 4}]}}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/activities/act_1", held)
+    page = client.get("/desk/activities/act_1").get_data(as_text=True)
+    form = page[page.index("data-attendance"):]
+    form = form[:form.index("</form>")]
+    sent = _as_a_browser_posts(form, unticked=("hh_2",))
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/activities/act_1/attendance", held)
+    client.post("/desk/activities/act_1/attendance", data={**sent, "csrf_token": csrf_of(client)})
+    assert fake.calls[-1]["json"]["walk_ins"] == [{"household_id": "hh_3", "people": 4}]
     _only_documented(fake, documented_routes)

@@ -4,6 +4,8 @@ household of the estate, found by session 61): its facts with the cost above its
 (confirmed, wait-listed, cancelled; each live one given up here, with its Idempotency-Key as every form),
 the day's attendance offering the households with a confirmed place and the walk-ins the desk lets in
 (a household without a place that came: ``walk_ins``), and the register's other actions on it."""
+import re
+
 from flask import Blueprint, g, redirect, render_template, request, url_for
 
 from ..gateway_api import ApiProblem
@@ -16,6 +18,14 @@ ACTIVITIES = BY_SLUG["activities"]
 # the empty rows the attendance form offers for households that came without a place
 WALK_IN_ROWS = 3
 COST = Field("actual_cost_cents", "reg.activity_cost", "money")
+_WALK_IN_FIELD = re.compile(r"walk_in_(?:household|people)_(\d+)")
+
+
+def _walk_in_rows(form):
+    """The attendance form's walk-in rows sent, in their order: each row's household and people are named
+    by its number (``walk_in_household_<n>``, ``walk_in_people_<n>``), not paired by their order among the
+    fields sent, where an unticked walk-in's people went to the next one (r4 reviewing h4)."""
+    return sorted({int(found.group(1)) for name in form if (found := _WALK_IN_FIELD.fullmatch(name))})
 
 
 @bp.get("/<item_id>")
@@ -54,9 +64,10 @@ def attendance(item_id):
     try:
         body = registers.body_of((COST,), form)
         walk_ins = []
-        for household, people in zip(form.getlist("walk_in_household"), form.getlist("walk_in_people")):
+        for row in _walk_in_rows(form):
+            household, people = form.get(f"walk_in_household_{row}", ""), form.get(f"walk_in_people_{row}", "")
             if not household.strip():
-                continue
+                continue  # an empty row, or a walk-in unticked: its people stay behind with it
             count = common.whole_number(people) if people.strip() else None
             if count is None:
                 raise registers.BadInput("walk_in_people", "error.whole_number")
