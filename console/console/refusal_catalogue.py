@@ -766,6 +766,8 @@ ZH = {
         '业主App只能评价通过其本身密钥提交的报事：其他报事由前台在回访时听取业主意见',
     'an owner app gives up the sign-ups made through its own key: the desk gives up another':
         '业主App只能取消通过其本身密钥提交的活动报名：其他报名请由前台取消',
+    'an owner app cancels the orders placed through its own key: the desk cancels another':
+        '业主App只能取消通过其本身密钥下的服务订单：其他订单请由前台取消',
     'this request has been rated already':
         '该报事已评价过',
     'a request is rated once its work is done':

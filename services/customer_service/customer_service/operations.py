@@ -1436,7 +1436,7 @@ def cancel_service_order(db, outbox, caller, estate_id, order_id, data):
     domain.require_desk(caller)
     rules = store.rules_for(db, estate_id)
     return step_on(db, outbox, "service_orders", estate_id, order_id,
-                   lambda order: paid_services.cancel(order, data or {}, clock.now(), caller.user, rules))
+                   lambda order: paid_services.cancel(order, data or {}, clock.now(), caller, rules))
 
 
 def complain_about_service_order(db, outbox, caller, estate_id, order_id, data):

@@ -284,7 +284,10 @@ def test_an_owner_s_app_cannot_say_the_provider_was_absent_to_cancel_free(desk):
     one of the staff's own), and with ``provider_absent`` it cancelled free an order whose provider
     stood at the door (7,499 cents of fee gone on the owner's word). The absence is the desk's to
     record, a person's (403 to a key, nothing written); the app cancels as the owner, the fee as due."""
-    taken = order(desk, price(desk))
+    service = price(desk)
+    as_caller(desk, OWNER_APP)  # placed through the app: a key cancels only the orders it placed (r4)
+    taken = desk.create_service_order({"estate_id": ESTATE, "data": {
+        "household_id": "hh_1", "service_id": service["id"], "day": "2026-12-15", "start": "09:00", "quantity": 3}})
     act(desk, "assign", taken, username="cleaner.li")
     clock.freeze(clock.parse_iso("2026-12-15T02:00:00Z"))  # an hour after its start
     as_caller(desk, OWNER_APP)
@@ -307,3 +310,28 @@ def test_no_provider_can_be_absent_from_an_order_no_one_was_assigned_to(desk):
         act(desk, "cancel", taken, reason="nobody came", provider_absent=True)
     assert refused.value.errors[0]["field"] == "data.provider_absent"
     assert act(desk, "cancel", taken, reason="nobody came")["cancelled"]["fee_cents"] == 0
+
+
+def test_an_owner_app_s_key_cancels_only_the_orders_it_placed(desk):
+    """r4 reviewing h4: a key is estate-wide, and any key holding agent (another vendor's owner app, a
+    kiosk) cancelled any household's order, the desk's or another app's, inside the window charging that
+    household the cancellation fee. A key cancels the orders placed through it (or the key it replaced),
+    403 else, as a key rates only the requests it filed; the desk cancels any."""
+    clean = price(desk)
+    app = staff("apikey:ak_app", ["agent"], [ESTATE])
+    as_caller(desk, app)
+    by_app = desk.create_service_order({"estate_id": ESTATE, "data": {
+        "household_id": "hh_1", "service_id": clean["id"], "day": "2026-12-15", "start": "09:00", "quantity": 3}})
+    by_desk = order(desk, clean)
+    for placed in (by_app, by_desk):
+        assigned(desk, placed, username="li.tech")  # a provider's time kept: a late cancellation costs the fee
+    clock.freeze(clock.parse_iso("2026-12-14T12:00:00Z"))  # inside the window
+    for caller, placed in ((staff("apikey:ak_other_app", ["agent"], [ESTATE]), by_app), (app, by_desk)):
+        as_caller(desk, caller)
+        with pytest.raises(Forbidden):
+            desk.cancel_service_order({"estate_id": ESTATE, "id": placed["id"], "data": {"reason": "x"}})
+    assert desk.outbox.of_type("charge_raised") == []
+    as_caller(desk, {**app, "user": "apikey:ak_app_rotated", "replaces": ["apikey:ak_app"]})
+    assert desk.cancel_service_order({"estate_id": ESTATE, "id": by_app["id"],
+                                      "data": {"reason": "x"}})["status"] == "cancelled"
+    assert act(desk, "cancel", by_desk, reason="said the owner")["status"] == "cancelled"
