@@ -768,6 +768,8 @@ ZH = {
         '业主App只能取消通过其本身密钥提交的活动报名：其他报名请由前台取消',
     'an owner app cancels the orders placed through its own key: the desk cancels another':
         '业主App只能取消通过其本身密钥下的服务订单：其他订单请由前台取消',
+    "an owner app rates for the households it signed up: the desk records another's rating":
+        '业主App只能为其报名的住户评价活动：其他住户的评价请由前台记录',
     'this request has been rated already':
         '该报事已评价过',
     'a request is rated once its work is done':

@@ -335,14 +335,20 @@ def attend(activity, data, now, user, rules):
                   [("activity_held", announced)])
 
 
-def rate(activity, data, now, user, rules):
+def rate(activity, data, now, caller, rules):
     """A household present rates the activity 1-5 (a comment if it likes), within
-    ``activity_rating_days`` of its end; once (409 naming the first)."""
+    ``activity_rating_days`` of its end; once (409 naming the first). An owner app's key rates for a
+    household whose sign-up it made (or the key it replaced), 403 else: any key rated in the name of the
+    desk's, another app's and the walk-ins' households, into the owner-satisfaction figures (r4 reviewing
+    h4), where a key rates only the requests it filed (``portal.owner_rate``); the desk records any."""
     transitions.next_status(TRANSITIONS, activity["status"], "rate", "an activity")
     household_id = data["household_id"]
     if household_id not in (activity.get("attendance") or {}).get("present", ()):
         raise BusinessRuleViolation("only a household present rates the activity",
                                     [field_error("data.household_id", "was not present")])
+    if is_api_key(caller.user) and not caller.acts_for((_of_household(activity, household_id) or {}).get("by")):
+        raise Forbidden("an owner app rates for the households it signed up: the desk records another's rating")
+    user = caller.user
     first = next((r for r in activity.get("ratings") or () if r["household_id"] == household_id), None)
     if first is not None:
         raise Conflict(f"the household rated it at {first['rated_at']}: a household rates an activity once")

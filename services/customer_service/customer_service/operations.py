@@ -1660,6 +1660,6 @@ def activity_step(db, outbox, caller, estate_id, activity_id, action, data):
              "cancel": lambda doc, now: activities.cancel(doc, data, now, caller.user),
              "capacity": lambda doc, now: activities.change_capacity(doc, data, now, caller.user),
              "attend": lambda doc, now: activities.attend(doc, data, now, caller.user, rules),
-             "rate": lambda doc, now: activities.rate(doc, data, now, caller.user, rules)}
+             "rate": lambda doc, now: activities.rate(doc, data, now, caller, rules)}
     return activities.shown(step_on(db, outbox, "activities", estate_id, activity_id,
                                     lambda doc: steps[action](doc, clock.now())), rules["timezone"])

@@ -434,3 +434,29 @@ def test_an_owner_app_s_key_gives_up_only_the_sign_ups_it_made(organiser):
     assert cancel_signup(organiser, activity, by_app)["signup"]["status"] == "cancelled"
     as_caller(organiser, STEWARD)
     assert cancel_signup(organiser, activity, by_desk)["signup"]["status"] == "cancelled"
+
+
+def test_an_owner_app_s_key_rates_for_the_households_it_signed_up(organiser):
+    """r4 reviewing h4: any key holding agent rated the activity in the name of any household present, the
+    desk's sign-ups, another app's and the walk-ins, into the estate's owner-satisfaction figures (a key
+    rates only the requests it filed). A key rates for a household whose sign-up it made (or the key it
+    replaced), 403 else; the desk records any household's."""
+    activity = plan(organiser, capacity=4)
+    app = staff("apikey:ak_app", ["agent"], [ESTATE])
+    as_caller(organiser, app)
+    organiser.sign_up_for_activity({"estate_id": ESTATE, "id": activity["id"],
+                                    "data": {"household_id": "hh_1", "people": 1}})
+    sign_up(organiser, activity, "hh_2", 1)
+    clock.freeze(clock.parse_iso("2026-09-25T11:30:00Z"))
+    attend(organiser, activity, present=["hh_1", "hh_2"], walk_ins=[{"household_id": "hh_3", "people": 1}])
+    rate = lambda household: organiser.rate_activity(  # noqa: E731
+        {"estate_id": ESTATE, "id": activity["id"], "data": {"household_id": household, "score": 1}})
+    for caller, household in ((staff("apikey:ak_other_app", ["agent"], [ESTATE]), "hh_1"), (app, "hh_2"),
+                              (app, "hh_3")):
+        as_caller(organiser, caller)
+        with pytest.raises(Forbidden):
+            rate(household)
+    as_caller(organiser, {**app, "user": "apikey:ak_app_rotated", "replaces": ["apikey:ak_app"]})
+    assert rate("hh_1")["rating"]["count"] == 1
+    as_caller(organiser, STEWARD)
+    assert rate("hh_3")["rating"]["count"] == 2
