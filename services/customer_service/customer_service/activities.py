@@ -304,10 +304,11 @@ def attend(activity, data, now, user, rules):
         if household_id not in confirmed:
             raise BusinessRuleViolation("only a household with a confirmed place is present",
                                         [field_error(f"data.present[{index}]", "has no confirmed sign-up")])
-    walk_ins, most = [], rules["activity_people_per_household_max"]
+    walk_ins, named, most = [], set(), rules["activity_people_per_household_max"]
     for index, walk_in in enumerate(data.get("walk_ins") or ()):
         household_id = walk_in["household_id"]
-        if household_id in confirmed or household_id in {w["household_id"] for w in walk_ins}:
+        # each compared once (against all those before it: 10,000 walk-ins took 7.7 s, r4 reviewing h4)
+        if household_id in confirmed or household_id in named:
             raise BusinessRuleViolation("a walk-in is a household without a confirmed place, named once",
                                         [field_error(f"data.walk_ins[{index}].household_id",
                                                      "has a confirmed place or is named twice")])
@@ -315,6 +316,7 @@ def attend(activity, data, now, user, rules):
             raise BusinessRuleViolation(f"a household signs up at most {most} people",
                                         [field_error(f"data.walk_ins[{index}].people", f"is more than {most}")])
         walk_ins.append({"household_id": household_id, "people": walk_in["people"]})
+        named.add(household_id)
     present = signed + [w["household_id"] for w in walk_ins]
     at = clock.to_iso(now)
     cost = data.get("actual_cost_cents", activity.get("actual_cost_cents"))

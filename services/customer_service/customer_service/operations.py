@@ -1652,9 +1652,8 @@ def activity_step(db, outbox, caller, estate_id, activity_id, action, data):
                   else [w["household_id"] for w in data.get("walk_ins") or ()] if action == "attend" else [])
     if households:  # the activity first: another estate's is a 404, not its household's 422
         store.get(db, "activities", estate_id, activity_id)
-        for index, household_id in enumerate(households):
-            store.known_household(db, estate_id, household_id, "data.household_id" if action == "rate"
-                                  else f"data.walk_ins[{index}].household_id")
+        store.known_households(db, estate_id, households, lambda index: "data.household_id" if action == "rate"
+                               else f"data.walk_ins[{index}].household_id")
     rules = store.rules_for(db, estate_id)
     steps = {"move": lambda doc, now: activities.move(doc, data, now, caller.user),
              "cancel": lambda doc, now: activities.cancel(doc, data, now, caller.user),

@@ -194,6 +194,17 @@ def known_household(db, estate_id, household_id, field="data.household_id"):
     return household
 
 
+def known_households(db, estate_id, household_ids, field):
+    """``known_household`` of each of ``household_ids`` in one read (an attendance's thousands of walk-ins
+    were read one by one, r4 reviewing h4): 422 naming ``field(index)`` of the first unknown."""
+    known = {doc["_id"] for doc in db[replica.COLLECTIONS["household"]].find(
+        {"estate_id": estate_id, "_id": {"$in": sorted(set(household_ids))}}, {"_id": 1})}
+    for index, household_id in enumerate(household_ids):
+        if household_id not in known:
+            raise BusinessRuleViolation("household is not known in this estate",
+                                        [field_error(field(index), "no such household in this estate")])
+
+
 def estate_id_by_code(db, code):
     """The estate a public path names by its code; 404 (saying nothing more) when none has it."""
     return replica.public_estate_id(db, code)
