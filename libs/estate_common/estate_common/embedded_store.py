@@ -2229,6 +2229,43 @@ class EmbeddedCollection:
                 found.append(value)
         return [_export(value, self._aware) for value in found]
 
+    def aggregate(self, pipeline, **kwargs):
+        """The one pipeline shape the code base sends: ``$match`` then ``$group`` by a top-level field
+        (``"$field"``) with ``$sum`` accumulators (of a top-level field, or a constant: a count). The
+        matching documents are read where they are stored (through ``_matching``'s indexes) and only
+        one row per group comes out, in no promised order (MongoDB promises none). A group key that is
+        not a string or missing (MongoDB groups arrays and other types by their own rules), a sum of
+        Decimal128, or any other stage or accumulator: ``NotSupported``."""
+        _options("aggregate", kwargs)
+        if (type(pipeline) is not list or len(pipeline) != 2 or list(pipeline[0]) != ["$match"]
+                or list(pipeline[1]) != ["$group"]):
+            raise NotSupported("the embedded store aggregates only [{$match}, {$group}]")
+        query, group = pipeline[0]["$match"], dict(pipeline[1]["$group"])
+        key = group.pop("_id", _MISSING)
+        if type(key) is not str or not key.startswith("$") or "." in key:
+            raise NotSupported("the embedded store groups by one top-level field only")
+        sums = {}
+        for name, accumulator in group.items():
+            operand = accumulator.get("$sum", _MISSING) if type(accumulator) is dict and len(accumulator) == 1 \
+                else _MISSING
+            if not ((type(operand) is str and operand.startswith("$") and "." not in operand)
+                    or type(operand) in (int, float)):
+                raise NotSupported("the embedded store accumulates only $sum of a top-level field or a constant")
+            sums[name] = operand
+        field, rows = key[1:], {}
+        for doc in self._matching(query):
+            value = doc.get(field)
+            if value is not None and type(value) is not str:
+                raise NotSupported("the embedded store groups by strings (or a missing field) only")
+            row = rows.setdefault(value, {"_id": value, **{name: 0 for name in sums}})
+            for name, operand in sums.items():
+                amount = doc.get(operand[1:]) if type(operand) is str else operand
+                if type(amount) is Decimal128:
+                    raise NotSupported("the embedded store does not sum Decimal128")
+                if type(amount) in (int, float, Int64):  # MongoDB's $sum leaves out what is not a number
+                    row[name] += amount
+        return iter([dict(row) for row in rows.values()])
+
     def _out(self, doc, projection=None):
         if doc is None:
             return None
@@ -2531,9 +2568,6 @@ class EmbeddedCollection:
     def delete_many(self, filter, **kwargs):
         _options("delete_many", kwargs)
         return self._delete(filter, many=True)
-
-    def aggregate(self, *args, **kwargs):
-        raise NotSupported("the embedded store does not implement aggregate")
 
     def bulk_write(self, *args, **kwargs):
         raise NotSupported("the embedded store does not implement bulk_write")

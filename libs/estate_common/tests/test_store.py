@@ -536,3 +536,14 @@ def test_an_updated_since_that_is_no_timestamp_is_invalid_input_naming_it(db, si
     with pytest.raises(InvalidInput) as refused:
         store.page(db.items, {}, updated_since=since)
     assert [e["field"] for e in refused.value.errors] == ["updated_since"]
+
+
+def test_the_embedded_store_aggregates_only_the_shape_it_implements(db):
+    from estate_common.embedded_store import NotSupported
+    db.items.insert_one({"_id": "i1", "k": ["a"], "n": 1})
+    for pipeline in ([{"$match": {}}], [{"$match": {}}, {"$group": {"_id": "$k.x", "n": {"$sum": 1}}}],
+                     [{"$match": {}}, {"$group": {"_id": "$n", "n": {"$avg": "$n"}}}],
+                     [{"$match": {}}, {"$group": {"_id": "$k", "n": {"$sum": 1}}}],  # an array key: Mongo's rules
+                     [{"$group": {"_id": "$k", "n": {"$sum": 1}}}, {"$match": {}}]):
+        with pytest.raises(NotSupported):
+            list(db.items.aggregate(pipeline))

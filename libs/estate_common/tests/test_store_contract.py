@@ -877,3 +877,26 @@ def test_a_range_inside_elem_match_through_an_index_on_the_elements_field(db):
     assert found({"estate_id": "e", "allocations": {"$elemMatch": {"at": {"$gte": 10, "$lt": 12}}}}) == ["10", "11"]
     assert len(found({"estate_id": "e", "a": {"$elemMatch": {"b.c": {"$gte": 500, "$lt": 600}}}})) == 300
     assert found({"estate_id": "e", "allocations": {"$elemMatch": {"at": {"$gte": None}}}}) == ["none"]
+
+
+# -- aggregate: the one shape the code base sends ([$match, $group] with $sum) ---------------------------
+
+def test_aggregate_groups_the_matches_by_a_field_with_sums_and_counts(db):
+    things = some(db, [
+        {"_id": "a", "estate_id": "e1", "payee_id": "p1", "status": "posted", "amount_cents": 100, "fee_cents": 2},
+        {"_id": "b", "estate_id": "e1", "payee_id": "p1", "status": "posted", "amount_cents": 250},
+        {"_id": "c", "estate_id": "e1", "payee_id": "p2", "status": "posted", "amount_cents": 7, "fee_cents": 1},
+        {"_id": "d", "estate_id": "e1", "payee_id": "p2", "status": "pending", "amount_cents": 1000, "fee_cents": 9},
+        {"_id": "e", "estate_id": "e1", "payee_id": "p3", "status": "posted", "amount_cents": 5, "fee_cents": 5},
+        {"_id": "f", "estate_id": "e2", "payee_id": "p1", "status": "posted", "amount_cents": 9, "fee_cents": 9},
+        {"_id": "g", "estate_id": "e1", "payee_id": "p1", "status": "posted", "amount_cents": "x", "fee_cents": 3},
+    ])
+    rows = things.aggregate([
+        {"$match": {"estate_id": "e1", "payee_id": {"$in": ["p1", "p2", "p9"]}, "status": "posted"}},
+        {"$group": {"_id": "$payee_id", "count": {"$sum": 1}, "amount_cents": {"$sum": "$amount_cents"},
+                    "fee_cents": {"$sum": "$fee_cents"}}}])
+    assert sorted(rows, key=lambda row: row["_id"]) == [  # a string or a missing field is not a number: left out
+        {"_id": "p1", "count": 3, "amount_cents": 350, "fee_cents": 5},
+        {"_id": "p2", "count": 1, "amount_cents": 7, "fee_cents": 1}]
+    assert list(things.aggregate([{"$match": {"estate_id": "e3"}},
+                                  {"$group": {"_id": "$payee_id", "count": {"$sum": 1}}}])) == []
