@@ -110,8 +110,9 @@ def remitted_event_data(remittance):
 
 def payee_lines(payees, collections, remittances):
     """Each payee with what was collected for it (the money and, apart, the fees: the estate's income),
-    what was handed on, and what is owed (collected − remitted, never negative). ``collections``: posted;
-    ``remittances``: done."""
+    what was handed on, and what is owed (collected − remitted, never negative). ``collections``: the posted
+    ones' sums by payee (``payee_id``, ``amount_cents``, ``fee_cents``, ``count``); ``remittances``: the done
+    ones' (``payee_id``, ``amount_cents``, ``count``)."""
     lines = {p["_id"]: {**p, "collected_cents": 0, "collections": 0, "fees_cents": 0, "remitted_cents": 0,
                         "remittances": 0} for p in payees}
     for c in collections:
@@ -119,12 +120,12 @@ def payee_lines(payees, collections, remittances):
         if line is not None:
             line["collected_cents"] += c["amount_cents"]
             line["fees_cents"] += c["fee_cents"]
-            line["collections"] += 1
+            line["collections"] += c["count"]
     for r in remittances:
         line = lines.get(r["payee_id"])
         if line is not None:
             line["remitted_cents"] += r["amount_cents"]
-            line["remittances"] += 1
+            line["remittances"] += r["count"]
     for line in lines.values():
         line["owed_cents"] = max(0, line["collected_cents"] - line["remitted_cents"])
     return [lines[p["_id"]] for p in payees]

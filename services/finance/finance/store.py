@@ -2251,12 +2251,19 @@ def payees_page(db, estate_id, limit, cursor):
 
 
 def payees_collected(db, estate_id, payee_ids):
-    """``(collections posted, remittances done)`` of the payees, by the payee's index."""
-    query = {"estate_id": estate_id, "payee_id": {"$in": list(payee_ids)}}
-    collections = store.scan(db.pass_through_collections, {**query, "status": "posted"},
-                             ("payee_id", "amount_cents", "fee_cents"))
-    remittances = store.scan(db.pass_through_remittances, {**query, "status": "done"}, ("payee_id", "amount_cents"))
-    return list(collections), list(remittances)
+    """``(collections posted, remittances done)`` of the payees: one row per payee having any, its sums and
+    its count (``{payee_id, amount_cents, fee_cents, count}``; ``{payee_id, amount_cents, count}``), added up
+    where they are stored, by the payee's index. Every collection of the page's payees was read into the
+    service and summed here: a page cost the payees' whole history (found by h11)."""
+    payee_ids = list(payee_ids)
+
+    def totals(collection, status, fields):
+        match = {"estate_id": estate_id, "payee_id": {"$in": payee_ids}, "status": status}
+        group = {"_id": "$payee_id", "count": {"$sum": 1}, **{field: {"$sum": f"${field}"} for field in fields}}
+        return [{"payee_id": row.pop("_id"), **row} for row in collection.aggregate([{"$match": match},
+                                                                                     {"$group": group}])]
+    return (totals(db.pass_through_collections, "posted", ("amount_cents", "fee_cents")),
+            totals(db.pass_through_remittances, "done", ("amount_cents",)))
 
 
 def find_collection(db, estate_id, collection_id):

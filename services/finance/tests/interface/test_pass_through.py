@@ -250,3 +250,50 @@ def test_the_reconciliation_holds_the_journal_against_the_collections_receipts_n
     month = finance.reconciliation_report({"estate_id": ESTATE, "filters": {"period": "2026-11"}})
     assert month["balanced"] and month["pass_through"]["collected"] == {"count": 2, "amount_cents": 8000}
     assert month["pass_through"]["fees"] == {"count": 2, "amount_cents": 200}
+
+
+def test_the_payees_list_sums_each_page_s_payees_where_they_are_stored_not_their_whole_history(finance, monkeypatch):
+    """Each page of payees read every posted collection and done remittance its payees ever had into the
+    service and summed them there: a page cost the payees' whole history. The sums come from the store, one
+    row per payee of the page and kind, and the figures are those of the collections themselves (found by h11)."""
+    from estate_common import embedded_store
+    names = ["华润燃气", "自来水公司", "国家电网", "有线电视", "宽带"]
+    payees = [payee(finance, name=name, fee=100 * i, key=f"payee-{i}") for i, name in enumerate(names)]
+    made = {p["id"]: [] for p in payees}
+    for n in range(60):
+        chosen = payees[n % 4]  # the last payee: none
+        made[chosen["id"]].append(collect(finance, chosen["id"], 1000 + 37 * n, f"ptc-many-{n}",
+                                          household=f"hh_{1 + n % 2}"))
+    remitted = remit(finance, payees[1]["id"], "ptm-many")
+    for n in range(5):
+        made[payees[1]["id"]].append(collect(finance, payees[1]["id"], 500 + n, f"ptc-after-{n}"))
+    reads = []
+    for method in ("find", "aggregate"):
+        original = getattr(embedded_store.EmbeddedCollection, method)
+
+        def counted(self, *args, original=original, **kwargs):
+            rows = original(self, *args, **kwargs)
+            if not self.name.startswith("pass_through_") or self.name == "pass_through_payees":
+                return rows
+            return (reads.append(self.name) or row for row in rows)
+        monkeypatch.setattr(embedded_store.EmbeddedCollection, method, counted)
+    listed, cursor = [], None
+    while True:
+        answer = call(finance, "list_pass_through_payees", {"estate_id": ESTATE, "limit": 2,
+                                                            **({"cursor": cursor} if cursor else {})})
+        listed += answer["items"]
+        cursor = answer.get("next_cursor")
+        if not cursor:
+            break
+    assert sorted(line["id"] for line in listed) == sorted(p["id"] for p in payees)  # each once
+    for line in listed:
+        collections = made[line["id"]]
+        collected = sum(c["amount_cents"] for c in collections)
+        handed = remitted["amount_cents"] if line["id"] == payees[1]["id"] else 0
+        assert (line["collections"], line["collected_cents"], line["fees_cents"], line["remittances"],
+                line["remitted_cents"], line["owed_cents"]) == (
+            len(collections), collected, sum(c["fee_cents"] for c in collections), int(bool(handed)), handed,
+            collected - handed)
+    assert remitted["amount_cents"] == sum(1000 + 37 * n for n in range(1, 60, 4))
+    # 65 collections and a remittance read, page by page, as 4 rows of collections' sums and 1 of remittances'
+    assert len(reads) == 5 and reads.count("pass_through_remittances") == 1
