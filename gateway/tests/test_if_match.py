@@ -80,3 +80,24 @@ def test_a_replay_of_the_key_answers_the_first_result_not_a_412(client, rpc, adm
     assert first.status_code == again.status_code == 200
     assert again.headers.get("Idempotent-Replayed") == "true" and again.get_json() == first.get_json()
     assert len(rpc.calls_to("archive", "update_household")) == 1
+
+
+ESTATE_POSTS = ("/billing-runs", "/restatements", "/handover-batches", "/exit-transfers", "/vehicle-exits")
+
+
+def test_a_post_to_a_list_of_the_estate_is_no_write_of_the_estate(client, rpc, admin_token):
+    """A billing run, a vehicle's exit, a restatement... is POSTed under the estate's URL, whose own
+    ``GET`` is tagged, but writes no estate: the estate's tag is no copy of what it changes, and an
+    edit of the estate's name between a read and a billing run turned the run into a 412 (found by r9
+    reviewing h9)."""
+    answer = client.post("/api/v1/estates/A/billing-runs", json={"period": "2026-11"},
+                         headers={**_auth(admin_token), "If-Match": '"an-estate-tag-read-before-its-rename"'})
+    assert answer.status_code == 202, answer.get_data(as_text=True)
+    assert len(rpc.calls_to("finance", "start_billing_run")) == 1
+    document = client.get("/api/v1/openapi.json").get_json()
+    guarded = preconditions.guarded_writes(document["paths"])
+    for tail in ESTATE_POSTS:
+        path = "/api/v1/estates/{estate_id}" + tail
+        assert ("post", path) not in guarded, path
+        assert "412" not in document["paths"][path]["post"]["responses"], path
+    assert ("patch", "/api/v1/estates/{estate_id}") in guarded  # the estate's own edit is one
