@@ -22,6 +22,8 @@ import hashlib
 from flask import current_app, g, request
 from werkzeug.exceptions import PreconditionFailed
 
+from estate_common.errors import DomainError
+
 from . import etags
 from .access import openapi_path
 
@@ -102,5 +104,10 @@ def _read(path):
     reads = g.get("reads")
     try:
         return app.make_response(app.view_functions[endpoint](**arguments)).get_data()
+    except DomainError as error:
+        # a read that did not answer left nothing maybe done: the write was not sent (its 503 said
+        # "it may have been carried out: check before sending it again": found by r9 reviewing h9)
+        error.maybe_done = False
+        raise
     finally:
         g.reads = reads  # the write's own (problems.py: a lost answer of a write may have been carried out)

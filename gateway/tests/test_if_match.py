@@ -101,3 +101,17 @@ def test_a_post_to_a_list_of_the_estate_is_no_write_of_the_estate(client, rpc, a
         assert ("post", path) not in guarded, path
         assert "412" not in document["paths"][path]["post"]["responses"], path
     assert ("patch", "/api/v1/estates/{estate_id}") in guarded  # the estate's own edit is one
+
+
+def test_the_record_s_read_not_answering_is_a_503_that_says_nothing_was_written(client, rpc, admin_token):
+    """The check's read timing out is a 503 before the write was sent: it said "it may have been
+    carried out: check before sending it again", the write's words (problems.py), so a client looked
+    for an edit that never left the gateway (found by r9 reviewing h9)."""
+    from estate_common.errors import ServiceUnavailable
+    from estate_common.rpc_client import maybe_done
+    rpc.answer("archive", "get_household", lambda call: maybe_done(ServiceUnavailable("archive did not answer within 5 s")))
+    answer = client.patch(HOUSEHOLD, json={"area_m2": 81}, headers={**_auth(admin_token), "If-Match": '"a-tag"'})
+    assert answer.status_code == 503
+    assert "carried out" not in answer.get_json()["detail"], answer.get_json()
+    assert answer.headers["Retry-After"]
+    assert rpc.calls_to("archive", "update_household") == []
