@@ -115,3 +115,20 @@ def test_the_record_s_read_not_answering_is_a_503_that_says_nothing_was_written(
     assert "carried out" not in answer.get_json()["detail"], answer.get_json()
     assert answer.headers["Retry-After"]
     assert rpc.calls_to("archive", "update_household") == []
+
+
+def test_a_step_of_another_service_under_a_record_is_no_write_of_it(client, rpc, admin_token):
+    """A household's exit refund is finance's (the owner's prepaid money), POSTed under the household
+    whose read is archive's: the household's tag is no copy of what it changes (a payment that moved
+    the balance left it the same, a new phone of the owner moved it), so the check compared the wrong
+    record's tag and made the refund a 412 for an edit of the household (found by r9 reviewing h9)."""
+    rpc.answer("archive", "get_household", {"id": "hh_1", "room": "101", "version": 2})
+    answer = client.post("/api/v1/estates/A/households/hh_1/exit-refund", json={},
+                         headers={**_auth(admin_token), "If-Match": '"the-household-before-its-owner-s-new-phone"'})
+    assert answer.status_code == 200, answer.get_data(as_text=True)
+    assert rpc.calls_to("archive", "get_household") == []
+    assert len(rpc.calls_to("finance", "refund_exit_prepaid")) == 1
+    document = client.get("/api/v1/openapi.json").get_json()
+    path = "/api/v1/estates/{estate_id}/households/{household_id}/exit-refund"
+    assert ("post", path) not in preconditions.guarded_writes(document["paths"])
+    assert "412" not in document["paths"][path]["post"]["responses"]
