@@ -3,7 +3,8 @@ integrator's probe, h9: a household's ``PATCH`` sent with a stale ``If-Match`` w
 the header ignored, so the lost update the client guarded against happened silently).
 
 A write of a record is the ``PATCH``, ``PUT`` or ``DELETE`` of its own URL, or a step ``POST``ed
-under it (``…/service-requests/{id}/reply``; not one right under the estate's URL, ``ESTATE``), where that URL's ``GET`` is tagged (``etags``). Sent
+under it (``…/service-requests/{id}/reply``) by the service that answers its read, not one right
+under the estate's URL (``ESTATE``), where that URL's ``GET`` is tagged (``etags``). Sent
 with ``If-Match``, the gateway reads the record as the caller would (the item read's own view, its
 roles and masking: the very bytes whose SHA-256 its ``ETag`` is) and answers 412
 ``precondition_failed`` with the record's tag now when none of the tags sent is it; ``*`` passes

@@ -109,7 +109,8 @@ def test_the_record_s_read_not_answering_is_a_503_that_says_nothing_was_written(
     for an edit that never left the gateway (found by r9 reviewing h9)."""
     from estate_common.errors import ServiceUnavailable
     from estate_common.rpc_client import maybe_done
-    rpc.answer("archive", "get_household", lambda call: maybe_done(ServiceUnavailable("archive did not answer within 5 s")))
+    rpc.answer("archive", "get_household",
+               lambda call: maybe_done(ServiceUnavailable("archive did not answer within 5 s")))
     answer = client.patch(HOUSEHOLD, json={"area_m2": 81}, headers={**_auth(admin_token), "If-Match": '"a-tag"'})
     assert answer.status_code == 503
     assert "carried out" not in answer.get_json()["detail"], answer.get_json()
