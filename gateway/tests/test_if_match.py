@@ -133,3 +133,22 @@ def test_a_step_of_another_service_under_a_record_is_no_write_of_it(client, rpc,
     path = "/api/v1/estates/{estate_id}/households/{household_id}/exit-refund"
     assert ("post", path) not in preconditions.guarded_writes(document["paths"])
     assert "412" not in document["paths"][path]["post"]["responses"]
+
+
+def test_a_sign_up_under_an_activity_is_a_create_not_a_write_of_the_activity(client, rpc, admin_token):
+    """A sign-up makes a sign-up of its own (``…/signups/{signup_id}``, given up there), answered 200 not
+    201: it compared the activity's tag, which each other household's sign-up moves (its places left),
+    so an owner app sending the tag it read was refused 412 at each sign-up of a neighbour meanwhile;
+    its places are the service's guard. A POST to a path with items under it makes one of them, a
+    create under the record, which takes no If-Match (found by r9 reviewing h9)."""
+    answer = client.post("/api/v1/estates/A/activities/act_1/signups", json={"household_id": "hh_1"},
+                         headers={**_auth(admin_token), "If-Match": '"the-activity-before-a-neighbour-signed-up"'})
+    assert answer.status_code == 200, answer.get_data(as_text=True)
+    assert rpc.calls_to("customer_service", "get_activity") == []
+    assert len(rpc.calls_to("customer_service", "sign_up_for_activity")) == 1
+    document = client.get("/api/v1/openapi.json").get_json()
+    path = "/api/v1/estates/{estate_id}/activities/{activity_id}/signups"
+    guarded = preconditions.guarded_writes(document["paths"])
+    assert ("post", path) not in guarded
+    assert "412" not in document["paths"][path]["post"]["responses"]
+    assert ("post", "/api/v1/estates/{estate_id}/activities/{activity_id}/move") in guarded  # a step of it
