@@ -99,3 +99,42 @@ def test_an_index_keys_a_document_for_every_built_size_as_each_size_alone_would(
                 if rng.random() < 0.8:
                     doc["b"] = rng.choice([{"c": rng.choice(values)}, [{"c": rng.choice(values)}, {"c": "z"}], None, "b"])
                 assert index.keyed(doc) == {size: index.keys(doc, size) for size in sizes}, (options, sizes, doc)
+
+
+def test_a_value_of_a_subclass_of_a_plain_type_is_stored_as_its_plain_value_and_found():
+    """pymongo writes an int, str or float subclass (an ``IntEnum``'s or a ``StrEnum``'s member) as BSON's
+    int, string or double: the embedded store kept the subclass itself, which no query found, with an index
+    or without (its keys and comparisons are of the plain types), and an int subclass past int64 was stored
+    where pymongo refuses it (found by r1 reviewing h1: an insert's whole numbers checked inline)."""
+    import enum
+
+    class Kind(enum.IntEnum):
+        REPAIR = 2
+
+    class Status(enum.StrEnum):
+        OPEN = "open"
+
+    class Area(float):
+        pass
+
+    class Huge(int):
+        pass
+
+    for indexed in (False, True):
+        collection = embedded_store.EmbeddedClient()["insert_work"][f"kinds_{indexed}"]
+        if indexed:
+            collection.create_index([("estate_id", 1), ("kind", 1)])
+            collection.create_index([("estate_id", 1), ("status", 1), ("area_m2", 1)])
+        collection.insert_many([{"_id": "a", "estate_id": "e1", "kind": Kind.REPAIR, "status": Status.OPEN,
+                                 "area_m2": Area(89.37), "tags": [Kind.REPAIR, Status.OPEN]},
+                                {"estate_id": "e1", "_id": "b", "kind": 2, "status": "open", "area_m2": 89.37}])
+        assert [d["_id"] for d in collection.find({"estate_id": "e1", "kind": 2})] == ["a", "b"]
+        assert [d["_id"] for d in collection.find({"estate_id": "e1", "kind": {"$gte": 2}})] == ["a", "b"]
+        assert [d["_id"] for d in collection.find({"estate_id": "e1", "status": "open", "area_m2": 89.37})] == ["a", "b"]
+        assert [d["_id"] for d in collection.find({"estate_id": "e1", "tags": 2})] == ["a"]
+        stored = collection.find_one({"_id": "a"})
+        assert [type(stored[name]) for name in ("kind", "status", "area_m2")] == [int, str, float]
+        assert [type(tag) for tag in stored["tags"]] == [int, str]
+        with pytest.raises(OverflowError):
+            collection.insert_one({"_id": "c", "estate_id": "e1", "kind": Huge(2 ** 63)})
+        assert collection.find_one({"_id": "c"}) is None
