@@ -162,6 +162,12 @@ def _import(value):
         if not -_INT64 <= value < _INT64:
             raise OverflowError("MongoDB can only handle up to 8-byte ints")
         return value
+    if isinstance(value, int) and kind is not Int64:  # a subclass (an IntEnum's member; bool is exact, above):
+        return _import(int.__int__(value))  # BSON's int, as pymongo writes it, found by plain values (found by r1)
+    if isinstance(value, str):  # a StrEnum's member: BSON's string
+        return str.__str__(value)
+    if isinstance(value, float):
+        return float.__float__(value)
     if isinstance(value, datetime):
         return _stored_datetime(value)
     if isinstance(value, dict):  # a dict subclass (SON, OrderedDict): stored as a plain document
