@@ -167,3 +167,59 @@ def test_a_run_s_bills_say_each_household_s_area_as_its_copy_holds_it():
     assert [bill["amount_cents"] for bill in made] == [14100] * 3
     assert [type(bill["pricing"]["area_m2"]) for bill in made] == [int, float, int]
     assert made[0]["pricing"] is not made[2]["pricing"]
+
+
+def test_a_run_s_bills_are_each_what_a_run_of_its_pair_alone_makes():
+    """``run_bills`` keeps each amount, pricing and due date once a run (keyed by standard, area, months, the
+    owner's rest): no bill may take another household's. Over varied estates (areas shared as 60 and 60.0 and not,
+    areas of one amount under other prices, fixed amounts, quarterly and yearly cycles, the handover month
+    prorated or whole, developers' splits, households' own quarters, pieces around months billed before), every
+    bill of a run is the one a run of its pair alone makes, byte for byte and type for type (found by r1 reviewing
+    h1: the pinned run's 69 bills hold one area type per amount)."""
+    import random
+
+    from finance import periods, standards as fee_standards
+    months = [periods.add_months("2026-01", n) for n in range(15)]
+    pick, made = random.Random(62), 0
+    for _ in range(60):
+        households = []
+        for n in range(pick.randint(1, 20)):
+            household = {"_id": f"h{n:02d}", "estate_id": ESTATE, "status": pick.choice(["occupied", "vacant", None]),
+                         "area_m2": pick.choice([60, 60.0, 50, 100, 89.37, 120, 120.0, 0.01, None])}
+            for field, chance in (("occupied_from", 0.5), ("occupied_to", 0.2), ("taken_over_on", 0.2)):
+                if pick.random() < chance:
+                    household[field] = f"{pick.choice(months[:8] if field == 'taken_over_on' else months)}-" \
+                                       f"{pick.choice([1, 2, 15, 28]):02d}"
+            if pick.random() < 0.3:
+                household["created_at"] = f"{pick.choice(months)}-10T02:00:00.000Z"
+            households.append(household)
+        standards = []
+        for n in range(pick.randint(1, 4)):
+            basis = pick.choice(["area", "area", "fixed"])
+            standards.append({"_id": f"fs_{n}", "item": pick.choice(["property_service", "parking"]), "basis": basis,
+                              "cycle": pick.choice(["monthly", "monthly", "quarterly", "yearly"]), "status": "approved",
+                              "valid_from": pick.choice(months[:6]), "valid_to": None,
+                              "unit_price_cents_per_m2": pick.choice([235, 200, 100]) if basis == "area" else None,
+                              "amount_cents": pick.choice([15001, 9999]) if basis == "fixed" else None,
+                              "applies_to": pick.choice([{}, {"statuses": ["occupied"]}, {"household_ids": ["h01", "h02"]}])})
+        cycles = {(household["_id"], "property_service"): {"cycles": [
+            {"cycle": "quarterly", "valid_from": pick.choice(months[:9])}]}
+            for household in households if pick.random() < 0.2}
+        prorate, before = pick.random() < 0.7, []
+        for period in months[:pick.randint(2, 12)]:
+            starts = [(standard, fee_standards.cycle_start(standard, period)) for standard in standards]
+            billed = [standard for standard, start in starts if start == period]
+            pairs = [*billing.billed_pairs(billed, households, period, prorate, cycles, DEVELOPER),
+                     *billing.joined_mid_cycle([(s, start) for s, start in starts if start not in (None, period)],
+                                               households, period, "Asia/Shanghai", prorate, developer_name=DEVELOPER),
+                     *billing.own_cycle_pairs([s for s in billed if s["cycle"] == "monthly"], households, period,
+                                              cycles, prorate)]
+            pairs, _ = billing.uncovered(pairs, billing.coverage(before), prorate=prorate)
+            bills = list(billing.run_bills(ESTATE, pairs, "job_1", lambda month: f"{month}-due", f"{period}-stamp"))
+            alone = [bill for pair in pairs for bill in billing.run_bills(ESTATE, [pair], "job_1",
+                                                                          lambda month: f"{month}-due", f"{period}-stamp")]
+            assert repr(bills) == repr(alone), period  # repr: 60 and 60.0, Fraction and int told apart
+            assert len({id(bill["pricing"]) for bill in bills}) == len(bills)  # each its own copy
+            made += len(bills)
+            before += [bill for bill in bills if pick.random() < 0.6]
+    assert made > 1500
