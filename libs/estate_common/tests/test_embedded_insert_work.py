@@ -138,3 +138,84 @@ def test_a_value_of_a_subclass_of_a_plain_type_is_stored_as_its_plain_value_and_
         with pytest.raises(OverflowError):
             collection.insert_one({"_id": "c", "estate_id": "e1", "kind": Huge(2 ** 63)})
         assert collection.find_one({"_id": "c"}) is None
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_indexes_built_at_any_moment_among_inserts_updates_and_deletes_answer_as_a_walk(seed):
+    """An index keeps its maps from its first use on and keeps nothing before (``_insert_locked``): whichever
+    write came before and after the first query of each of them (inserts one and many, unordered with duplicates,
+    ``_id`` first, last or in the middle; updates, replacements, deletes), every built map is the one built anew
+    from the documents, and every query answers as a walk of them: compound indexes with missing fields, unique
+    partial, sparse, partial, multikey (arrays, empty ones, arrays of documents), whole numbers at int64's bounds,
+    booleans beside 1 and 0 (found by r1 reviewing h1)."""
+    import random
+
+    from estate_common.embedded_store import compile_query
+    pick = random.Random(seed)
+    things = embedded_store.EmbeddedClient()["insert_work"][f"lazy_{seed}"]
+    declared = [([("estate_id", 1), ("a", 1)], {}), ([("estate_id", 1), ("a", 1), ("b", 1)], {}),
+                ([("estate_id", 1), ("b.c", 1), ("c", -1)], {}), ([("estate_id", 1), ("c", 1)], {"sparse": True}),
+                ([("estate_id", 1), ("d", 1)], {"partialFilterExpression": {"d": {"$exists": True}}}),
+                ([("estate_id", 1), ("code", 1)], {"unique": True, "partialFilterExpression": {"code": {"$exists": True}}}),
+                ([("estate_id", 1), ("tags", 1)], {})]
+    for spec, options in declared:
+        things.create_index(spec, **options)
+
+    def value():
+        return pick.choice(["x", "y", 0, 1, 2, True, False, 1.0, None, 2 ** 63 - 1, -2 ** 63, [], ["x", 1],
+                            [True, 0], {"c": "x"}, [{"c": 1}, {"c": "y"}]])
+
+    def document(n):
+        fields = [name for name in ("a", "b", "c", "d", "tags") if pick.random() < 0.7]
+        doc = {name: value() for name in fields}
+        if pick.random() < 0.3:
+            doc["code"] = pick.choice(["k1", "k2", "k3", 7])
+        at = pick.randint(0, len(doc))
+        return dict([*list(doc.items())[:at], ("_id", f"t{n:03d}"), *list(doc.items())[at:],
+                     ("estate_id", pick.choice(["e1", "e1", "e2"]))])
+
+    def a_query():
+        query = {"estate_id": pick.choice(["e1", "e2"])}
+        for name in pick.sample(["a", "b", "b.c", "c", "d", "tags", "code"], pick.randint(1, 2)):
+            query[name] = pick.choice([value(), {"$in": [value(), value()]}, {"$exists": pick.random() < 0.5},
+                                       {"$gte": pick.choice([0, 1, "x"])}])
+        return query
+
+    count = 0
+    for _ in range(400):
+        roll = pick.random()
+        try:
+            if roll < 0.3:
+                batch = [document(count + n) for n in range(pick.randint(1, 4))]
+                if pick.random() < 0.2:
+                    batch.append(document(pick.randrange(count + 1)))  # an _id there already
+                count += len(batch)
+                things.insert_many(batch, ordered=False)
+            elif roll < 0.4:
+                things.insert_one(document(pick.randrange(count + 1)))
+            elif roll < 0.55:
+                name = pick.choice(["a", "b", "c", "d", "tags", "code"])
+                change = pick.choice([{"$set": {name: value()}}, {"$unset": {name: ""}}])
+                things.update_many(a_query(), change)
+            elif roll < 0.62:
+                replacement = document(0)
+                del replacement["_id"]
+                things.replace_one({"_id": f"t{pick.randrange(count + 1):03d}"}, replacement)
+            elif roll < 0.72:
+                things.delete_one(a_query())
+            else:
+                query = a_query()
+                found = [doc["_id"] for doc in things.find(query)]
+                test = compile_query(query)
+                assert found == [doc["_id"] for doc in things._docs.values() if test(doc)], query
+        except embedded_store.DuplicateKeyError:
+            pass  # a repeated _id or code: refused, nothing else of the write done
+        except embedded_store.BulkWriteError as error:
+            assert {e["code"] for e in error.details["writeErrors"]} == {11000}
+    for index in things._indexes.values():
+        anew = _Index(index.name, index.spec, index.options)
+        for size, buckets in index.maps.items():
+            anew.build(size, things._docs.values())
+            assert {key: set(ids) for key, ids in buckets.items()} == {
+                key: set(ids) for key, ids in anew.maps[size].items()}, (index.name, size)
+    assert sum(bool(index.maps) for index in things._indexes.values()) >= 3
