@@ -306,14 +306,13 @@ def create(collection, estate_id, doc_id, build, outbox, *, announce=None, found
 def new(doc, stamp=None):
     """``doc`` as it is first written: with ``updated_at`` the moment of the write on a stamped
     collection (``stamp``), and the keyed call's mark (``sent_again``) when one is under way."""
-    call = _CALL.get()
-    doc = {**doc, STEPS: _marks(doc, call.wrote_id(doc["_id"]))} if call is not None and "_id" in doc else dict(doc)
-    return {**doc, "updated_at": clock.now_iso()} if stamp else doc
+    return new_many([doc], stamp)[0]
 
 
 def new_many(docs, stamp=None):
     """``new`` of each of ``docs``, written by one insert of many: the moment of the write read once
-    for them all, each copied once (a billing run read the clock and copied each bill twice, a bill)."""
+    for them all, each copied once (a billing run read the clock and copied each bill twice, a bill).
+    The one rule of a first write: ``new`` is this of one document (found by r1 reviewing h1: two copies)."""
     call = _CALL.get()
     moment = {"updated_at": clock.now_iso()} if stamp else {}
     if call is None:
