@@ -586,10 +586,11 @@ def reclassify_request(db, outbox, caller, estate_id, request_id, data):
 def _reclassified_judged_on_cuts(request, data):
     """Whether a reclassification of ``request`` reads the cuts standing, so is read and written under the
     estate's cut guard: into a repair of a cut's utility (``front_desk.UTILITY_OF_CATEGORY``) of a household's
-    call (an unmatched portal filing is judged when matched, ``match_household``); a reclassification has no
-    own fault nor emergency to say, as a registration has."""
+    call (an unmatched portal filing is judged when matched, ``match_household``), not judged the flat's own
+    fault by the desk (``own_fault``, as a registration's: the refusal tells the desk to say so; found by h10).
+    A reclassification has no emergency to say: an emergency is registered as one."""
     return (request is not None and data.get("kind") == "repair" and bool(request.get("household_id"))
-            and bool(front_desk.UTILITY_OF_CATEGORY.get(data.get("category"))))
+            and bool(front_desk.UTILITY_OF_CATEGORY.get(data.get("category"))) and data.get("own_fault") is not True)
 
 
 def withdraw_notice(db, outbox, caller, estate_id, notice_id, data):

@@ -28,7 +28,9 @@ from .domain import Change, created_event_data, history_entry
 # the fields of the new kind's record a reclassification takes, as a registration does (intake.ONLY_FOR):
 # a complaint's whom it is about too (staff_named, a neighbour dispute's other_household_id), which a
 # complaint turned from another kind could not name (h5 of session 55 left it; found by review r5)
-KIND_FIELDS = (*complaints.RECORDED_FIELDS, *complaints.ABOUT_FIELDS, "category")
+# A repair's own_fault too: the desk judged the flat's fault its own though a planned cut of its utility
+# stands, as at a registration (front_desk.refuse_repair_of_a_cut tells it to say so; found by h10)
+KIND_FIELDS = (*complaints.RECORDED_FIELDS, *complaints.ABOUT_FIELDS, "category", "own_fault")
 
 
 def check(request, data):
@@ -74,6 +76,8 @@ def reclassify(request, data, now, user, rules, earlier_repair_id=None, outage_n
     due = new["due_at"]
     changes = {name: new[name] for name in ("kind", "due_at", "complaint", "category", "promised_by", "repeat_of",
                                             "emergency", "emergency_category", "return_visit_required")}
+    if new.get("own_fault"):  # kept as a registration keeps it (intake.new_request); absent on the others
+        changes["own_fault"] = True
     changes.update({
         "valid": None, "replied_at": None, "updated_at": at,
         # stamped overdue as the kind it was: no longer, while the new kind's time runs

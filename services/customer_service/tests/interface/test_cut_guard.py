@@ -6,7 +6,7 @@ import pytest
 
 from customer_service import operations
 from estate_common import clock, config, ids
-from estate_common.errors import BusinessRuleViolation, Conflict, NotFound
+from estate_common.errors import BusinessRuleViolation, Conflict, InvalidInput, NotFound
 from estate_common.testing import as_caller, lease_waits, staff
 
 from .test_planned_outages import (AGENT, ESTATE, PORTAL, estate, frozen_clock, portal_filing,  # noqa: F401 (fixtures)
@@ -160,6 +160,31 @@ def test_a_complaint_reclassified_a_water_repair_during_the_cut_is_judged_as_a_r
     assert refused.value.retry_after  # the guard's 409: it waited for it
     estate.db.locks.delete_many({})
     assert reclassified("drainage")["kind"] == "repair"
+
+
+def test_a_call_reclassified_a_water_repair_during_the_cut_takes_the_desk_s_own_fault(estate):
+    """改类: the refusal of a reclassification into a repair of the cut's utility told the desk to mark the
+    repair own_fault, which the reclassification's body could not take (found by h10 reviewing the refusals).
+    It takes it as a registration does: the repair reclassified during the cut, kept own_fault and announced
+    to maintenance; a repair only (400 on another kind)."""
+    publish(estate)
+    clock.freeze(clock.parse_iso("2026-12-01T02:00:00Z"))  # Tuesday 10:00 in Beijing: the water is cut
+    as_caller(estate, AGENT)
+    complaint = estate.create_request({"estate_id": ESTATE, "data": {
+        "kind": "complaint", "household_id": "hh_1", "channel": "phone", "description": "家里没水了，没人管"}})
+    asked = estate.create_request({"estate_id": ESTATE, "data": {
+        "kind": "consultation", "household_id": "hh_1", "channel": "phone", "description": "问一下"}})
+    with pytest.raises(InvalidInput):
+        estate.reclassify_request({"estate_id": ESTATE, "id": asked["id"], "data": {
+            "kind": "complaint", "complainant": "王先生", "nature": "other", "summary": "没人管",
+            "reason": "其实是投诉", "own_fault": True}})
+    repaired = estate.reclassify_request({"estate_id": ESTATE, "id": complaint["id"], "data": {
+        "kind": "repair", "category": "water", "reason": "只有我家没水，邻居有水", "own_fault": True}})
+    assert (repaired["kind"], repaired["category"], repaired["own_fault"]) == ("repair", "water", True)
+    [announced] = [e for e in estate.outbox.of_type("service_request_created")
+                   if e["data"]["id"] == complaint["id"] and e["data"].get("reclassified_from")]
+    assert announced["data"]["kind"] == "repair"
+    assert estate.db.locks.count_documents({}) == 0
 
 
 def test_a_notice_s_withdrawal_takes_the_cut_guard(estate, waits, monkeypatch):
