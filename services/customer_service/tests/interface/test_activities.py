@@ -387,6 +387,26 @@ def test_the_desk_changes_the_places_more_confirm_those_waiting_fewer_not_below_
         change(12)
 
 
+def test_the_places_set_to_what_they_are_change_nothing(organiser):
+    """The capacity set to its value wrote a history line "9 -> 9" and stamped the activity changed (found by
+    h10 reviewing the activities): no change, no write; the activity answered as it stands. Judged on its
+    status first as any change (a held activity's places are a 409)."""
+    activity = plan(organiser, capacity=4)
+    sign_up(organiser, activity, "hh_1", 3)
+    as_caller(organiser, STEWARD)
+    before = organiser.db.activities.find_one({"_id": activity["id"]})
+    events = len(organiser.outbox.of_type("activity_signup_promoted"))
+    same = organiser.change_activity_capacity({"estate_id": ESTATE, "id": activity["id"], "data": {"capacity": 4}})
+    assert (same["capacity"], same["places_left"], same["updated_at"]) == (4, 1, before["updated_at"])
+    after = organiser.db.activities.find_one({"_id": activity["id"]})
+    assert after["history"] == before["history"] and after["updated_at"] == before["updated_at"]
+    assert len(organiser.outbox.of_type("activity_signup_promoted")) == events
+    clock.freeze(clock.parse_iso("2026-09-25T11:30:00Z"))
+    attend(organiser, activity, present=["hh_1"])
+    with pytest.raises(Conflict):
+        organiser.change_activity_capacity({"estate_id": ESTATE, "id": activity["id"], "data": {"capacity": 4}})
+
+
 def test_the_list_reads_of_each_activity_what_its_figures_count_not_its_sign_ups_whole(organiser):
     """Session 61: the list answered summaries but read each activity whole from the store (every sign-up's
     household, time and reason, the history). The store query projects (``store.ACTIVITY_SUMMARY_READ``):
