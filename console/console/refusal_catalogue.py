@@ -2463,6 +2463,8 @@ ZH = {
         '不是整数（{0:part_unit}）',
     'the store has a part of code {0} already':
         '备件编码 {0} 已存在',
+    'a plan is first due within {0} day':  # counted (h10)
+        '计划的首次到期日须在 {0} 天内',
     'a plan is first due within {0} days':
         '计划的首次到期日须在 {0} 天内',
     'a notice is shown until today or a day to come':

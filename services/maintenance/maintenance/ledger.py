@@ -518,7 +518,7 @@ def new_plan(plan_id, estate_id, data, now, actor, rules):
                                     [field_error("data.every_days", f"is more than {DAILY_INSPECTION_MAX_DAYS}")])
     days = max(PLAN_START_WITHIN_DAYS, data["every_days"] + rules["plan_open_days_ahead"])
     plausible.ahead(data["next_due_on"], today, days, "data.next_due_on",
-                    f"a plan is first due within {days} days")
+                    f"a plan is first due within {counted(days, 'day')}")  # "1 days" (h10, as h8's parts)
     stamp = clock.to_iso(now)
     return {
         "_id": plan_id,

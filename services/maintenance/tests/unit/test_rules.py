@@ -166,6 +166,18 @@ def test_a_plan_is_first_due_within_a_year_or_its_cycle_and_a_daily_inspection_i
     assert refused.value.errors == [{"field": field, "message": why}]
 
 
+def test_a_plan_s_window_is_said_counted(monkeypatch):
+    """The refusal said "within {days} days" whatever the days, "1 days" for a window of one (found by h10,
+    as h8 found the parts' late returns): counted. Unreachable with the year's bound (366) today: the
+    bound and the estate's days ahead set so, as another setting may."""
+    monkeypatch.setattr(ledger, "PLAN_START_WITHIN_DAYS", 0)
+    data = {"equipment_id": "eq_1", "kind": "periodic_maintenance", "every_days": 1, "next_due_on": "2026-11-25"}
+    with pytest.raises(BusinessRuleViolation) as refused:
+        ledger.new_plan("plan_1", "est_1", data, NOW, "chen", {**RULES, "plan_open_days_ahead": 0})
+    assert refused.value.args[0] == "a plan is first due within 1 day"
+    assert refused.value.errors == [{"field": "data.next_due_on", "message": "is more than 1 day ahead"}]
+
+
 def test_a_plan_within_its_bounds_is_taken():
     assert plan("2027-11-24", every_days=30)["next_due_on"] == "2027-11-24"  # a year on
     assert plan("2028-11-23", every_days=730)["next_due_on"] == "2028-11-23"  # a two-yearly service
