@@ -1676,6 +1676,29 @@ def test_the_desk_assigns_a_service_order_to_one_of_the_estate_s_contractors_fro
     assert fake.calls[-1]["json"] == {"contractor_id": "ctr_1"}
 
 
+def test_the_desk_assigns_a_service_order_to_a_member_of_staff_picked_from_the_estate_s(
+        client, fake, households, documented_routes):
+    """派单 (found by h10): the member of staff was typed by username, where a work order's technician and a
+    roster's guard are picked; the estate's staff who may take a paid service's order (GET …/service-staff)
+    are offered, the one picked sent as ``username``; typed as before when the list cannot be read."""
+    sign_in(client, fake, roles=("agent",))
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/contractors", {"items": [], "next_cursor": None})
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/paid-services", {"items": [], "next_cursor": None})
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/service-orders", {"items": [SERVICE_ORDER], "next_cursor": None})
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/service-staff", {"items": [{"username": "li"}, {"username": "wang"}]})
+    page = client.get("/desk/service-orders", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    assert re.search(r'<select id="a-so_1-assign-username" name="username" required[^>]*>\s*<option value="">—</option>'
+                     r'\s*<option value="li">li</option>\s*<option value="wang">wang</option>\s*</select>', page)
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/service-orders/so_1/assign",
+            {**SERVICE_ORDER, "status": "assigned", "provider": {"kind": "staff", "username": "wang"}})
+    answer = client.post("/desk/service-orders/so_1/assign", data={"csrf_token": csrf_of(client), "username": "wang"})
+    assert answer.status_code == 302 and fake.calls[-1]["json"] == {"username": "wang"}
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/service-staff", problem(503, "unavailable", "down", code="unavailable"))
+    page = client.get("/desk/service-orders", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    assert '<input id="a-so_1-assign-username" name="username"' in page
+    _only_documented(fake, documented_routes)
+
+
 def test_the_desk_cancels_a_service_order_whose_provider_did_not_come_from_its_page(
         client, fake, households, documented_routes):
     """Found by r5 reviewing h5: an order whose provider never came is cancelled free

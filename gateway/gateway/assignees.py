@@ -11,8 +11,8 @@ guard of the estate (the roster took any name, one no account has or a technicia
 handover's two guards are looked up alike (``guard``: its ``from_guard``, ``to_guard``: its
 ``to_guard``): both were free text, the shift handed over to a name no account has.
 
-The same accounts are listed to pick from (``GET …/technicians``, ``GET …/guards``: one
-``_holders_listed``), so that the console offers what the call will accept."""
+The same accounts are listed to pick from (``GET …/technicians``, ``GET …/guards``,
+``GET …/desk-colleagues``, ``GET …/service-staff``: one ``_holders_listed``), so that the console offers what the call will accept."""
 from flask import current_app, jsonify
 
 from estate_common.roles import FRONT_DESK, PAID_SERVICE_STAFF
@@ -131,6 +131,13 @@ def register(app):
         estate's active agents, stewards, managers and operator admins (the console had the desk
         type a colleague's user name: a probe of the front desk's week)."""
         return _holders_listed(estate_id, FRONT_DESK)
+
+    @app.get("/api/v1/estates/<estate_id>/service-staff")
+    def service_staff(estate_id):
+        """Whom the desk may assign a paid service's order to (派单, ``service_staff_fact``), to pick
+        from: the estate's active technicians, agents and stewards (``roles.PAID_SERVICE_STAFF``); the
+        console had the desk type the username, where technicians and guards had pickers (found by h10)."""
+        return _holders_listed(estate_id, PAID_SERVICE_STAFF)
 
     @app.get("/api/v1/estates/<estate_id>/guards")
     def guards(estate_id):

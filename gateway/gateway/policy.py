@@ -272,6 +272,8 @@ GATEWAY_ROUTES = {
     ("GET", "/api/v1/estates/<estate_id>/portal-qr"): FRONT_DESK,
     ("GET", "/api/v1/estates/<estate_id>/technicians"): WORK_ORDER_ASSIGNERS,  # whom an order may be assigned to
     ("GET", "/api/v1/estates/<estate_id>/desk-colleagues"): FRONT_DESK,  # whom a request may be handed over to
+    # whom a paid service's order may be assigned to: the assignment's roles (routes/customer_service.py)
+    ("GET", "/api/v1/estates/<estate_id>/service-staff"): FRONT_DESK,
     # whom a duty assignment, a patrol round or a shift handover may name: the roles of those three
     # routes (routes/security_patrol.py)
     ("GET", "/api/v1/estates/<estate_id>/guards"): SECURITY,

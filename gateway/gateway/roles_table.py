@@ -51,6 +51,8 @@ def area(method, path):
         return _SERVICE_ROWS["customer_service"]
     if rest.endswith("/desk-colleagues"):  # whom a request may be handed over to (a gateway route)
         return _SERVICE_ROWS["customer_service"]
+    if rest.endswith("/service-staff"):  # whom a paid service's order may be assigned to (a gateway route)
+        return _SERVICE_ROWS["customer_service"]
     if rest.endswith("/equipment/import"):  # the equipment ledger from a CSV register (a gateway route)
         return _SERVICE_ROWS["maintenance"]
     if rest.endswith("/technicians"):  # whom a work order may be assigned to (a gateway route)

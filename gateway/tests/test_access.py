@@ -654,6 +654,27 @@ def test_the_desk_lists_the_colleagues_a_request_may_be_handed_to(app, client, a
         "tech-a3", ["technician"], ["A"]))).status_code == 403
 
 
+def test_the_desk_lists_the_staff_a_paid_service_s_order_may_be_assigned_to(app, client, accounts, contract):
+    """派单: the console had the desk type the paid service's member of staff (found by h10, as the technicians
+    and guards had pickers): the same accounts an assignment accepts (assignees.service_staff_fact, roles.
+    PAID_SERVICE_STAFF), none of another estate, none switched off, no guard nor cashier."""
+    accounts.user("ps-tech-a", ["technician"], ["A"])
+    accounts.user("ps-former-agent", ["agent"], ["A"])
+    accounts.user("ps-steward-of-b-only", ["steward"], ["B"])
+    accounts.user("ps-steward-a", ["steward"], ["A"])
+    accounts.user("ps-guard-a", ["security"], ["A"])
+    accounts.user("ps-cashier-a", ["cashier"], ["A"])
+    client.patch("/api/v1/users/ps-former-agent", headers=bearer(accounts.admin), json={"active": False})
+    agent = accounts.user("ps-agent-a", ["agent"], ["A"])
+    answer = client.get("/api/v1/estates/A/service-staff", headers=bearer(agent))
+    names = [item["username"] for item in contract.check(app, answer, 200)["items"]]
+    assert {"ps-agent-a", "ps-steward-a", "ps-tech-a"} <= set(names) and names == sorted(names)
+    assert not {"ps-former-agent", "ps-steward-of-b-only", "ps-guard-a", "ps-cashier-a"} & set(names)
+    assert client.get("/api/v1/estates/B/service-staff", headers=bearer(agent)).status_code == 403
+    assert client.get("/api/v1/estates/A/service-staff", headers=bearer(accounts.user(
+        "ps-guard-a2", ["security"], ["A"]))).status_code == 403
+
+
 def test_a_technician_lists_his_colleagues_to_whom_he_hands_his_own_orders(app, client, accounts, contract):
     """The console offered a technician his colleagues to assign, and the assignment was a 403 (a
     probe), so he was listed himself alone; he now hands an order assigned to him to a colleague

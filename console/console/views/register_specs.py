@@ -524,7 +524,9 @@ FRONT_DESK = (
                      F("quantity", "reg.order_quantity", "quantity", True), NOTE),
              filters=(F("status", "reg.status", "choice", enum="ServiceOrderStatus", group="service_order"),
                       F("household_id", "picker.household", "household"), F("number", "reg.number")),
-             actions=(A("assign", "reg.assign_order", (F("username", "reg.provider_username", required=True),),
+             # the member of staff picked from those the assignment accepts (GET …/service-staff: typed, found by h10)
+             actions=(A("assign", "reg.assign_order", (F("username", "reg.provider_username", required=True,
+                                                         people="service-staff"),),
                         ("ordered", "assigned")),
                       # to one of the estate's contractors engaged, by name (h5: through the API only)
                       A("assign-contractor", "reg.assign_order_contractor",
