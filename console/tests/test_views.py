@@ -2464,6 +2464,23 @@ def test_a_request_registered_as_the_wrong_kind_is_reclassified_from_its_page(cl
         assert any(method == call["method"] and pattern.match(call["path"]) for method, pattern in documented_routes)
 
 
+def test_a_request_reclassified_a_repair_of_the_flat_s_own_fault_says_so(client, fake, documented_routes):
+    """计划停水停电: the reclassification's refusal during a cut tells the desk to mark the repair own_fault
+    (found by h10): its form has the box, sent for a repair alone."""
+    sign_in(client, fake, roles=("agent",))
+    item = _request(fake, status="open", answered_at=None)
+    page = client.get("/desk/requests/sr_5", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    assert 'id="reclassify-own_fault" name="own_fault"' in page
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/service-requests/sr_5/reclassify", dict(item, kind="repair"))
+    client.post("/desk/requests/sr_5/reclassify", data={"csrf_token": csrf_of(client), "kind": "repair",
+                                                       "category": "water", "own_fault": "on", "reason": "只有我家"})
+    client.post("/desk/requests/sr_5/reclassify", data={"csrf_token": csrf_of(client), "kind": "suggestion",
+                                                       "own_fault": "on", "reason": "a suggestion"})
+    sent = [c["json"] for c in fake.calls if c["method"] == "POST" and c["path"].endswith("/reclassify")]
+    assert sent == [{"kind": "repair", "reason": "只有我家", "category": "water", "own_fault": True},
+                    {"kind": "suggestion", "reason": "a suggestion"}]
+
+
 def test_a_request_reclassified_as_a_complaint_names_whom_it_is_about(client, fake, documented_routes):
     """A consultation that was a complaint about the guard, or a neighbour dispute, turned into the
     complaint it is (改类) could name neither (h5 of session 55 left it; found by review r5): the form

@@ -416,6 +416,8 @@ def request_reclassify(request_id):
     kind = form.get("kind", "").strip()
     body = {"kind": kind, "reason": form.get("reason", "").strip()}
     body.update({name: form[name].strip() for name in RECLASSIFY_FIELDS.get(kind, ()) if form.get(name, "").strip()})
+    if kind == "repair" and form.get("own_fault") == "on":  # the refusal during a cut tells the desk to (h10)
+        body["own_fault"] = True
     if kind in OUTAGE_CALL_KINDS and form.get("outage_notice_id", "").strip():
         # 计划停水停电: a call about a planned cut, its notice named (the repair the desk was warned of: h4)
         body["outage_notice_id"] = form["outage_notice_id"].strip()
