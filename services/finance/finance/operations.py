@@ -236,8 +236,10 @@ def run_billing(db, outbox, job, progress):
     # the bills of the period a takeover or a handover recorded since has made wrong (``_restate_bills``), before
     # what the period's bills cover is read
     sale_by_day = bool(rules["prorate_sale_month"])
+    # the flats sold in the month (过户), found once a run: the restatements and the run's own bills read them
+    sold = {flat["_id"]: flat for flat in households if sale_month.sale_day(flat, period, sale_by_day)}
     restated = _restate_bills(db, outbox, estate_id, billed, households, period, prorate, developer, job,
-                              lambda month: billing.due_at(month, now, rules), clock.to_iso(now), sale_by_day)
+                              lambda month: billing.due_at(month, now, rules), clock.to_iso(now), sale_by_day, sold)
     # the owner's bills moved to the developer (``_owner_restatements``) of the flats handed over since: the owner's
     # days from the handover billed under an id of their own (``payers.owner_rebill``), where the cancelled bill
     # held his month's id and they were counted billed already (found by r2 reviewing h2)
@@ -282,8 +284,7 @@ def run_billing(db, outbox, job, progress):
         renewed[0] = now_
 
     # the flats sold in the month (过户): its owner's bill of the month billed to the seller and the buyer by their
-    # days (``sale_month.split``), where the buyer was billed it whole (found by h7)
-    sold = {flat["_id"]: flat for flat in households if sale_month.sale_day(flat, period, sale_by_day)}
+    # days (``sale_month.split``), where the buyer was billed it whole (found by h7): ``sold``, above
     standard_of = {standard["_id"]: standard for standard, _ in starts}
 
     def parts(bill):
@@ -361,25 +362,25 @@ def run_billing(db, outbox, job, progress):
 
 
 def _restate_bills(db, outbox, estate_id, billed, households, period, prorate, developer, job, due, stamp,
-                   sale_by_day=True):
+                   sale_by_day, sold):
     """The run's bills of ``period`` (of the standards whose cycle starts in it) that a takeover or a handover
     recorded since has made wrong, cancelled and re-billed (never edited) in the one way (``_restate``): first the
     developer's that no longer cover what it owes (``_developer_restatements``: a handover recorded late), then,
     reading the bills as those left them, the owner's charging days the developer owes
     (``_owner_restatements``: a takeover recorded late; found by h2), then the owner's whole month of a flat sold in
-    it (``_sale_restatements``: a sale recorded late, ``sale_by_day``: the estate's ``prorate_sale_month``; h7). The
+    it (``_sale_restatements``: a sale recorded late, ``sale_by_day``: the estate's ``prorate_sale_month``, ``sold``:
+    ``{household_id: household}`` of the flats sold in ``period``, ``sale_month.sale_day``; h7). The
     first two were one function each, the second following the first line for line (folded by h7). How many were
     re-billed."""
     args = (billed, households, period, prorate, developer, job, due, stamp)
     count = sum(_restate(db, outbox, estate_id, plan(db, estate_id, *args), job.get("created_by"))
                 for plan in (_developer_restatements, _owner_restatements))
-    sales = _sale_restatements(db, estate_id, billed, households, period, sale_by_day, job, due, stamp)
+    sales = _sale_restatements(db, estate_id, billed, list(sold.values()), period, sale_by_day, job, due, stamp)
     count += _restate(db, outbox, estate_id, sales, job.get("created_by"))
     # a flat whose sale a run restated before: the run again after a crash between the restatement and the hold's
     # addition found the sale restated already and added nothing, his money left on his payments with no route back
     # to him (found by r4 reviewing h4); ``grow_sellers_hold`` adds only what is not held yet
-    sold = [flat["_id"] for flat in households if sale_month.sale_day(flat, period, sale_by_day)]
-    restated_before = set(store.sale_restated_households(db, estate_id, period, sold))
+    restated_before = set(store.sale_restated_households(db, estate_id, period, list(sold)))
     for household_id in sorted({restated["wrong"]["household_id"] for restated in sales} | restated_before):
         # the seller's money given back and left after his part: held for him as at the sale, where none was held
         # then, else added to the hold made then (``grow_sellers_hold``)
