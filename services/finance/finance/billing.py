@@ -28,7 +28,7 @@ from estate_common import calendar, clock, ids, money
 from estate_common.money import MAX_BILL_CENTS, to_cents
 
 from . import billing_cycles, payers, periods
-from .standards import CYCLE_MONTHS, applies, bills_in
+from .standards import CYCLE_MONTHS, applier, applies, bills_in
 
 def _times(exact, months):
     """``exact`` (a Decimal) × ``months``, a whole number or a ``Fraction`` (a month handed over
@@ -133,11 +133,12 @@ def billed_pairs(standards, households, period, prorate=False, cycles=None, deve
     is the developer's for those days (``payers``): a pair of its own, its household the developer's
     view (``payers.developer_view``, named ``developer_name``), its months ``payers.developer_months``."""
     cycles = cycles or {}
-    months = [(standard, CYCLE_MONTHS[standard["cycle"]]) for standard in standards]  # each standard's, once
+    # each standard's cycle and ``applies`` (``standards.applier``), once
+    months = [(standard, CYCLE_MONTHS[standard["cycle"]], applier(standard, period)) for standard in standards]
     for household in households:
         share = handover_share(household, period, prorate)
-        for standard, cycle in months:
-            if applies(standard, household, period) and not _by_own_cycle(cycles, household, standard, period):
+        for standard, cycle, applies_to in months:
+            if applies_to(household) and not _by_own_cycle(cycles, household, standard, period):
                 # a whole cycle stays a whole number: no Fraction for a household not handed over in the month
                 yield household, standard, period, cycle - share if share else cycle
         if payers.taken_over(household):

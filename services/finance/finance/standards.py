@@ -352,26 +352,39 @@ def applies(standard, household, period):
     archive sends them ``status``, ``area_m2``, ``occupied_from``, ``occupied_to``, ``taken_over_on``)
     for ``period``, to its owner (the developer's part: ``billing.developer_pairs``).
     An absent field does not exclude the household; a price per m² needs an area."""
-    area = household.get("area_m2")
-    if standard["basis"] == "area" and area is None:
-        return False
-    occupied_from, occupied_to = household.get("occupied_from"), household.get("occupied_to")
-    if (occupied_from and occupied_from[:7] > period) or (occupied_to and occupied_to[:7] < period):
-        return False
-    if not payers.with_owner(household):  # taken over, not handed over: the developer's (``payers``:
-        return False  # 《物业服务收费管理办法》第十六条), its owner billed from the handover
+    return applier(standard, period)(household)
+
+
+def applier(standard, period):
+    """``applies`` of ``standard`` for ``period`` as a function of the household alone: what is the
+    standard's (its basis, its scope) read once, where a run asks it of every household."""
+    by_area = standard["basis"] == "area"
     scope = standard.get("applies_to") or {}
-    if scope.get("household_ids") and household["_id"] not in scope["household_ids"]:
-        return False
-    status = household.get("status")
-    if scope.get("statuses") and status is not None and status not in scope["statuses"]:
-        return False
-    if area is not None:
-        if scope.get("min_area_m2") is not None and area < scope["min_area_m2"]:
+    household_ids, statuses = scope.get("household_ids"), scope.get("statuses")
+    min_area, max_area = scope.get("min_area_m2"), scope.get("max_area_m2")
+    with_owner = payers.with_owner
+
+    def applies_to(household):
+        area = household.get("area_m2")
+        if by_area and area is None:
             return False
-        if scope.get("max_area_m2") is not None and area > scope["max_area_m2"]:
+        occupied_from, occupied_to = household.get("occupied_from"), household.get("occupied_to")
+        if (occupied_from and occupied_from[:7] > period) or (occupied_to and occupied_to[:7] < period):
             return False
-    return True
+        if not with_owner(household):  # taken over, not handed over: the developer's (``payers``:
+            return False  # 《物业服务收费管理办法》第十六条), its owner billed from the handover
+        if household_ids and household["_id"] not in household_ids:
+            return False
+        status = household.get("status")
+        if statuses and status is not None and status not in statuses:
+            return False
+        if area is not None:
+            if min_area is not None and area < min_area:
+                return False
+            if max_area is not None and area > max_area:
+                return False
+        return True
+    return applies_to
 
 
 def _periodic_one_off(standard):
