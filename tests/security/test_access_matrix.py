@@ -297,6 +297,8 @@ class World:
             "household_id": household, "service_id": ids["service_id"], "start": "09:00", "quantity": 3,
             "day": time.strftime("%Y-%m-%d", time.gmtime(time.time() + 7 * 86400))})["id"]
         ids["part_id"] = self.post(f"{base}/parts", {"code": "TAP-1", "name": "水龙头", "unit": "piece"})["id"]  # 备品备件
+        # 代收代缴: B's gas company, money collected for it (h6)
+        ids["payee_id"] = self.post(f"{base}/pass-through/payees", {"name": "华润燃气", "service": "gas"})["id"]
         ids["route_id"] = route
         ids["record_id"] = self.post(f"{base}/equipment/{ids['equipment_id']}/records", self._sample(
             "POST", "/api/v1/estates/{estate_id}/equipment/{equipment_id}/records", swaps))["id"]
