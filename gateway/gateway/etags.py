@@ -51,6 +51,12 @@ def _item_paths():
     return item_paths(contracts.load().openapi["paths"])
 
 
+def tag_of(body):
+    """The strong tag of an item read's bytes (the one rule: the read's ``ETag`` and the check of a
+    write's ``If-Match``, ``preconditions``, compare this)."""
+    return hashlib.sha256(body).hexdigest()
+
+
 def tagged(response):
     """``response`` with its strong ETag when it is a 200 JSON item read, made a 304 without a body
     when the request's ``If-None-Match`` names that tag."""
@@ -58,7 +64,7 @@ def tagged(response):
         return response
     if openapi_path(request.url_rule.rule) not in _item_paths():
         return response
-    tag = hashlib.sha256(response.get_data()).hexdigest()
+    tag = tag_of(response.get_data())
     response.set_etag(tag)
     response.headers["Cache-Control"] = CACHE_CONTROL
     response.vary.update(VARY)

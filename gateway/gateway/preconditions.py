@@ -18,7 +18,6 @@ a 412 releases the key. It is the gateway's read just before the write, not one 
 it: a write landing between the two is not seen. Where that matters the record's own guard is
 atomic (a household's ``version``: an older one is a 409)."""
 import functools
-import hashlib
 
 from flask import current_app, g, request
 from werkzeug.exceptions import PreconditionFailed
@@ -101,7 +100,7 @@ def require(method):
     if (request.method.lower(), template) not in _guarded():
         return
     path = request.path if request.method != "POST" else request.path.rsplit("/", 1)[0]
-    tag = hashlib.sha256(_read(path)).hexdigest()
+    tag = etags.tag_of(_read(path))
     if not request.if_match.contains(tag):  # strong comparison; '*' matches a record that exists
         raise Stale(tag)
 
