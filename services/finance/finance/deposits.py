@@ -34,6 +34,7 @@ Plain functions: no broker, no store.
 """
 from estate_common import clock, ids, personal_data, roles
 from estate_common.errors import BusinessRuleViolation, Conflict, Forbidden, field_error
+from estate_common.text import optional_text
 from estate_common.writes import Change
 
 from . import payments, periods
@@ -357,7 +358,7 @@ def refund_plan(deposit, bill, refund_id, data, now, rules, actor, day_closed, p
     # the rest paid back: 0 when the deposit is kept whole (no entry out then)
     refund = {"id": refund_id, "status": "awaiting_approval" if waits else "pending",
               "amount_cents": bill["paid_cents"] - deducted,
-              "method": data["method"], "note": (data.get("note") or "").strip() or None,
+              "method": data["method"], "note": optional_text(data, "note"),
               "by": actor, "at": clock.to_iso(now), "day": day, "deductions": kept,
               "approval": approved["approval"] if approved else None}
     if approved:

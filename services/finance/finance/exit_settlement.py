@@ -24,6 +24,7 @@ Plain functions: no broker, no store.
 """
 from estate_common import clock, ids, plausible
 from estate_common.errors import BusinessRuleViolation, Conflict, InvalidInput, field_error
+from estate_common.text import optional_text
 
 from . import exit_handover, payers, payments, periods
 
@@ -92,10 +93,10 @@ def checked(data, kind, methods):
     method = data.get("method")
     if method not in methods:
         errors.append(field_error("data.method", f"must be one of {', '.join(methods)}"))
-    note = (data.get("note") or "").strip() or None
+    note = optional_text(data, "note")
     if note and len(note) > NOTE_MAX:
         errors.append(field_error("data.note", f"is at most {NOTE_MAX} characters"))
-    to_company = (data.get("to_company") or "").strip() or None
+    to_company = optional_text(data, "to_company")
     if kind == TRANSFER and not to_company:
         errors.append(field_error("data.to_company", "names the next company the money is handed to"))
     if to_company and len(to_company) > TO_COMPANY_MAX:

@@ -51,6 +51,7 @@ from decimal import Decimal
 
 from estate_common import clock, ids, money, personal_data, roles
 from estate_common.errors import BusinessRuleViolation, Conflict, field_error
+from estate_common.text import optional_text
 from estate_common.writes import Change
 
 from . import periods
@@ -72,10 +73,10 @@ def _entry(entry_id, estate_id, kind, data, now, rules, actor):
     stamp = clock.to_iso(now)
     return {"_id": entry_id, "estate_id": estate_id, "kind": kind, "amount_cents": int(data["amount_cents"]),
             "household_id": data.get("household_id"), "source": data.get("source"), "method": data.get("method"),
-            "purpose": (data.get("purpose") or "").strip() or None, "work_order_id": data.get("work_order_id"),
+            "purpose": optional_text(data, "purpose"), "work_order_id": data.get("work_order_id"),
             "work_order_number": data.get("work_order_number"),
             **(_sharing(data) if kind == "use" else {}),
-            "consent_ref": None, "note": (data.get("note") or "").strip() or None,
+            "consent_ref": None, "note": optional_text(data, "note"),
             "status": "pending" if kind == "deposit" else "requested", "requested_by": actor,
             "decided_by": None, "decided_at": None, "reject_reason": None,
             "day": periods.day_of(now, rules) if kind == "deposit" else None,
@@ -473,8 +474,8 @@ def decision(entry, decision_, data, now, rules, actor, actor_roles=()):
     fields = {"decided_by": actor, "decided_at": clock.to_iso(now)}
     if decision_ == "approve":
         return fields | {"status": "approved", "day": periods.day_of(now, rules),
-                         "consent_ref": (data.get("consent_ref") or "").strip() or None,
-                         "public_purpose": (data.get("public_purpose") or "").strip() or None}
+                         "consent_ref": optional_text(data, "consent_ref"),
+                         "public_purpose": optional_text(data, "public_purpose")}
     return fields | {"status": "rejected", "reject_reason": data["reason"].strip()}
 
 

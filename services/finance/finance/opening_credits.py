@@ -43,6 +43,7 @@ Plain functions: no broker, no store.
 """
 from estate_common import clock, ids, numbering
 from estate_common.errors import Conflict, NotFound, field_error
+from estate_common.text import optional_text
 
 from . import payments, periods
 
@@ -83,7 +84,7 @@ def new_credit(credit_id_, estate_id, data, number_, now, rules, user):
     household's unpaid bills)."""
     stamp = clock.to_iso(now)
     amount = int(data["amount_cents"])
-    note = (data.get("note") or "").strip() or None
+    note = optional_text(data, "note")
     return {
         "_id": credit_id_, "estate_id": estate_id, "household_id": data["household_id"], "kind": KIND,
         "amount_cents": amount, "method": KIND, "journal": None, "bill_ids": [], "note": note,

@@ -26,6 +26,7 @@ Plain functions: no broker, no store.
 """
 from estate_common import clock, ids, money
 from estate_common.errors import BusinessRuleViolation, field_error
+from estate_common.text import optional_text
 
 from . import periods
 
@@ -44,7 +45,7 @@ def new_payee(payee_id_, estate_id, data, now, actor):
     stamp = clock.to_iso(now)
     return {"_id": payee_id_, "estate_id": estate_id, "name": name, "service": data["service"],
             "handling_fee_cents": int(data.get("handling_fee_cents") or 0),
-            "note": (data.get("note") or "").strip() or None, "created_by": actor, "created_at": stamp}
+            "note": optional_text(data, "note"), "created_by": actor, "created_at": stamp}
 
 
 def fee_change(payee, data):
@@ -60,7 +61,7 @@ def new_collection(collection_id, estate_id, data, payee, now, rules, cashier):
     money.refuse_above_maximum(amount + payee["handling_fee_cents"], "data.amount_cents", "a collection")
     return {"_id": collection_id, "estate_id": estate_id, "payee_id": payee["_id"], "payee_name": payee["name"],
             "household_id": data["household_id"], "amount_cents": amount, "fee_cents": payee["handling_fee_cents"],
-            "method": data["method"], "reference": (data.get("reference") or "").strip() or None,
+            "method": data["method"], "reference": optional_text(data, "reference"),
             "receipt_number": None, "cashier": cashier, "day": day, "period": day[:7], "at": stamp,
             "status": PENDING, "remittance_id": None, "created_at": stamp}
 
@@ -84,7 +85,7 @@ def new_remittance(remittance_id_, payee, period, data, owed, now, rules, actor)
     stamp = clock.to_iso(now)
     return {"_id": remittance_id_, "estate_id": payee["estate_id"], "payee_id": payee["_id"],
             "payee_name": payee["name"], "period": period, "method": data["method"],
-            "note": (data.get("note") or "").strip() or None,
+            "note": optional_text(data, "note"),
             "collection_ids": sorted(c["_id"] for c in owed), "amount_cents": sum(c["amount_cents"] for c in owed),
             "by": actor, "day": periods.day_of(now, rules), "at": stamp, "status": PENDING, "created_at": stamp}
 

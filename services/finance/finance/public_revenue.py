@@ -38,6 +38,7 @@ from decimal import Decimal
 
 from estate_common import calendar, clock, ids, money, personal_numbers, roles
 from estate_common.errors import BusinessRuleViolation, Conflict, Forbidden, field_error
+from estate_common.text import optional_text
 
 from . import maintenance_fund, periods
 from .rules import RECEIPT_CLAIM_STALE_SECONDS
@@ -74,7 +75,7 @@ def contract(contract_id_, estate_id, data, now, actor):
         raise BusinessRuleViolation("a contract ends on or after the day it starts",
                                     [field_error("data.ends_on", "is before starts_on")])
     counterparty, location = data["counterparty"].strip(), data["location"].strip()
-    note = (data.get("note") or "").strip() or None
+    note = optional_text(data, "note")
     for field, text in (("data.counterparty", counterparty), ("data.location", location), ("data.note", note)):
         _refuse_personal_numbers(text, field)
     stamp = clock.to_iso(now)
@@ -326,7 +327,7 @@ def receipt(receipt_id_, contract_, data, now, rules, actor):
     money.refuse_above_one_bill(amount, "data.amount_cents", "a receipt")
     percent = rules[SETTING]
     operator, owners = split(amount, percent)
-    note = (data.get("note") or "").strip() or None
+    note = optional_text(data, "note")
     _refuse_personal_numbers(note, "data.note")
     stamp = clock.to_iso(now)
     return {"_id": receipt_id_, "estate_id": contract_["estate_id"], "contract_id": contract_["_id"],

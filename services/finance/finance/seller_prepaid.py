@@ -20,6 +20,7 @@ Plain functions: no broker, no store.
 """
 from estate_common import clock, ids
 from estate_common.errors import BusinessRuleViolation, Conflict, InvalidInput, field_error
+from estate_common.text import optional_text
 from estate_common.writes import Change
 
 from . import billing, payers, periods, sale_month
@@ -168,7 +169,7 @@ def refund_plan(hold, refund_id, data, now, rules, actor, day_closed, held):
         raise BusinessRuleViolation(f"the payments of {hold['_id']} hold nothing for the seller: nothing to refund",
                                     [field_error("id", "its payments hold nothing for the seller")])
     return Change({"refund": {"id": refund_id, "status": "pending", "amount_cents": cents, "payments": held,
-                              "method": data["method"], "note": (data.get("note") or "").strip() or None,
+                              "method": data["method"], "note": optional_text(data, "note"),
                               "by": actor, "at": clock.to_iso(now), "day": day}})
 
 

@@ -37,6 +37,7 @@ Plain functions: no broker, no store.
 """
 from estate_common import clock, ids, money
 from estate_common.errors import BusinessRuleViolation, Conflict, field_error
+from estate_common.text import optional_text
 from estate_common.writes import Change
 
 from . import periods
@@ -100,7 +101,7 @@ def top_up_reversal(top_up, data, now, rules, cashier):
             "receipt_number": top_up["receipt_number"], "reading_id": None, "cashier": cashier,
             "day": periods.day_of(now, rules), "at": stamp, "created_at": stamp, "status": "pending",
             "balance_after_cents": None, "receipt": None, "reverses": top_up["_id"],
-            "reason": (data.get("reason") or "").strip() or None}  # optional, as for a payment (API.md sends no body)
+            "reason": optional_text(data, "reason")}  # optional, as for a payment (API.md sends no body)
 
 
 def applied(account, move):
@@ -220,7 +221,7 @@ def owner_notice(notice_id, account, data, now, actor):
                                     f"of another time", [field_error("data.told_at", "is before the balance fell low")])
     return {"_id": notice_id, "estate_id": account["estate_id"], "account_id": account["_id"],
             "household_id": account["household_id"], "utility": account["utility"], "how": data["how"],
-            "told_at": told_at, "told_by": actor, "note": (data.get("note") or "").strip() or None,
+            "told_at": told_at, "told_by": actor, "note": optional_text(data, "note"),
             "balance_cents": account["balance_cents"], "low_since": account.get("low_since"), "created_at": stamp}
 
 
