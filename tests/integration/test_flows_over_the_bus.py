@@ -1,44 +1,18 @@
 """The services together on the real broker: events, redelivery, a service that was down."""
 import time
 from datetime import date, timedelta
+from pathlib import Path
 
 import pytest
 
-from estate_common.errors import BusinessRuleViolation, ServiceUnavailable
-from estate_common.testing import event, event_dispatcher
+from estate_common.testing import event, event_dispatcher, load_file
 
 pytestmark = pytest.mark.broker
 
-OWNER = {"name": "王五", "phone": "13700001111"}
-
-
-def estate_with_household(rpc, eventually, code="BJ-01"):
-    estate = rpc("archive", "create_estate", {"data": {"code": code, "name": "Sunrise", "address": "5 East Rd"}})
-    household = rpc("archive", "create_household", {"estate_id": estate["id"], "data": {
-        "building": "7", "unit": "2", "room": "602", "area_m2": 120.5, "owner": OWNER}})
-    return estate["id"], household["id"]
-
-
-def file_application(rpc, eventually, estate_id, household_id, kind, description):
-    """File an application as soon as customer-service holds its copy of the household."""
-    def attempt():
-        try:
-            return rpc("customer_service", "create_application", {"estate_id": estate_id, "data": {
-                "kind": kind, "household_id": household_id, "structural_change": False, "description": description}})
-        except BusinessRuleViolation:
-            return None  # the household copy has not arrived yet
-    return eventually(attempt)
-
-
-def register_repair(rpc, eventually, estate_id, household_id):
-    """Register a repair as soon as customer-service holds its copy of the household."""
-    def attempt():
-        try:
-            return rpc("customer_service", "create_request", {"estate_id": estate_id, "data": {
-                "kind": "repair", "household_id": household_id, "channel": "app", "description": "no power"}})
-        except BusinessRuleViolation:
-            return None  # the household copy has not arrived yet
-    return eventually(attempt)
+# the desk's steps, shared with test_catching_up_over_the_bus.py
+_desk = load_file(Path(__file__).with_name("desk.py"), "integration_desk")
+OWNER, estate_with_household, file_application, register_repair = (
+    _desk.OWNER, _desk.estate_with_household, _desk.file_application, _desk.register_repair)
 
 
 def test_a_repair_travels_from_the_desk_to_maintenance_and_into_the_archive(system, rpc, eventually):
@@ -84,25 +58,6 @@ def test_a_duplicated_event_opens_one_work_order(system, rpc, eventually, rabbit
     eventually(lambda: rpc("maintenance", "list_work_orders", listing)["items"])
     time.sleep(1.0)  # give a second copy every chance to land
     assert len(rpc("maintenance", "list_work_orders", listing)["items"]) == 1
-
-
-def test_a_service_that_was_down_catches_up_on_what_was_published_meanwhile(
-        system, rpc, eventually, container_factory, rabbit_config):
-    from maintenance.service import MaintenanceService
-    estate_id, household_id = estate_with_household(rpc, eventually, code="BJ-02")
-    maintenance = next(c for c in system.containers if c.service_name == "maintenance")
-    maintenance.stop()
-
-    request = register_repair(rpc, eventually, estate_id, household_id)
-    started = time.monotonic()
-    with pytest.raises(ServiceUnavailable):
-        rpc("maintenance", "list_work_orders", {"estate_id": estate_id}, timeout=1)
-    assert time.monotonic() - started < 2.5  # a 503 within the RPC timeout, never a hang
-
-    container_factory(MaintenanceService, rabbit_config).start()
-    orders = eventually(lambda: rpc("maintenance", "list_work_orders",
-                                    {"estate_id": estate_id, "filters": {"request_id": request["id"]}})["items"])
-    assert len(orders) == 1
 
 
 def test_a_renovations_fees_show_their_bills_once_finance_issued_them_unpaid(system, rpc, eventually):

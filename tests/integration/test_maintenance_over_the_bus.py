@@ -11,6 +11,8 @@ from estate_common.testing import event
 pytestmark = pytest.mark.broker
 
 ESTATE = "est_bus"
+# the module's tests share one system (conftest.py): each in an estate of its own
+KEYED_ESTATE, CUT_ESTATE = "est_bus_keyed", "est_bus_cut"
 HEARD = []
 
 
@@ -58,8 +60,9 @@ def test_events_open_orders_once_and_a_charged_job_is_announced(system, rpc, eve
                          ("consent_work_order", {"by": "occupant"}),
                          ("complete_work_order", {"materials": [], "charge_cents": 1500, "signed_by": "occupant"})):
         rpc("maintenance", method, {"estate_id": ESTATE, "id": order_id, "data": data})
-    eventually(lambda: {e["event_type"] for e in HEARD} == {"charge_raised", "work_order_completed"})
-    [charge] = [e for e in HEARD if e["event_type"] == "charge_raised"]
+    eventually(lambda: {e["event_type"] for e in HEARD if e["estate_id"] == ESTATE} == {
+        "charge_raised", "work_order_completed"})
+    [charge] = [e for e in HEARD if e["event_type"] == "charge_raised" and e["estate_id"] == ESTATE]
     assert charge["data"]["id"] == order_id and charge["data"]["amount_cents"] == 1500
     assert charge["data"]["household_id"] == "hh_bus" and charge["request_id"] == "it-request"
 
@@ -70,13 +73,13 @@ def test_a_step_sent_again_with_its_key_is_applied_once_by_the_real_workers(syst
     the handler as a keyed call in the worker's own greenthread, and the step found in the order
     answers the order as it is; another key is another quote."""
     dispatch = event_dispatcher(rabbit_config)
-    follow_up = event("customer_service", "follow_up_requested", ESTATE, {
+    follow_up = event("customer_service", "follow_up_requested", KEYED_ESTATE, {
         "id": "fu_keyed", "request_id": "sr_keyed", "household_id": "hh_bus", "description": "drips again",
         "reason": "return_visit_problem", "notice_due_at": "2026-11-24T09:00:00.000Z"})
     dispatch(follow_up["source"], follow_up["event_type"], follow_up)
-    listing = {"estate_id": ESTATE, "filters": {"request_id": "sr_keyed"}}
+    listing = {"estate_id": KEYED_ESTATE, "filters": {"request_id": "sr_keyed"}}
     [order] = eventually(lambda: rpc("maintenance", "list_work_orders", listing)["items"])
-    ref = {"estate_id": ESTATE, "id": order["id"]}
+    ref = {"estate_id": KEYED_ESTATE, "id": order["id"]}
     for method, data in (("assign_work_order", {"technician": "chen"}), ("start_work_order", {})):
         rpc("maintenance", method, {**ref, "data": data})
     quote = {**ref, "data": {"amount_cents": 1500, "items": [{"name": "seal", "amount_cents": 1500}]}}
@@ -101,11 +104,11 @@ def test_a_planned_cut_opens_its_preparation_order_which_follows_its_move_and_it
            "lead_hours": 24, "notice_on_time": True}
     notice = {"id": "ntc_bus", "title": "3号楼计划停水", "body": "管网改造", "building": "3", "buildings": ["3"],
               "expected_restoration_at": cut["ends_at"]}
-    published = event("customer_service", "notice_published", ESTATE, {
+    published = event("customer_service", "notice_published", CUT_ESTATE, {
         **notice, "published_at": "2098-12-30T01:00:00.000Z", "outage": cut})
     for _ in range(2):
         dispatch("customer_service", "notice_published", published)
-    listing = {"estate_id": ESTATE, "filters": {"source_type": "notice"}}
+    listing = {"estate_id": CUT_ESTATE, "filters": {"source_type": "notice"}}
     [order] = eventually(lambda: rpc("maintenance", "list_work_orders", listing)["items"])
     time.sleep(1.0)  # the second copy every chance to land
     [order] = rpc("maintenance", "list_work_orders", listing)["items"]
@@ -116,14 +119,14 @@ def test_a_planned_cut_opens_its_preparation_order_which_follows_its_move_and_it
         outage = {**cut, **moved}
         if change == "cancelled":
             outage["cancelled"] = {"at": "2099-01-01T01:00:00.000Z", "by": "zhang", "reason": "施工取消"}
-        return event("customer_service", "notice_revised", ESTATE, {
+        return event("customer_service", "notice_revised", CUT_ESTATE, {
             **notice, "until": None, "expected_restoration_at": outage["ends_at"], "outage": outage,
             "changed": ["outage"], "outage_change": change, "reason": "施工取消" if change == "cancelled" else "改期",
             "revision": revision, "revised_at": "2099-01-01T01:00:00.000Z"})
 
     dispatch("customer_service", "notice_revised", revised(1, "moved", starts_at="2099-01-08T01:00:00.000Z",
                                                            ends_at="2099-01-08T09:00:00.000Z"))
-    read = {"estate_id": ESTATE, "id": order["id"]}
+    read = {"estate_id": CUT_ESTATE, "id": order["id"]}
     moved = eventually(lambda: (lambda o: o if o["outage"]["starts_at"] == "2099-01-08T01:00:00.000Z" else None)(
         rpc("maintenance", "get_work_order", read)))
     assert (moved["outage"]["restart_due_at"], moved["deadline_at"]) == (
@@ -138,5 +141,5 @@ def test_a_planned_cut_opens_its_preparation_order_which_follows_its_move_and_it
     records = eventually(lambda: (lambda items: items if {"work_order_created", "work_order_outage_moved",
                                                           "work_order_cancelled"} <= {
         r["event_type"] for r in items} else None)(rpc("archive", "list_records", {
-            "estate_id": ESTATE, "filters": {"subject_id": order["id"]}})["items"]))
+            "estate_id": CUT_ESTATE, "filters": {"subject_id": order["id"]}})["items"]))
     assert {r["subject_type"] for r in records} == {"work_order"}
