@@ -119,11 +119,15 @@ def test_natural_id_prefix_is_part_of_the_id():
     assert ids.natural_id("est", "x")[4:] == ids.natural_id("hh", "x")[3:]  # same key, other kind
 
 
-def test_new_id_is_unique_and_time_ordered():
-    from bson import ObjectId
+def test_new_id_is_unique_and_time_ordered(monkeypatch):
+    from types import SimpleNamespace
+
+    from bson import ObjectId, objectid
 
     earlier = [ids.new_id("sr") for _ in range(50)]
-    time.sleep(1.05)  # an ObjectId's time part has a resolution of one second
+    # an ObjectId's time part has a resolution of one second: the later ones are made 1.05 s on,
+    # by bson's clock alone (the test slept that long)
+    monkeypatch.setattr(objectid, "time", SimpleNamespace(time=lambda: time.time() + 1.05))
     later = [ids.new_id("sr") for _ in range(50)]
     made = earlier + later
     assert all(re.match(r"^sr_[0-9a-f]{24}$", i) for i in made)

@@ -143,7 +143,8 @@ def test_a_consumer_whose_loop_stopped_turning_makes_its_pod_neither_alive_nor_r
     consumer.on_iteration = stuck.wait  # the loop's next turn never ends
     try:
         monkeypatch.setattr(probe, "CONSUMER_STUCK_SECONDS", 1.5)
-        eventlet.sleep(3)
+        # until its last turn is longer ago than that (it slept 3 s)
+        eventually(lambda: time.monotonic() - consumer.last_turn > probe.CONSUMER_STUCK_SECONDS, seconds=10)
         probe.remove(probe.heartbeat_path("archive"))
         get_extension(container, Heartbeat).beat()
         assert probe.main(["probe", "alive", "archive"]) == 1
