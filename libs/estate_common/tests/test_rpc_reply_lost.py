@@ -4,6 +4,8 @@
 With nameko's own ``@rpc`` the publish error of the reply ends the worker's thread and the
 container with it: after a broker restart that hit a handler between its write and its
 reply, the service stayed down (found by tests/faults/test_broker_restart.py)."""
+import time
+
 import eventlet
 import pytest
 from eventlet.queue import Queue
@@ -106,6 +108,7 @@ def test_a_connection_a_worker_found_dead_is_set_up_again_with_its_consumers(con
         def on_ping(self, event):
             if event["n"] == 1:
                 consumer["it"]._consuming_on[1].transport.connected = False  # as py-amqp's failed write does
+                consumer["marked_at"] = time.monotonic()
             seen.put(event["n"])
 
     container = container_factory(Listener, rabbit_config)
@@ -114,7 +117,12 @@ def test_a_connection_a_worker_found_dead_is_set_up_again_with_its_consumers(con
     dispatch = event_dispatcher(rabbit_config["AMQP_URI"])
     dispatch("deaf_source", "ping", {"n": 1})
     assert seen.get(timeout=10) == 1
-    eventlet.sleep(2)  # the consumer's loop turns (its drain has a 1 s timeout)
+    # the consumer's loop turns once more (its drain has a 1 s timeout), and finds the connection so
+    # marked (it slept 2 s for that)
+    deadline = time.monotonic() + 10
+    while not consumer["it"].last_turn > consumer["marked_at"]:
+        assert time.monotonic() < deadline, "the consumer's loop did not turn"
+        eventlet.sleep(0.05)
     dispatch("deaf_source", "ping", {"n": 2})
     with eventlet.Timeout(15, False):
         assert seen.get() == 2
