@@ -218,7 +218,22 @@ class DecodingQueueConsumer(QueueConsumer):
 
 
 class DecodingRpcConsumer(RpcConsumer):
+    """nameko's RPC consumer, finding a request's entrypoint by its routing key in a dict: nameko
+    formatted ``<service>.<method>`` for each entrypoint in turn and compared it, at every call
+    (customer_service has some 130: 2.9 % of its CPU under 16 concurrent creates, py-spy)."""
+
     queue_consumer = DecodingQueueConsumer()
+    _by_key = None  # {routing key: entrypoint}, made from the entrypoints registered when it was made
+
+    def get_provider_for_method(self, routing_key):
+        provider = self._by_key.get(routing_key) if self._by_key is not None else None
+        if provider is None or provider not in self._providers:  # registered since, or gone (a stop)
+            service = self.container.service_name
+            self._by_key = {f"{service}.{each.method_name}": each for each in self._providers}
+            provider = self._by_key.get(routing_key)
+            if provider is None:
+                return super().get_provider_for_method(routing_key)  # MethodNotFound, in nameko's words
+        return provider
 
 
 class ReplyingRpc(Rpc):
