@@ -15,12 +15,26 @@ wrote after it, the two writers' reads and writes interleaved (the team's month 
 checks that the leases the call holds are still its own (``still_ours``): while more than half a
 lease is left it is (no one takes a lease before it runs out); past that it is renewed by its token, a
 lease taken over meanwhile refused (Conflict, nothing written). A write then lands at most half a lease
-after the lease was known to be ours, where before it could land any time after."""
+after the lease was known to be ours, where before it could land any time after.
+
+That check is not the write: a holder paused between the two (a collection of garbage, a starved green
+thread, a slow store) still wrote after the next taker (found by h5). So each taking of a lease is
+fenced: it gets a number above every earlier taking's of that lock (``fence``: the lease document's,
+counted up by the taking's own update, ``$inc``; the document is never deleted, given back it is
+expired, so the count goes on; one made anew starts at the taking's moment in milliseconds, above any
+count an older one reached). Each write under the lease (``estate_common.writes``, and the stores'
+own updates through ``fenced``) carries it into the document it writes (``_fences``: per lock, the
+highest fence that wrote it) in the same update whose filter requires it not below the one stored: a
+stalled holder's write on a document the next holder wrote is refused by the store itself (Conflict,
+nothing written), whenever it lands. Finance's billing of months keeps its fence on its coverage
+documents the same way (``claim_coverage``)."""
 import contextlib
 import contextvars
 import random
 import time
 from datetime import timedelta
+
+from pymongo import ReturnDocument
 
 from . import clock, ids
 from .errors import Conflict
@@ -30,34 +44,48 @@ RETRY_SECONDS = 0.02  # how often a waiting taker looks again, spread (jitter) s
 LOST = "the call's lock ran out and another call took it over meanwhile; nothing was written: try again"
 
 
+FENCES = "_fences"  # on a document written under leases: {lock id: the highest fence that wrote it}
+
+
 def take(locks, estate_id, lock_id, now_iso, expires_iso, busy, **held):
-    """The lease ``lock_id`` until ``expires_iso``, ``(lock_id, token, estate_id)``; ``held``: what takes
-    it, kept on it (what holds it then says so). Conflict ``busy`` (try again in a second) while another
-    holds it, unexpired."""
+    """The lease ``lock_id`` until ``expires_iso``, ``(lock_id, token, estate_id, fence)``; ``held``: what
+    takes it, kept on it (what holds it then says so). Conflict ``busy`` (try again in a second) while
+    another holds it, unexpired. ``fence``: above every earlier taking's of the lock (see above): one run
+    out or given back is taken over by one update that counts it up, so two cannot both win."""
     token = ids.new_id("tok")
+    taken = locks.find_one_and_update({"_id": lock_id, "estate_id": estate_id, "expires_at": {"$lt": now_iso}},
+                                      {"$set": {"token": token, "expires_at": expires_iso, **held},
+                                       "$inc": {"fence": 1}}, return_document=ReturnDocument.AFTER)
+    if taken is not None:
+        return lock_id, token, estate_id, taken["fence"]
+    fence = first_fence(now_iso)
     try:
         locks.insert_one({"_id": lock_id, "estate_id": estate_id, "token": token, "expires_at": expires_iso,
-                          **held})
-        return lock_id, token, estate_id
+                          "fence": fence, **held})
     except DuplicateKey:
-        taken = locks.update_one({"_id": lock_id, "estate_id": estate_id, "expires_at": {"$lt": now_iso}},
-                                 {"$set": {"token": token, "expires_at": expires_iso, **held}})
-        if taken.modified_count:
-            return lock_id, token, estate_id
-    raise Conflict(busy, retry_after=1)
+        raise Conflict(busy, retry_after=1) from None
+    return lock_id, token, estate_id, fence
+
+
+def first_fence(now_iso):
+    """The fence of a lease document made anew: the taking's moment in milliseconds, above any count an
+    older document of the lock (deleted by an older version) reached, one a taking over."""
+    return int(clock.parse_iso(now_iso).timestamp() * 1000)
 
 
 def give_back(locks, lock):
-    """Give back a lease taken by ``take`` (if it is still ours)."""
+    """Give back a lease taken by ``take`` (if it is still ours): expired, not deleted, so that its
+    document keeps the fence counting up (one made anew would start from a host's clock, which may be
+    behind the fence the last holder wrote with)."""
     lock_id, token, estate_id = lock[:3]
-    locks.delete_one({"_id": lock_id, "estate_id": estate_id, "token": token})
+    locks.update_one({"_id": lock_id, "estate_id": estate_id, "token": token}, {"$set": {"expires_at": ""}})
 
 
 def renew(locks, lock, expires_iso):
     """Keep ``lock`` until ``expires_iso``; Conflict (try again) when it is no longer ours (taken over, or
     given back). A lease run out that no one took is still ours: its token says so."""
     lock_id, token, estate_id = lock[:3]
-    if not locks.update_one({"_id": lock_id, "estate_id": estate_id, "token": token},
+    if not locks.update_one({"_id": lock_id, "estate_id": estate_id, "token": token, "expires_at": {"$gt": ""}},
                             {"$set": {"expires_at": expires_iso}}).matched_count:
         raise Conflict(LOST, retry_after=1)
 
@@ -85,13 +113,14 @@ def wait_for(take_it, lease_seconds, gives_up_at, retry_seconds=RETRY_SECONDS):
 
 class _Held:
     """A lease the call holds (``held``): where, which, its length, and until when it is known ours."""
-    __slots__ = ("locks", "lock", "seconds", "expires")
+    __slots__ = ("locks", "lock", "seconds", "expires", "fence")
 
     def __init__(self, locks, lock, seconds):
         # taken a moment ago for ``seconds`` from then: this overstates it by the take's own write, a few
         # milliseconds against the half lease ``still_ours`` keeps in hand
         self.locks, self.lock, self.seconds = locks, lock, seconds
         self.expires = clock.now() + timedelta(seconds=seconds)
+        self.fence = lock[3] if len(lock) > 3 else None
 
 
 _HELD = contextvars.ContextVar("estate_common.leases_store.held", default=())
@@ -127,3 +156,49 @@ def still_ours():
         expires = now + timedelta(seconds=lease.seconds)
         renew(lease.locks, lease.lock, clock.to_iso(expires))
         lease.expires = expires
+
+
+def fences():
+    """``{lock id: fence}`` of the leases the call holds (``held``): what its writes carry."""
+    return {lease.lock[0]: lease.fence for lease in _HELD.get() if lease.fence is not None}
+
+
+def fenced(query, update, upsert=False):
+    """``query`` and ``update`` (a store's own update of a document the call's leases protect, outside
+    ``estate_common.writes``) checked first (``still_ours``) and fenced: the document matched only while
+    no later taking of the leases wrote it, and marked with their fences in the same update (see above).
+    Without a lease held, as they are. ``upsert``: the update may insert; its filter's fence conditions
+    seed nothing (operators)."""
+    still_ours()
+    held_fences = fences()
+    if not held_fences:
+        return query, update
+    query = {**query, **fence_filter(held_fences)}
+    update = {**update, "$set": {**(update.get("$set") or {}), **fence_set(held_fences)}}
+    return query, update
+
+
+def fence_filter(held_fences):
+    """The conditions of a fenced write: each lock's fence on the document (none yet: any) not above ours."""
+    return {f"{FENCES}.{lock_id}": {"$not": {"$gt": fence}} for lock_id, fence in held_fences.items()}
+
+
+def fence_set(held_fences):
+    """The fields of a fenced write: each lock's fence, ours (the filter let none higher through)."""
+    return {f"{FENCES}.{lock_id}": fence for lock_id, fence in held_fences.items()}
+
+
+def with_fences(doc, held_fences):
+    """``doc`` with ``held_fences`` in its ``_fences`` (as a fenced write of it leaves it)."""
+    if not held_fences:
+        return doc
+    return {**doc, FENCES: {**(doc.get(FENCES) or {}), **held_fences}}
+
+
+def refuse_if_fenced_off(doc, held_fences=None):
+    """Conflict (the lease was lost, nothing written) when a later taking of a lease the call holds wrote
+    ``doc`` (its fence on it above ours): why a fenced write matched nothing."""
+    held_fences = fences() if held_fences is None else held_fences
+    stored = (doc or {}).get(FENCES) or {}
+    if any((stored.get(lock_id) or 0) > fence for lock_id, fence in held_fences.items()):
+        raise Conflict(LOST, retry_after=1)

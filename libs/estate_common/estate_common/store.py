@@ -334,7 +334,7 @@ def page(collection, query, limit=None, cursor=None, shown=public, newest_first=
 # -- compare-and-set on a revision ----------------------------------------------------------
 # The only write that ``estate_common.writes`` (the one write path) makes to an existing document.
 
-def update_if(collection, doc, set_fields, *, push=None, events=(), guard=None, unset=()):
+def update_if(collection, doc, set_fields, *, push=None, events=(), guard=None, unset=(), fences=None):
     """Write ``set_fields`` (and append ``push``: ``{array field: [items]}``, and ``events`` to
     ``_outbox``; remove the fields ``unset`` names) only if the stored document is still at the
     revision ``doc`` was read at.
@@ -346,13 +346,17 @@ def update_if(collection, doc, set_fields, *, push=None, events=(), guard=None, 
 
     Returns the document as written, merged locally from ``doc`` (no read-back), whose
     ``_outbox`` holds only the events of this write; None when the revision moved (or the
-    guard failed): nothing was written.
+    guard failed): nothing was written. ``fences``: ``{lock id: fence}`` of the leases the write is
+    made under (``leases_store.fenced``): it also needs no higher fence of those locks on the document,
+    and leaves its own there.
     """
     revision = doc.get("_rev") or 0
     query = {"_id": doc["_id"], "estate_id": doc["estate_id"], "_rev": doc.get("_rev")}
     if guard:
         query.update(guard)
-    update = {"$set": {**set_fields, "_rev": revision + 1}}
+    fenced = {f"_fences.{lock_id}": fence for lock_id, fence in (fences or {}).items()}
+    query.update({name: {"$not": {"$gt": fence}} for name, fence in fenced.items()})
+    update = {"$set": {**set_fields, **fenced, "_rev": revision + 1}}
     pushes = {name: {"$each": list(items)} for name, items in (push or {}).items() if items}
     if events:
         pushes["_outbox"] = {"$each": list(events)}
@@ -364,6 +368,8 @@ def update_if(collection, doc, set_fields, *, push=None, events=(), guard=None, 
         return None
     written = {name: value for name, value in doc.items() if name not in unset}
     written.update(set_fields, _rev=revision + 1, _outbox=list(events))
+    if fences:
+        written["_fences"] = {**(doc.get("_fences") or {}), **fences}
     for name, items in (push or {}).items():
         if items:
             written[name] = list(doc.get(name) or []) + list(items)

@@ -19,7 +19,9 @@ Every change to a stored document goes the same way::
   write is one update guarded by the revision it was decided on.
 - A write under a lease (``leases_store.held``: a lock of a household's money, the team's month)
   first checks that the lease is still the call's (``leases_store.still_ours``): one taken over
-  meanwhile by another writer is a 409, nothing written.
+  meanwhile by another writer is a 409, nothing written. The write carries the lease's fence too
+  (``leases_store.fences``): a holder paused after that check, whose lease another took and wrote
+  the document under meanwhile, is refused by the update itself (409, nothing written).
 - The events go into the document's ``_outbox`` in the same write (no event without its
   effect, no effect without its event); ``outbox.publish`` relays them afterwards, and the
   outbox sweep relays whatever a crash left there.
@@ -124,7 +126,11 @@ def write(collection, doc, step, outbox, *, guard=None, announce=None, stamp=Non
     unset = getattr(step, "unset", ())
     fields = stamped(stamp, doc, step.set, push, unset) if stamp else step.set
     leases_store.still_ours()  # a lease the call writes under, lost meanwhile: nothing written (409)
-    written = store.update_if(collection, doc, fields, push=push, events=announced, guard=guard, unset=unset)
+    fences = leases_store.fences()  # and one lost after that check: its fence refuses the write itself
+    written = store.update_if(collection, doc, fields, push=push, events=announced, guard=guard, unset=unset,
+                              fences=fences)
+    if written is None and fences:
+        leases_store.refuse_if_fenced_off(store.find_in_estate(collection, doc["estate_id"], doc["_id"]), fences)
     if written is not None and announced:
         outbox.publish(collection, written)
     return written
@@ -315,6 +321,9 @@ def new_many(docs, stamp=None):
     The one rule of a first write: ``new`` is this of one document (found by r1 reviewing h1: two copies)."""
     call = _CALL.get()
     moment = {"updated_at": clock.now_iso()} if stamp else {}
+    fences = leases_store.fences()  # the leases it is written under: a stalled holder's later write of it refused
+    if fences:
+        moment[leases_store.FENCES] = fences
     if call is None:
         return [{**doc, **moment} for doc in docs]
     return [{**doc, STEPS: _marks(doc, call.wrote_id(doc["_id"])), **moment} if "_id" in doc else {**doc, **moment}

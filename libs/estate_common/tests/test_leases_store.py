@@ -1,6 +1,7 @@
 """Leases (estate_common.leases_store): one wait for a lease held by another, and a write under a lease
 refused once the lease is another's. On the store the suite runs on (embedded, or MongoDB in CI); the
 lease's length and the clock are moved, nothing sleeps for a lease to run out."""
+import contextvars
 import uuid
 from datetime import datetime, timedelta, timezone
 
@@ -60,7 +61,8 @@ def test_a_lease_run_out_is_taken_over_and_given_back_by_its_new_holder_only(db)
     assert db.locks.find_one({"_id": "lock_1"})["token"] == second[1]
     with leases_store.held(db.locks, second, 10):
         pass
-    assert db.locks.find_one({"_id": "lock_1"}) is None
+    assert db.locks.find_one({"_id": "lock_1"})["expires_at"] == ""  # given back: expired, its fence kept
+    assert leases_store.wait_for(take(db), 10, leases_store.deadline(0))[3] == second[3] + 1
 
 
 def write_a_record(db, doc_id):
@@ -95,3 +97,112 @@ def test_a_write_under_a_lease_run_out_but_still_ours_renews_it(db):
             leases_store.wait_for(take(db), 10, leases_store.deadline(0))
     write_a_record(db, "r_3")
     assert {doc["_id"] for doc in db.records.find({})} == {"r_1", "r_2", "r_3"}
+
+
+# -- fencing: a holder paused between the check and the write (found by h5) ---------------------------
+
+def test_each_taking_of_a_lease_is_fenced_above_every_earlier_one(db):
+    """The first taking's fence is its moment in milliseconds (above a count an older, deleted document
+    reached); each taking after it, over a lease run out or given back, one more."""
+    first = leases_store.wait_for(take(db), 10, leases_store.deadline(0))
+    assert first[3] == int(NOW.timestamp() * 1000)
+    clock.advance(timedelta(seconds=11))
+    second = leases_store.wait_for(take(db), 10, leases_store.deadline(0))  # run out: taken over
+    leases_store.give_back(db.locks, second)
+    third = leases_store.wait_for(take(db), 10, leases_store.deadline(0))  # given back: taken again
+    assert (second[3], third[3]) == (first[3] + 1, first[3] + 2)
+    assert db.locks.count_documents({}) == 1
+
+
+def stalled_after_the_check(monkeypatch, meanwhile):
+    """The holder's next write paused right after its check (``still_ours``) passed, before the store
+    writes (a collection of garbage, a starved green thread): ``meanwhile`` runs then, as another call."""
+    checked = leases_store.still_ours
+    stalls = []
+
+    def check():
+        checked()
+        if not stalls:
+            stalls.append(True)
+            contextvars.Context().run(meanwhile)
+    monkeypatch.setattr(leases_store, "still_ours", check)
+    return stalls
+
+
+def count_to(value):
+    return lambda doc: writes.Change({"count": value})
+
+
+def taken_over_and_written(db, doc_id, value):
+    """Another call, once the stalled holder's lease ran out: takes it over and writes ``doc_id`` under it."""
+    def other():
+        clock.advance(timedelta(seconds=11))
+        lock = leases_store.wait_for(take(db), 10, leases_store.deadline(0))
+        with leases_store.held(db.locks, lock, 10):
+            writes.change(db.records, ESTATE, doc_id, count_to(value), None)
+    return other
+
+
+def test_a_holder_stalled_after_its_check_writes_nothing_over_the_next_holder_s_write(db, monkeypatch):
+    """still_ours() then the write: a holder paused between the two wrote over what the next holder of the
+    lease had written. Its write carries its lease's fence, which the document the next holder wrote
+    refuses: 409, the next holder's write stands."""
+    write_a_record(db, "r_1")
+    lock = leases_store.wait_for(take(db), 10, leases_store.deadline(0))
+    with leases_store.held(db.locks, lock, 10):
+        stalls = stalled_after_the_check(monkeypatch, taken_over_and_written(db, "r_1", 2))
+        with pytest.raises(Conflict) as refused:
+            writes.change(db.records, ESTATE, "r_1", count_to(1), None)
+    assert stalls and refused.value.detail == leases_store.LOST
+    stored = db.records.find_one({"_id": "r_1"})
+    assert stored["count"] == 2 and stored["_fences"] == {"lock_1": lock[3] + 1}
+
+
+def test_a_document_made_under_the_next_holder_s_lease_refuses_the_stalled_holder(db, monkeypatch):
+    """A document the next holder made (inserted) under the lease carries its fence from its first write."""
+    lock = leases_store.wait_for(take(db), 10, leases_store.deadline(0))
+
+    def other():
+        clock.advance(timedelta(seconds=11))
+        with leases_store.held(db.locks, leases_store.wait_for(take(db), 10, leases_store.deadline(0)), 10):
+            writes.create(db.records, ESTATE, "r_1", lambda: {"_id": "r_1", "estate_id": ESTATE, "count": 2}, None)
+
+    with leases_store.held(db.locks, lock, 10):
+        write_a_record(db, "r_0")
+        stored = db.records.find_one({"_id": "r_0"})
+        stalled_after_the_check(monkeypatch, other)
+        # stalls: r_1 made meanwhile. r_0, which the next holder did not write, takes it (as if written
+        # before the next holder's writes: the fence guards each document a later holder wrote)
+        assert writes.write(db.records, stored, writes.Change({"count": 1}), None)["count"] == 1
+        with pytest.raises(Conflict):
+            writes.change(db.records, ESTATE, "r_1", count_to(1), None)
+    assert db.records.find_one({"_id": "r_1"})["count"] == 2
+
+
+def test_a_store_s_own_update_under_a_lease_is_fenced_too(db, monkeypatch):
+    """An update a store makes outside the one write path (``fenced``): checked, then refused by its filter
+    once the next holder wrote the document; out of any lease, as it is."""
+    write_a_record(db, "r_1")
+    lock = leases_store.wait_for(take(db), 10, leases_store.deadline(0))
+    with leases_store.held(db.locks, lock, 10):
+        stalled_after_the_check(monkeypatch, taken_over_and_written(db, "r_1", 2))
+        query, update = leases_store.fenced({"_id": "r_1", "estate_id": ESTATE}, {"$set": {"count": 1}})
+        assert db.records.update_one(query, update).matched_count == 0
+    assert db.records.find_one({"_id": "r_1"})["count"] == 2
+    assert leases_store.fenced({"_id": "r_1"}, {"$set": {"count": 3}}) == ({"_id": "r_1"}, {"$set": {"count": 3}})
+
+
+def test_a_holder_writes_what_no_later_holder_wrote(db):
+    """The fence refuses only a stalled holder's write on a document a later holder wrote; the holder's own
+    writes, one after the other, and a later holder's after it, go through."""
+    write_a_record(db, "r_1")
+    first = leases_store.wait_for(take(db), 10, leases_store.deadline(0))
+    with leases_store.held(db.locks, first, 10):
+        writes.change(db.records, ESTATE, "r_1", count_to(1), None)
+        writes.change(db.records, ESTATE, "r_1", count_to(2), None)
+    second = leases_store.wait_for(take(db), 10, leases_store.deadline(0))
+    with leases_store.held(db.locks, second, 10):
+        writes.change(db.records, ESTATE, "r_1", count_to(3), None)
+    stored = db.records.find_one({"_id": "r_1"})
+    assert stored["count"] == 3 and stored["_fences"] == {"lock_1": first[3] + 1}
+    assert "_fences" not in store.public(stored)

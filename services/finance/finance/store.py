@@ -8,7 +8,6 @@ from estate_common import (calendar, clock, closed_counts, closed_counts_store, 
 from estate_common.bill_payers import DEVELOPER
 from estate_common.errors import BusinessRuleViolation, Conflict, field_error
 from estate_common.store import BulkWriteFailure, DuplicateKey
-from pymongo import ReturnDocument
 
 from . import exit_settlement
 from .payers import MOVED_TO_DEVELOPER
@@ -298,25 +297,12 @@ def lock_own_cycles(db, estate_id, now_iso, expires_iso):
     """Take the estate's lock of the billing of months (the households' own cycles, 按季 / 按年缴费, and the
     items with a standard of several months: a run reads what their bills cover, then writes theirs), one
     run of the estate at a time (as ``lock_household``), with its fence: ``(_id, token, estate_id, fence)``,
-    the fence a number above every earlier grant's of the lock (its document is never deleted: ``unlock``
-    expires it; one made anew, none before or one an older version deleted, starts at the grant's moment
-    in milliseconds, above any count reached). Each write under the lock is checked against it
+    the fence a number above every earlier grant's of the lock (every lease's, ``leases_store.take``: its
+    document is never deleted, given back it is expired; one made anew starts at the grant's moment in
+    milliseconds, above any count reached). Each write under the lock is checked against it
     (``claim_coverage``), so a run that lost the lock while stalled writes nothing after the next run's."""
-    lock_id = ids.natural_id("lock", estate_id, "billing-cycles")
-    token = ids.new_id("tok")
-    taken = db.locks.find_one_and_update({"_id": lock_id, "estate_id": estate_id, "expires_at": {"$lt": now_iso}},
-                                         {"$set": {"token": token, "expires_at": expires_iso}, "$inc": {"fence": 1}},
-                                         return_document=ReturnDocument.AFTER)
-    if taken is not None:
-        return lock_id, token, estate_id, taken["fence"]
-    fence = int(clock.parse_iso(now_iso).timestamp() * 1000)
-    try:
-        db.locks.insert_one({"_id": lock_id, "estate_id": estate_id, "token": token, "expires_at": expires_iso,
-                             "fence": fence})
-    except DuplicateKey:
-        raise Conflict("another billing run is billing the households' own cycles; run this month again in a moment",
-                       retry_after=1) from None
-    return lock_id, token, estate_id, fence
+    return _lock(db, estate_id, ids.natural_id("lock", estate_id, "billing-cycles"), now_iso, expires_iso,
+                 "another billing run is billing the households' own cycles; run this month again in a moment")
 
 
 def lock_bank_statement(db, estate_id, period, now_iso, expires_iso):
@@ -352,21 +338,18 @@ def renew_lock(db, lock, expires_iso):
         raise Conflict(LOST_LOCK, retry_after=1) from None
 
 
-def held(db, lock, seconds):
+def held(db, lock, seconds, checked=True):
     """``lock`` (taken by a ``lock_*`` above for ``seconds``) held while a block runs, each write of it
-    checked against it (``leases_store.held``), given back at its end (``unlock``). A fenced one
-    (``lock_own_cycles``) is not: the billing run renews it batch by batch and its fence refuses a stalled
-    run's writes (``claim_coverage``), which the next run's own may then finish."""
-    return leases_store.held(db.locks, lock, seconds, lambda taken: unlock(db, taken), checked=len(lock) <= 3)
+    checked and fenced against it (``leases_store.held``), given back at its end (``unlock``).
+    ``checked=False``: the lock of the billing of months (``lock_own_cycles``), which the billing run renews
+    batch by batch and whose fence refuses a stalled run's writes on the coverage documents
+    (``claim_coverage``), which the next run's own may then finish."""
+    return leases_store.held(db.locks, lock, seconds, lambda taken: unlock(db, taken), checked=checked)
 
 
 def unlock(db, lock):
-    """Give back a lock taken by ``lock_household`` or ``lock_journal_day`` (if it is still ours); a fenced
-    one (``lock_own_cycles``) expired, not deleted: its document keeps the fence counting up."""
-    lock_id, token, estate_id = lock[:3]
-    if len(lock) > 3:
-        db.locks.update_one({"_id": lock_id, "estate_id": estate_id, "token": token}, {"$set": {"expires_at": ""}})
-        return
+    """Give back a lock taken by a ``lock_*`` above (if it is still ours): expired, not deleted, its document
+    keeping the fence counting up (``leases_store.give_back``)."""
     leases_store.give_back(db.locks, lock)
 
 
