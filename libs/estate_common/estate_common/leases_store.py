@@ -158,24 +158,48 @@ def still_ours():
         lease.expires = expires
 
 
-def fences():
-    """``{lock id: fence}`` of the leases the call holds (``held``): what its writes carry."""
-    return {lease.lock[0]: lease.fence for lease in _HELD.get() if lease.fence is not None}
+def fences(of=None):
+    """``{lock id: fence}`` of the leases the call holds (``held``): what its writes carry; ``of``: those of
+    these lock ids only (a document one lock protects, written under others too: see ``update_fenced``)."""
+    return {lease.lock[0]: lease.fence for lease in _HELD.get()
+            if lease.fence is not None and (of is None or lease.lock[0] in of)}
 
 
-def fenced(query, update, upsert=False):
+def fenced(query, update, upsert=False, of=None):
     """``query`` and ``update`` (a store's own update of a document the call's leases protect, outside
     ``estate_common.writes``) checked first (``still_ours``) and fenced: the document matched only while
     no later taking of the leases wrote it, and marked with their fences in the same update (see above).
     Without a lease held, as they are. ``upsert``: the update may insert; its filter's fence conditions
-    seed nothing (operators)."""
+    seed nothing (operators). ``of``: see ``update_fenced``."""
     still_ours()
-    held_fences = fences()
+    held_fences = fences(of)
     if not held_fences:
         return query, update
     query = {**query, **fence_filter(held_fences)}
     update = {**update, "$set": {**(update.get("$set") or {}), **fence_set(held_fences)}}
     return query, update
+
+
+def update_fenced(collection, query, update, upsert=False, of=None):
+    """``collection.update_one(query, update)`` of a store's own, fenced (``fenced``): Conflict (nothing
+    written) when the call's lease was lost, before the update (``still_ours``) or by its filter (a later
+    taking wrote the document: an upsert's insert of it then meets its ``_id``). What it matched
+    otherwise, as ``update_one`` (a document not there: nothing to do, as before). ``of``: the locks that
+    protect the document (their ids), when it is written under others too: a cashier's day, marked under
+    each household's lock by its entries, kept the fence of each (one per household a day) where only
+    its own lock's is of use."""
+    fenced_query, fenced_update = fenced(query, update, of=of)
+    held_fences = fences(of)
+    try:
+        result = collection.update_one(fenced_query, fenced_update, upsert=upsert)
+    except DuplicateKey:
+        if not held_fences:
+            raise
+        refuse_if_fenced_off(collection.find_one(query), held_fences)
+        raise
+    if held_fences and not result.matched_count and result.upserted_id is None:
+        refuse_if_fenced_off(collection.find_one(query), held_fences)
+    return result
 
 
 def fence_filter(held_fences):

@@ -4,6 +4,8 @@ recording outbox, so entrypoints run without a broker; callers; events.
 Contracts are checked as in production: inputs at the entrypoint, outputs and
 events in strict mode (the suite sets ESTATE_CONTRACTS_STRICT=1).
 """
+import contextvars
+
 from . import common_store, contracts, outbox_store, store
 from .nameko.caller import Caller
 from .nameko.outbox import make_event
@@ -199,6 +201,24 @@ def lease_waits(monkeypatch):
     waits = LeaseWaits()
     monkeypatch.setattr(leases_store, "time", waits)
     return waits
+
+
+def stalled_after_the_check(monkeypatch, meanwhile):
+    """The holder's next write under a lease paused right after its check (``leases_store.still_ours``)
+    passed, before the store writes (a collection of garbage, a starved green thread, a slow store):
+    ``meanwhile`` runs then, as another call (a context of its own: none of the holder's leases), once.
+    The list it answers says whether the pause came. No one sleeps: the test moves the clock."""
+    from . import leases_store
+    checked = leases_store.still_ours
+    stalls = []
+
+    def check():
+        checked()
+        if not stalls:
+            stalls.append(True)
+            contextvars.Context().run(meanwhile)
+    monkeypatch.setattr(leases_store, "still_ours", check)
+    return stalls
 
 
 def estate_retired(service, estate_id, retired_at):

@@ -1,7 +1,6 @@
 """Leases (estate_common.leases_store): one wait for a lease held by another, and a write under a lease
 refused once the lease is another's. On the store the suite runs on (embedded, or MongoDB in CI); the
 lease's length and the clock are moved, nothing sleeps for a lease to run out."""
-import contextvars
 import uuid
 from datetime import datetime, timedelta, timezone
 
@@ -9,6 +8,7 @@ import pytest
 
 from estate_common import clock, leases_store, store, writes
 from estate_common.errors import Conflict
+from estate_common.testing import stalled_after_the_check
 
 ESTATE = "est_1"
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=timezone.utc)
@@ -114,21 +114,6 @@ def test_each_taking_of_a_lease_is_fenced_above_every_earlier_one(db):
     assert db.locks.count_documents({}) == 1
 
 
-def stalled_after_the_check(monkeypatch, meanwhile):
-    """The holder's next write paused right after its check (``still_ours``) passed, before the store
-    writes (a collection of garbage, a starved green thread): ``meanwhile`` runs then, as another call."""
-    checked = leases_store.still_ours
-    stalls = []
-
-    def check():
-        checked()
-        if not stalls:
-            stalls.append(True)
-            contextvars.Context().run(meanwhile)
-    monkeypatch.setattr(leases_store, "still_ours", check)
-    return stalls
-
-
 def count_to(value):
     return lambda doc: writes.Change({"count": value})
 
@@ -149,11 +134,17 @@ def test_a_holder_stalled_after_its_check_writes_nothing_over_the_next_holder_s_
     refuses: 409, the next holder's write stands."""
     write_a_record(db, "r_1")
     lock = leases_store.wait_for(take(db), 10, leases_store.deadline(0))
+    decided = []
+
+    def decide(doc):
+        decided.append(doc["_rev"])
+        return writes.Change({"count": 1})
     with leases_store.held(db.locks, lock, 10):
         stalls = stalled_after_the_check(monkeypatch, taken_over_and_written(db, "r_1", 2))
         with pytest.raises(Conflict) as refused:
-            writes.change(db.records, ESTATE, "r_1", count_to(1), None)
-    assert stalls and refused.value.detail == leases_store.LOST
+            writes.change(db.records, ESTATE, "r_1", decide, None)
+    # refused by the write itself (its fence), not by a check before a write decided again
+    assert stalls and refused.value.detail == leases_store.LOST and decided == [0]
     stored = db.records.find_one({"_id": "r_1"})
     assert stored["count"] == 2 and stored["_fences"] == {"lock_1": lock[3] + 1}
 
@@ -206,3 +197,22 @@ def test_a_holder_writes_what_no_later_holder_wrote(db):
     stored = db.records.find_one({"_id": "r_1"})
     assert stored["count"] == 3 and stored["_fences"] == {"lock_1": first[3] + 1}
     assert "_fences" not in store.public(stored)
+
+
+def test_a_holder_stalled_after_its_check_is_refused_though_the_next_holder_s_write_moved_no_revision(
+        db, monkeypatch):
+    """A store's own update (``update_fenced``: a mark, no revision) by the next holder: the stalled holder's
+    write, decided on the revision it read, which is still the document's, matched and wrote over it.
+    The fence the next holder left refuses it."""
+    write_a_record(db, "r_1")
+    lock = leases_store.wait_for(take(db), 10, leases_store.deadline(0))
+
+    def other():
+        clock.advance(timedelta(seconds=11))
+        with leases_store.held(db.locks, leases_store.wait_for(take(db), 10, leases_store.deadline(0)), 10):
+            leases_store.update_fenced(db.records, {"_id": "r_1", "estate_id": ESTATE}, {"$set": {"count": 2}})
+    with leases_store.held(db.locks, lock, 10):
+        stalled_after_the_check(monkeypatch, other)
+        with pytest.raises(Conflict):
+            writes.change(db.records, ESTATE, "r_1", count_to(1), None)
+    assert db.records.find_one({"_id": "r_1"})["count"] == 2

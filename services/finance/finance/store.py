@@ -243,15 +243,21 @@ def household_flats(db, estate_id):
 
 def lock_household(db, estate_id, household_id, now_iso, expires_iso):
     """Take the household's lock (an insert on a natural ``_id``; an expired lock is taken
-    over). Returns the lock's ``(_id, token, estate_id)``; Conflict when another writer holds it."""
+    over). Returns the lock's ``(_id, token, estate_id, fence)`` (``leases_store.take``); Conflict when
+    another writer holds it."""
     return _lock(db, estate_id, ids.natural_id("lock", estate_id, household_id), now_iso, expires_iso,
                  "another payment of this household is being posted; try again in a moment")
 
 
 def lock_journal_day(db, estate_id, cashier, day, now_iso, expires_iso):
     """Take the lock of ``cashier``'s journal of ``day`` (as ``lock_household``)."""
-    return _lock(db, estate_id, ids.natural_id("lock", estate_id, "journal", cashier, day), now_iso, expires_iso,
+    return _lock(db, estate_id, _journal_day_lock(estate_id, cashier, day)[0], now_iso, expires_iso,
                  "another entry of this cashier's day is being written; try again in a moment")
+
+
+def _journal_day_lock(estate_id, cashier, day):
+    """The ids of the locks that fence the writes of ``cashier``'s day (``leases_store.update_fenced``)."""
+    return (ids.natural_id("lock", estate_id, "journal", cashier, day),)
 
 
 def lock_transaction(db, estate_id, method, transaction_id, now_iso, expires_iso):
@@ -530,9 +536,11 @@ def finish_ends(db, estate_id):
 
 
 def _end_superseded(db, estate_id, standard_id, ended):
+    """Each write under the item's lock fenced (``leases_store.update_fenced``): an approval stalled past its
+    lock ended standards after the next approval of the item had (found by h5)."""
     for other_id, other_changes in ended:
-        db.fee_standards.update_one({"_id": other_id, "estate_id": estate_id}, {"$set": other_changes})
-    db.fee_standards.update_one({"_id": standard_id, "estate_id": estate_id}, {"$unset": {"_ends": ""}})
+        leases_store.update_fenced(db.fee_standards, {"_id": other_id, "estate_id": estate_id}, {"$set": other_changes})
+    leases_store.update_fenced(db.fee_standards, {"_id": standard_id, "estate_id": estate_id}, {"$unset": {"_ends": ""}})
 
 
 # -- bills ---------------------------------------------------------------------
@@ -1108,7 +1116,8 @@ def holds_being_made(db, estate_id, household_id):
 
 def hold_made(db, estate_id, hold_id):
     """Bookkeeping (the mark the API does not show): the hold's updated_at stays."""
-    db.seller_prepaid.update_one({"_id": hold_id, "estate_id": estate_id}, {"$unset": {HOLD_BEING_MADE: ""}})
+    leases_store.update_fenced(db.seller_prepaid, {"_id": hold_id, "estate_id": estate_id},
+                               {"$unset": {HOLD_BEING_MADE: ""}})  # under the household's lock: fenced
 
 
 def sellers_spending(db, estate_id, household_id, owner_since):
@@ -1175,8 +1184,8 @@ def grow_payments_held(db, outbox, estate_id, part, hold_id, grow_id):
 
 def hold_grown(db, estate_id, hold_id):
     """Bookkeeping (marks the API does not show): the addition's payments hold it."""
-    db.seller_prepaid.update_one({"_id": hold_id, "estate_id": estate_id},
-                                 {"$unset": {GROWING: "", HOLD_BEING_MADE: ""}})
+    leases_store.update_fenced(db.seller_prepaid, {"_id": hold_id, "estate_id": estate_id},
+                               {"$unset": {GROWING: "", HOLD_BEING_MADE: ""}})  # under the household's lock
 
 
 def unannounced_credits(db, estate_id):
@@ -1343,8 +1352,10 @@ def mark_journal_day(db, estate_id, cashier, day, settled=False):
     else:
         update["$setOnInsert"]["settled"] = False
         update["$set"] = {"covered": False}  # an entry written to it: no longer all covered by its shifts
-    db.journal_days.update_one({"_id": _journal_day_id(estate_id, cashier, day), "estate_id": estate_id},
-                               update, upsert=True)
+    # under the cashier's day's lock (a settlement): fenced by it (found by h5)
+    leases_store.update_fenced(db.journal_days, {"_id": _journal_day_id(estate_id, cashier, day),
+                                                 "estate_id": estate_id}, update, upsert=True,
+                               of=_journal_day_lock(estate_id, cashier, day))
 
 
 def journal_days_ready(db, estate_id):
@@ -1383,8 +1394,9 @@ def shift_days(db, estate_id, days):
 def mark_journal_day_covered(db, estate_id, cashier, day):
     """The cashier's day over whose shifts' settlements (交班) covered every entry: put aside from the
     days left unsettled until an entry is written to it (``mark_journal_day``)."""
-    db.journal_days.update_one({"_id": _journal_day_id(estate_id, cashier, day), "estate_id": estate_id},
-                               {"$set": {"covered": True}})
+    leases_store.update_fenced(db.journal_days, {"_id": _journal_day_id(estate_id, cashier, day),
+                                                 "estate_id": estate_id}, {"$set": {"covered": True}},
+                               of=_journal_day_lock(estate_id, cashier, day))
 
 
 def settled_among(db, estate_id, settlement_ids):

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 
-from estate_common import clock, writes
+from estate_common import clock, leases_store, writes
 from estate_common import store as common_store
 from estate_common.errors import Conflict
 from estate_common.testing import as_caller, event, staff, worker
@@ -118,8 +118,10 @@ def end_state(finance):
     bills = {b["_id"]: (b["paid_cents"], b["status"], b["settled_at"],
                         sorted(a["id"] for a in b.get("allocations", []))) for b in finance.db.bills.find()}
     # a revision, updated_at (the sweep finished it later than an uncrashed call) and the marks of the
-    # keyed steps (writes.STEPS) of a call the sweep finished are bookkeeping
-    payments = {p["_id"]: {k: v for k, v in p.items() if k not in ("_rev", "updated_at", writes.STEPS)}
+    # keyed steps (writes.STEPS) of a call the sweep finished, and the fences of the locks it was written
+    # under (another taking's in the sweep: leases_store.FENCES) are bookkeeping
+    payments = {p["_id"]: {k: v for k, v in p.items() if k not in ("_rev", "updated_at", writes.STEPS,
+                                                                   leases_store.FENCES)}
                 for p in finance.db.payments.find()}
     journal = sorted((e["kind"], e["direction"], e["amount_cents"], e["ref_id"]) for e in finance.db.journal.find())
     # a billing run's end by its period: its id is its job's, another in each scenario's run

@@ -7,7 +7,7 @@ import pytest
 
 from estate_common import clock
 from estate_common.errors import BusinessRuleViolation, Conflict, Forbidden, InvalidInput, NotFound
-from estate_common.testing import as_caller, event, staff, worker
+from estate_common.testing import as_caller, event, stalled_after_the_check, staff, worker
 from security_patrol import team
 from security_patrol.service import SecurityPatrolService
 
@@ -593,6 +593,25 @@ def test_a_roll_call_slower_than_its_month_s_lock_writes_nothing_after_another_t
     assert not patrol.outbox.of_type("roll_call_recorded")
     assert all(not a.get("worked_at") for a in patrol.db.duty_roster.find({"estate_id": ESTATE}))
     assert patrol.db.locks.find_one({"token": taken[0][1]}) is not None  # the other's month, left to him
+
+
+def test_a_roll_call_stalled_between_its_lease_s_check_and_its_write_writes_nothing_over_the_next_call(
+        patrol, monkeypatch):
+    """The lease's check (``still_ours``) and the write are two steps: a call paused between them (a starved
+    green thread) marked the roster and wrote its call after the next holder of the month had called the
+    shift (found by h5). Its writes carry the month's fence, which the assignments and the call the next
+    holder wrote refuse: 409, the next call stands with its own marks."""
+    def other():  # the next call, once the stalled one's lease ran out: the shift called otherwise
+        clock.advance(timedelta(seconds=11))
+        call_roll(patrol, [{**ENTRIES[0], "status": "late", "late_minutes": 5}, *ENTRIES[1:]])
+    stalls = stalled_after_the_check(monkeypatch, other)
+    with pytest.raises(Conflict):
+        call_roll(patrol, ENTRIES)
+    [called] = patrol.list_roll_calls({"estate_id": ESTATE, "filters": {}})["items"]
+    assert stalls and called["entries"][0]["late_minutes"] == 5
+    assert len(patrol.outbox.of_type("roll_call_recorded")) == 1
+    worked = {a["worked_at"] for a in patrol.db.duty_roster.find({"estate_id": ESTATE, "shift": "day"})}
+    assert worked == {clock.now_iso()}  # the next call's marks, not the stalled one's
 
 
 def test_the_first_roll_call_sent_again_after_a_correction_or_an_addendum_answers_the_call_as_it_stands(patrol):

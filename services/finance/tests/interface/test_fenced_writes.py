@@ -1,0 +1,123 @@
+"""Finance's own updates under a lock, outside the one write path (``estate_common.writes``): the
+superseded standards an approval ends, the cashier's days an entry or a settlement marks, a seller's
+hold's marks. They checked nothing of the lock they were written under: a writer stalled past its lock
+wrote them after the next holder had (found by h5). Each is fenced now
+(``leases_store.update_fenced``): the holder paused after its check, while another took the lock over
+and wrote the same document, writes nothing (409). No one sleeps: the clock is moved."""
+import uuid
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from estate_common import clock, leases_store
+from estate_common import store as common_store
+from estate_common.errors import Conflict
+from estate_common.testing import stalled_after_the_check
+from finance import store
+
+ESTATE = "est_1"
+NOW = datetime(2026, 12, 7, 9, 0, tzinfo=timezone.utc)
+SECONDS = 10
+
+
+@pytest.fixture
+def db():
+    clock.freeze(NOW)
+    yield common_store.connect(f"test_fenced_{uuid.uuid4().hex[:8]}")
+    clock.reset()
+
+
+def day_lock(db):
+    def take():
+        return leases_store.wait_for(lambda now, until: store.lock_journal_day(db, ESTATE, "wang", "2026-12-07", now,
+                                                                                 until),
+                                     SECONDS, leases_store.deadline(0))
+    return take
+
+
+def taken_over(db, take, write):
+    """Another call, once the stalled holder's lock ran out: takes it over and ``write()``s under it."""
+    def other():
+        clock.advance(timedelta(seconds=SECONDS + 1))
+        with store.held(db, take(), SECONDS):
+            write()
+    return other
+
+
+def day_doc(db):
+    return db.journal_days.find_one({"estate_id": ESTATE, "cashier": "wang"})
+
+
+def test_a_day_marked_by_a_writer_stalled_past_its_lock_after_the_next_holder_marked_it_is_refused(db, monkeypatch):
+    take = day_lock(db)
+    with store.held(db, take(), SECONDS):
+        store.mark_journal_day(db, ESTATE, "wang", "2026-12-07")
+        stalls = stalled_after_the_check(monkeypatch, taken_over(
+            db, take, lambda: store.mark_journal_day(db, ESTATE, "wang", "2026-12-07", settled=True)))
+        with pytest.raises(Conflict) as refused:
+            store.mark_journal_day_covered(db, ESTATE, "wang", "2026-12-07")
+    assert stalls and refused.value.detail == leases_store.LOST
+    assert (day_doc(db)["settled"], day_doc(db)["covered"]) == (True, False)
+
+
+def test_a_day_first_marked_by_the_next_holder_refuses_the_stalled_holder_s_upsert(db, monkeypatch):
+    take = day_lock(db)
+    with store.held(db, take(), SECONDS):
+        stalled_after_the_check(monkeypatch, taken_over(
+            db, take, lambda: store.mark_journal_day(db, ESTATE, "wang", "2026-12-07", settled=True)))
+        with pytest.raises(Conflict):
+            store.mark_journal_day(db, ESTATE, "wang", "2026-12-07")
+    assert day_doc(db)["settled"] is True and "covered" not in day_doc(db)  # the stalled mark's covered: False
+
+
+def test_a_day_marked_under_its_lock_kept_by_its_holder_is_written(db):
+    take = day_lock(db)
+    with store.held(db, take(), SECONDS):
+        store.mark_journal_day(db, ESTATE, "wang", "2026-12-07")
+        store.mark_journal_day_covered(db, ESTATE, "wang", "2026-12-07")
+    with store.held(db, take(), SECONDS):  # the next holder, after it
+        store.mark_journal_day(db, ESTATE, "wang", "2026-12-07", settled=True)
+    assert (day_doc(db)["settled"], day_doc(db)["covered"]) == (True, True)
+    store.mark_journal_day_covered(db, ESTATE, "wang", "2026-12-08")  # no such day, no lock: nothing to do
+
+
+def test_superseded_standards_ended_by_an_approval_stalled_past_the_item_s_lock_are_refused(db, monkeypatch):
+    db.fee_standards.insert_one({"_id": "std_old", "estate_id": ESTATE, "item": "property_fee", "status": "approved"})
+
+    def take():
+        return leases_store.wait_for(lambda now, until: store.lock_fee_item(db, ESTATE, "property_fee", now, until),
+                                     SECONDS, leases_store.deadline(0))
+    with store.held(db, take(), SECONDS):
+        stalled_after_the_check(monkeypatch, taken_over(
+            db, take, lambda: store._end_superseded(db, ESTATE, "std_next", [["std_old", {"valid_to": "2026-12-31"}]])))
+        with pytest.raises(Conflict):
+            store._end_superseded(db, ESTATE, "std_new", [["std_old", {"valid_to": "2026-11-30"}]])
+    assert db.fee_standards.find_one({"_id": "std_old"})["valid_to"] == "2026-12-31"
+
+
+def test_a_seller_s_hold_marked_by_a_writer_stalled_past_the_household_s_lock_is_refused(db, monkeypatch):
+    db.seller_prepaid.insert_one({"_id": "hold_1", "estate_id": ESTATE, store.HOLD_BEING_MADE: True})
+
+    def take():
+        return leases_store.wait_for(lambda now, until: store.lock_household(db, ESTATE, "hh_1", now, until),
+                                     SECONDS, leases_store.deadline(0))
+
+    def grown_again():  # the next holder marks it being made again (another addition), then grows it
+        db.seller_prepaid.update_one({"_id": "hold_1"}, {"$set": {store.HOLD_BEING_MADE: True}})
+        store.hold_grown(db, ESTATE, "hold_1")
+        db.seller_prepaid.update_one({"_id": "hold_1"}, {"$set": {store.HOLD_BEING_MADE: True}})
+    with store.held(db, take(), SECONDS):
+        stalled_after_the_check(monkeypatch, taken_over(db, take, grown_again))
+        with pytest.raises(Conflict):
+            store.hold_made(db, ESTATE, "hold_1")
+    assert db.seller_prepaid.find_one({"_id": "hold_1"})[store.HOLD_BEING_MADE] is True
+
+
+def test_a_day_marked_by_an_entry_under_a_household_s_lock_keeps_no_fence_of_it(db):
+    """A cashier's day is the day's lock's to fence: each household's entry marked it under its own lock,
+    which left one fence a household on it."""
+    lock = leases_store.wait_for(lambda now, until: store.lock_household(db, ESTATE, "hh_1", now, until), SECONDS,
+                                 leases_store.deadline(0))
+    with store.held(db, lock, SECONDS):
+        store.mark_journal_day(db, ESTATE, "wang", "2026-12-07")
+    assert day_doc(db)["settled"] is False and "_fences" not in day_doc(db)
