@@ -188,10 +188,10 @@ def update_fenced(collection, query, update, upsert=False, of=None):
     protect the document (their ids), when it is written under others too: a cashier's day, marked under
     each household's lock by its entries, kept the fence of each (one per household a day) where only
     its own lock's is of use."""
-    fenced_query, fenced_update = fenced(query, update, of=of)
+    fenced_update = fenced(query, update, of=of)[1]
     held_fences = fences(of)
     try:
-        result = collection.update_one(fenced_query, fenced_update, upsert=upsert)
+        result = collection.update_one({**query, **fence_filter(held_fences)}, fenced_update, upsert=upsert)
     except DuplicateKey:
         if not held_fences:
             raise
@@ -200,6 +200,31 @@ def update_fenced(collection, query, update, upsert=False, of=None):
     if held_fences and not result.matched_count and result.upserted_id is None:
         refuse_if_fenced_off(collection.find_one(query), held_fences)
     return result
+
+
+def replace_fenced(collection, query, doc, upsert=False):
+    """``collection.replace_one(query, doc)`` fenced as ``update_fenced`` (the document written whole: with
+    the fences of the leases the call holds)."""
+    still_ours()
+    held_fences = fences()
+    try:
+        result = collection.replace_one({**query, **fence_filter(held_fences)}, with_fences(doc, held_fences),
+                                        upsert=upsert)
+    except DuplicateKey:
+        if not held_fences:
+            raise
+        refuse_if_fenced_off(collection.find_one(query), held_fences)
+        raise
+    if held_fences and not result.matched_count and result.upserted_id is None:
+        refuse_if_fenced_off(collection.find_one(query), held_fences)
+    return result
+
+
+def delete_fenced(collection, query):
+    """``collection.delete_many(query)`` of the documents no later taking of the call's leases wrote
+    (``still_ours`` first): a writer stalled past its lease deletes none of the next holder's. How many."""
+    still_ours()
+    return collection.delete_many({**query, **fence_filter(fences())}).deleted_count
 
 
 def fence_filter(held_fences):

@@ -2051,14 +2051,14 @@ def replace_statement(db, estate_id, period, lines):
     others written whole (their natural ids: never a line twice). How many were deleted. Written under
     the month's statement lock (``operations.bank_statement_lock``), not through ``estate_common.writes``:
     each write checks first the lock is still the call's (``leases_store.still_ours``; an upload stalled
-    past it wrote over the lines of the call that took it over: found by r3 reviewing h3)."""
-    leases_store.still_ours()
-    gone = db.bank_statement_lines.delete_many({"estate_id": estate_id, "period": period,
-                                                "_id": {"$nin": [line["_id"] for line in lines]}}).deleted_count
-    for line in lines:
-        leases_store.still_ours()  # a large file's lines: the lease renewed as they are written
-        db.bank_statement_lines.replace_one({"_id": line["_id"], "estate_id": estate_id},
-                                            {**line, "estate_id": estate_id, "period": period}, upsert=True)
+    past it wrote over the lines of the call that took it over: found by r3 reviewing h3), and is fenced
+    (``leases_store.replace_fenced``, ``delete_fenced``): one paused between that check and its write
+    deletes and overwrites none of the lines the next call wrote (found by h5)."""
+    gone = leases_store.delete_fenced(db.bank_statement_lines, {"estate_id": estate_id, "period": period,
+                                                                "_id": {"$nin": [line["_id"] for line in lines]}})
+    for line in lines:  # a large file's lines: the lease renewed as they are written
+        leases_store.replace_fenced(db.bank_statement_lines, {"_id": line["_id"], "estate_id": estate_id},
+                                    {**line, "estate_id": estate_id, "period": period}, upsert=True)
     return gone
 
 
@@ -2069,8 +2069,7 @@ def get_statement_line(db, estate_id, line_id):
 def set_statement_line(db, estate_id, line_id, fields):
     """A line's confirmation or explanation, under the month's statement lock checked first (as
     ``replace_statement``: a call stalled past it wrote its line after the next call's)."""
-    leases_store.still_ours()
-    db.bank_statement_lines.update_one({"_id": line_id, "estate_id": estate_id}, {"$set": fields})
+    leases_store.update_fenced(db.bank_statement_lines, {"_id": line_id, "estate_id": estate_id}, {"$set": fields})
     return get_statement_line(db, estate_id, line_id)
 
 

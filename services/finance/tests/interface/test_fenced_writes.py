@@ -121,3 +121,35 @@ def test_a_day_marked_by_an_entry_under_a_household_s_lock_keeps_no_fence_of_it(
     with store.held(db, lock, SECONDS):
         store.mark_journal_day(db, ESTATE, "wang", "2026-12-07")
     assert day_doc(db)["settled"] is False and "_fences" not in day_doc(db)
+
+
+def test_an_upload_stalled_past_the_statement_s_lock_deletes_and_overwrites_none_of_the_next_upload_s_lines(
+        db, monkeypatch):
+    """The upload checked its lock before its first write only: paused after it, while the next upload of the
+    month replaced the lines, it deleted the next upload's lines and wrote its own over them."""
+    def take():
+        return leases_store.wait_for(lambda now, until: store.lock_bank_statement(db, ESTATE, "2026-11", now, until),
+                                     SECONDS, leases_store.deadline(0))
+
+    def line(line_id, amount):
+        return {"_id": line_id, "line": 1, "amount_cents": amount}
+    with store.held(db, take(), SECONDS):
+        stalled_after_the_check(monkeypatch, taken_over(
+            db, take, lambda: store.replace_statement(db, ESTATE, "2026-11", [line("bsl_b", 200)])))
+        with pytest.raises(Conflict):  # its delete fenced off the next upload's line; its line's check: lost
+            store.replace_statement(db, ESTATE, "2026-11", [line("bsl_a", 100)])
+    assert [(l["_id"], l["amount_cents"]) for l in store.statement_lines(db, ESTATE, "2026-11")] == [("bsl_b", 200)]
+
+
+def test_a_line_written_by_an_upload_stalled_past_the_statement_s_lock_over_the_next_upload_s_is_refused(
+        db, monkeypatch):
+    def take():
+        return leases_store.wait_for(lambda now, until: store.lock_bank_statement(db, ESTATE, "2026-11", now, until),
+                                     SECONDS, leases_store.deadline(0))
+    with store.held(db, take(), SECONDS):
+        stalled_after_the_check(monkeypatch, taken_over(
+            db, take, lambda: store.set_statement_line(db, ESTATE, "bsl_b", {"explained": "next"})))
+        db.bank_statement_lines.insert_one({"_id": "bsl_b", "estate_id": ESTATE, "period": "2026-11", "line": 1})
+        with pytest.raises(Conflict):
+            store.set_statement_line(db, ESTATE, "bsl_b", {"explained": "stalled"})
+    assert store.statement_lines(db, ESTATE, "2026-11")[0]["explained"] == "next"
