@@ -53,18 +53,24 @@ def take(locks, estate_id, lock_id, now_iso, expires_iso, busy, **held):
     another holds it, unexpired. ``fence``: above every earlier taking's of the lock (see above): one run
     out or given back is taken over by one update that counts it up, so two cannot both win."""
     token = ids.new_id("tok")
-    taken = locks.find_one_and_update({"_id": lock_id, "estate_id": estate_id, "expires_at": {"$lt": now_iso}},
+    run_out = {"_id": lock_id, "estate_id": estate_id, "expires_at": {"$lt": now_iso}}
+    taken = locks.find_one_and_update({**run_out, "fence": {"$exists": True}},
                                       {"$set": {"token": token, "expires_at": expires_iso, **held},
                                        "$inc": {"fence": 1}}, return_document=ReturnDocument.AFTER)
     if taken is not None:
         return lock_id, token, estate_id, taken["fence"]
     fence = first_fence(now_iso)
+    lease = {"token": token, "expires_at": expires_iso, "fence": fence, **held}
     try:
-        locks.insert_one({"_id": lock_id, "estate_id": estate_id, "token": token, "expires_at": expires_iso,
-                          "fence": fence, **held})
+        locks.insert_one({"_id": lock_id, "estate_id": estate_id, **lease})
+        return lock_id, token, estate_id, fence
     except DuplicateKey:
-        raise Conflict(busy, retry_after=1) from None
-    return lock_id, token, estate_id, fence
+        # one an older version left (a holder that died, or one an older replica holds during an upgrade):
+        # no fence yet, its first the moment's, as one made anew (an $inc would make it 1, below the fences
+        # the lock's documents may carry from before it was deleted and made again)
+        if locks.update_one({**run_out, "fence": {"$exists": False}}, {"$set": lease}).modified_count:
+            return lock_id, token, estate_id, fence
+    raise Conflict(busy, retry_after=1)
 
 
 def first_fence(now_iso):

@@ -216,3 +216,13 @@ def test_a_holder_stalled_after_its_check_is_refused_though_the_next_holder_s_wr
         with pytest.raises(Conflict):
             writes.change(db.records, ESTATE, "r_1", count_to(1), None)
     assert db.records.find_one({"_id": "r_1"})["count"] == 2
+
+
+def test_a_lease_an_older_version_left_without_a_fence_is_taken_over_with_the_moment_s(db):
+    """A lease document of before the fences (a dead holder's, an older replica's during an upgrade): its
+    taking over counted up from nothing made fence 1, below what the lock's documents may carry from a
+    taking of the new version before an older one deleted the lease and made it again."""
+    db.locks.insert_one({"_id": "lock_1", "estate_id": ESTATE, "token": "tok_old",
+                         "expires_at": "2026-11-23T08:00:00.000Z"})
+    lock = leases_store.wait_for(take(db), 10, leases_store.deadline(0))
+    assert lock[3] == int(NOW.timestamp() * 1000) == db.locks.find_one({"_id": "lock_1"})["fence"]

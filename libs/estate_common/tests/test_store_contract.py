@@ -900,3 +900,21 @@ def test_aggregate_groups_the_matches_by_a_field_with_sums_and_counts(db):
         {"_id": "p2", "count": 1, "amount_cents": 7, "fee_cents": 1}]
     assert list(things.aggregate([{"$match": {"estate_id": "e3"}},
                                   {"$group": {"_id": "$payee_id", "count": {"$sum": 1}}}])) == []
+
+
+def test_a_fenced_update_matches_a_document_without_the_fence_or_a_lower_one_and_its_upsert_meets_a_higher_one(db):
+    """``leases_store``'s fenced writes (found by h5): ``{"_fences.<lock>": {"$not": {"$gt": fence}}}`` matches
+    a document with no fence of the lock yet or one not above, ``$set`` of the dotted path makes the nested
+    field, and an upsert whose document has a higher fence tries the insert and meets its ``_id``."""
+    db.c.insert_one({"_id": "d1", "estate_id": "e"})
+    fenced = {"_id": "d1", "estate_id": "e", "_fences.lock_1": {"$not": {"$gt": 5}}}
+    assert db.c.update_one(fenced, {"$set": {"v": 1, "_fences.lock_1": 5}}).matched_count == 1
+    assert db.c.find_one({"_id": "d1"})["_fences"] == {"lock_1": 5}
+    stale = {"_id": "d1", "estate_id": "e", "_fences.lock_1": {"$not": {"$gt": 4}}}
+    assert db.c.update_one(stale, {"$set": {"v": 2, "_fences.lock_1": 4}}).matched_count == 0
+    with pytest.raises(DuplicateKeyError):
+        db.c.update_one(stale, {"$set": {"v": 2, "_fences.lock_1": 4}}, upsert=True)
+    made = db.c.update_one({"_id": "d2", "estate_id": "e", "_fences.lock_1": {"$not": {"$gt": 4}}},
+                           {"$set": {"v": 3, "_fences.lock_1": 4}}, upsert=True)
+    assert made.upserted_id == "d2" and db.c.find_one({"_id": "d2"})["_fences"] == {"lock_1": 4}
+    assert db.c.find_one({"_id": "d1"})["v"] == 1
