@@ -878,8 +878,11 @@ def cancel_bill(db, outbox, bill, changes):
 
 
 def give_back_done(db, bill):
-    """Bookkeeping (the mark the API does not show): the bill's updated_at stays."""
-    db.bills.update_one({"_id": bill["_id"], "estate_id": bill["estate_id"]}, {"$unset": {GIVING_BACK: ""}})
+    """Bookkeeping (the mark the API does not show): the bill's updated_at stays. Under the household's lock,
+    fenced (``leases_store.update_fenced``): a writer stalled past it took away the mark of the next holder's
+    give-back, which a crash then left unfinished unseen (found by h5)."""
+    leases_store.update_fenced(db.bills, {"_id": bill["_id"], "estate_id": bill["estate_id"]},
+                               {"$unset": {GIVING_BACK: ""}})
 
 
 def bills_giving_back(db, estate_id=None, household_id=None, before_iso=None):
@@ -1252,9 +1255,10 @@ def use_prepaid(db, outbox, estate_id, allocation, now_iso):
 
 
 def prepaid_use_done(db, estate_id, payment_id):
-    """Bookkeeping (the mark the API does not show): the payment's updated_at stays."""
-    db.payments.update_one({"_id": payment_id, "estate_id": estate_id, PREPAID_IN_USE: {"$gt": ""}},
-                           {"$unset": {PREPAID_IN_USE: "", PREPAID_IN_USE_IDS: ""}})
+    """Bookkeeping (the mark the API does not show): the payment's updated_at stays. Under the household's
+    lock, fenced (as ``give_back_done``: the next holder's use of the money keeps its mark; found by h5)."""
+    leases_store.update_fenced(db.payments, {"_id": payment_id, "estate_id": estate_id, PREPAID_IN_USE: {"$gt": ""}},
+                               {"$unset": {PREPAID_IN_USE: "", PREPAID_IN_USE_IDS: ""}})
 
 
 def payments_with_prepaid_in_use(db, estate_id=None, household_id=None, before_iso=None):

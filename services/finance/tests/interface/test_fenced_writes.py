@@ -153,3 +153,24 @@ def test_a_line_written_by_an_upload_stalled_past_the_statement_s_lock_over_the_
         with pytest.raises(Conflict):
             store.set_statement_line(db, ESTATE, "bsl_b", {"explained": "stalled"})
     assert store.statement_lines(db, ESTATE, "2026-11")[0]["explained"] == "next"
+
+
+def test_a_mark_of_money_in_use_taken_away_by_a_writer_stalled_past_the_household_s_lock_is_refused(db, monkeypatch):
+    """The mark that money of a payment is on its way to a bill (what a crash leaves for the sweep to finish):
+    a writer stalled past the household's lock took away the next holder's mark, its use then unfinished
+    unseen after a crash."""
+    db.payments.insert_one({"_id": "pay_1", "estate_id": ESTATE, "_rev": 0, store.PREPAID_IN_USE: "2026-12-07"})
+
+    def take():
+        return leases_store.wait_for(lambda now, until: store.lock_household(db, ESTATE, "hh_1", now, until),
+                                     SECONDS, leases_store.deadline(0))
+
+    def used_again():  # the next holder's own use of the payment's money: marked anew
+        store.prepaid_use_done(db, ESTATE, "pay_1")
+        leases_store.update_fenced(db.payments, {"_id": "pay_1", "estate_id": ESTATE},
+                                   {"$set": {store.PREPAID_IN_USE: clock.now_iso()}})
+    with store.held(db, take(), SECONDS):
+        stalled_after_the_check(monkeypatch, taken_over(db, take, used_again))
+        with pytest.raises(Conflict):
+            store.prepaid_use_done(db, ESTATE, "pay_1")
+    assert db.payments.find_one({"_id": "pay_1"})[store.PREPAID_IN_USE] == clock.now_iso()
