@@ -47,12 +47,28 @@ LOST = "the call's lock ran out and another call took it over meanwhile; nothing
 FENCES = "_fences"  # on a document written under leases: {lock id: the highest fence that wrote it}
 
 
-def take(locks, estate_id, lock_id, now_iso, expires_iso, busy, **held):
+def take(locks, estate_id, lock_id, now_iso, expires_iso, busy, fenced=True, **held):
     """The lease ``lock_id`` until ``expires_iso``, ``(lock_id, token, estate_id, fence)``; ``held``: what
     takes it, kept on it (what holds it then says so). Conflict ``busy`` (try again in a second) while
     another holds it, unexpired. ``fence``: above every earlier taking's of the lock (see above): one run
-    out or given back is taken over by one update that counts it up, so two cannot both win."""
+    out or given back is taken over by one update that counts it up, so two cannot both win.
+
+    ``fenced=False``: ``(lock_id, token, estate_id)``, no fence, its document deleted when given back. For
+    a lock of a key taken about once (a payment channel's transaction, a work order's fund uses) whose
+    writes another lease held with it fences (the household's) or are inserts (which no fence refuses):
+    fenced, each left its document for good and its fence on every document written under it, a bill
+    paid part by part one per payment (found by r5 reviewing h5)."""
     token = ids.new_id("tok")
+    if not fenced:
+        try:
+            locks.insert_one({"_id": lock_id, "estate_id": estate_id, "token": token, "expires_at": expires_iso,
+                              **held})
+            return lock_id, token, estate_id
+        except DuplicateKey:
+            if locks.update_one({"_id": lock_id, "estate_id": estate_id, "expires_at": {"$lt": now_iso}},
+                                {"$set": {"token": token, "expires_at": expires_iso, **held}}).modified_count:
+                return lock_id, token, estate_id
+        raise Conflict(busy, retry_after=1)
     run_out = {"_id": lock_id, "estate_id": estate_id, "expires_at": {"$lt": now_iso}}
     taken = locks.find_one_and_update({**run_out, "fence": {"$exists": True}},
                                       {"$set": {"token": token, "expires_at": expires_iso, **held},
@@ -82,8 +98,11 @@ def first_fence(now_iso):
 def give_back(locks, lock):
     """Give back a lease taken by ``take`` (if it is still ours): expired, not deleted, so that its
     document keeps the fence counting up (one made anew would start from a host's clock, which may be
-    behind the fence the last holder wrote with)."""
+    behind the fence the last holder wrote with); an unfenced one deleted."""
     lock_id, token, estate_id = lock[:3]
+    if len(lock) <= 3:  # unfenced (``take``): nothing counts on its document
+        locks.delete_one({"_id": lock_id, "estate_id": estate_id, "token": token})
+        return
     locks.update_one({"_id": lock_id, "estate_id": estate_id, "token": token}, {"$set": {"expires_at": ""}})
 
 

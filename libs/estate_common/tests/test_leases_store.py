@@ -226,3 +226,21 @@ def test_a_lease_an_older_version_left_without_a_fence_is_taken_over_with_the_mo
                          "expires_at": "2026-11-23T08:00:00.000Z"})
     lock = leases_store.wait_for(take(db), 10, leases_store.deadline(0))
     assert lock[3] == int(NOW.timestamp() * 1000) == db.locks.find_one({"_id": "lock_1"})["fence"]
+
+
+def test_an_unfenced_lease_carries_no_fence_and_is_gone_once_given_back(db):
+    """``take(fenced=False)``: a lock of a key taken about once (a payment's transaction), whose writes
+    another lease fences: no fence on what is written under it, and no document left for good (r5)."""
+    unfenced = lambda now, until: leases_store.take(db.locks, ESTATE, "lock_1", now, until, "busy", fenced=False)
+    lock = leases_store.wait_for(unfenced, 10, leases_store.deadline(0))
+    assert len(lock) == 3
+    with pytest.raises(Conflict):
+        leases_store.wait_for(unfenced, 10, leases_store.deadline(0))
+    with leases_store.held(db.locks, lock, 10):
+        write_a_record(db, "r_1")
+        assert leases_store.fences() == {}
+    assert db.locks.count_documents({}) == 0 and "_fences" not in db.records.find_one({"_id": "r_1"})
+    clock.advance(timedelta(seconds=11))
+    held = leases_store.wait_for(unfenced, 10, leases_store.deadline(0))
+    clock.advance(timedelta(seconds=11))
+    assert leases_store.wait_for(unfenced, 10, leases_store.deadline(0))[1] != held[1]  # run out: taken over

@@ -264,13 +264,14 @@ def lock_transaction(db, estate_id, method, transaction_id, now_iso, expires_iso
     """Take the lock of a payment channel's transaction (``transaction_id`` of ``method``; as
     ``lock_household``): its posting for two households at once is one at a time."""
     return _lock(db, estate_id, ids.natural_id("lock", estate_id, "transaction", method, transaction_id), now_iso,
-                 expires_iso, "this transaction is being posted; try again in a moment")
+                 expires_iso, "this transaction is being posted; try again in a moment", fenced=False)
 
 
 def lock_work_order_uses(db, estate_id, work_order_id, now_iso, expires_iso):
     """Take the lock of the fund's uses of a work order (as ``lock_household``): one request at a time."""
     return _lock(db, estate_id, ids.natural_id("lock", estate_id, "fund-uses", work_order_id), now_iso, expires_iso,
-                 "another use of the fund for this work order is being requested; try again in a moment")
+                 "another use of the fund for this work order is being requested; try again in a moment",
+                 fenced=False)
 
 
 SHARED_USES_BUSY = {
@@ -325,10 +326,11 @@ def lock_contractor_month(db, estate_id, contractor_id, period, now_iso, expires
                  now_iso, expires_iso, "the contractor's month is being recorded by another call; try again in a moment")
 
 
-def _lock(db, estate_id, lock_id, now_iso, expires_iso, busy, held_for=None):
+def _lock(db, estate_id, lock_id, now_iso, expires_iso, busy, held_for=None, fenced=True):
     """``busy``: the refusal's message; ``held_for``: what takes the lock, kept on it (what holds it
-    then says so: ``lock_shared_uses``). A lease (``estate_common.leases_store``)."""
-    return leases_store.take(db.locks, estate_id, lock_id, now_iso, expires_iso, busy,
+    then says so: ``lock_shared_uses``). A lease (``estate_common.leases_store``; ``fenced``: see there:
+    a transaction's lock and a work order's, taken about once a key, are not)."""
+    return leases_store.take(db.locks, estate_id, lock_id, now_iso, expires_iso, busy, fenced,
                              **({"held_for": held_for} if held_for else {}))
 
 

@@ -936,6 +936,23 @@ def test_a_payment_s_transaction_is_posted_once_whatever_key_it_is_sent_with(fin
         pay(finance, "hh_1", 100, "cash", key="desk-2", transaction_id="4200001234202612050009")
 
 
+def test_a_transaction_s_lock_is_given_back_whole_and_fences_nothing(finance):
+    """The lock of a payment channel's transaction is taken once a transaction (a notification sent
+    again, a retry); every write under it is under the household's lock too, whose fence guards them.
+    Fenced and kept as every lease (h5), each transaction left a lock document for good and its fence on
+    each bill it paid: a bill paid part by part carried one per payment, a household's locks grew by one a
+    payment (found by r5 reviewing h5). Given back, it is gone; a bill carries its household's fence and
+    its cashier's day's."""
+    approved(finance)
+    run(finance)
+    locks = finance.db.locks.count_documents({})
+    for index in range(5):
+        pay(finance, "hh_1", 100, "wechat", key=f"notify-{index}", transaction_id=f"42000012342026120500{index:02d}")
+    assert finance.db.locks.count_documents({}) == locks + 2  # the household's and the cashier's day's
+    shown = bill_of(finance, "hh_1")
+    assert len(finance.db.bills.find_one({"_id": shown["id"]})["_fences"]) == 2 and "_fences" not in shown
+
+
 def test_a_payment_is_found_by_its_channel_s_transaction_or_its_receipt_number(finance, monkeypatch):
     """The cashier and the accountant reconcile the month against the channel's statement (对账单),
     line by line by the channel's number (WeChat Pay's transaction_id, Alipay's trade_no), and an
