@@ -252,6 +252,18 @@ def delete_fenced(collection, query):
     return collection.delete_many({**query, **fence_filter(fences())}).deleted_count
 
 
+def delete_one_fenced(collection, query):
+    """``collection.delete_one(query)`` fenced as ``delete_fenced`` (a call's own document taken away: a
+    pending one refused before anything of it moved): Conflict (nothing deleted) when a later taking of
+    the call's leases wrote it. How many (0: not there, or not matching ``query`` any more)."""
+    still_ours()
+    held_fences = fences()
+    deleted = collection.delete_one({**query, **fence_filter(held_fences)}).deleted_count
+    if held_fences and not deleted:
+        refuse_if_fenced_off(collection.find_one(query), held_fences)
+    return deleted
+
+
 def fence_filter(held_fences):
     """The conditions of a fenced write: each lock's fence on the document (none yet: any) not above ours."""
     return {f"{FENCES}.{lock_id}": {"$not": {"$gt": fence}} for lock_id, fence in held_fences.items()}

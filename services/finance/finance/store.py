@@ -1735,12 +1735,14 @@ def begin_fund_approval(db, estate_id, entry_id, mark):
     """Mark a requested use as being approved (``mark``: this approval's time and token), before
     its money is taken, so that a rejection at the same time is refused (``reject_fund_use``);
     False when the use is no longer requested."""
-    return db.fund_entries.update_one({"_id": entry_id, "estate_id": estate_id, "status": "requested"},
-                                      {"$addToSet": {APPROVING: mark}}).matched_count == 1
+    return leases_store.update_fenced(  # under the building's lock (a shared use): fenced (r5)
+        db.fund_entries, {"_id": entry_id, "estate_id": estate_id, "status": "requested"},
+        {"$addToSet": {APPROVING: mark}}).matched_count == 1
 
 
 def end_fund_approval(db, estate_id, entry_id, mark):
-    """The mark of an approval that took nothing (refused) taken away: the use may be rejected."""
+    """The mark of an approval that took nothing (refused) taken away: the use may be rejected. Not fenced:
+    its own mark alone, taken away also when the refusal was its lock lost (a 409 of the lease)."""
     db.fund_entries.update_one({"_id": entry_id, "estate_id": estate_id}, {"$pull": {APPROVING: mark}})
 
 
@@ -1848,7 +1850,9 @@ def insert_revenue_receipt(db, receipt):
 def drop_unconfirmed_revenue_receipt(db, estate_id, receipt_id):
     """A receipt written after its contract's cancellation dropped its stale claim, taken away before any money of it
     was written (no journal entry, no fund deposit: ``operations._confirm_receipt_claim``, r6)."""
-    db.revenue_receipts.delete_one({"_id": receipt_id, "estate_id": estate_id, "status": "pending"})
+    # fenced (``leases_store.delete_one_fenced``): one the next holder of the call's locks wrote is its (r5)
+    leases_store.delete_one_fenced(db.revenue_receipts,
+                                   {"_id": receipt_id, "estate_id": estate_id, "status": "pending"})
 
 
 def post_revenue_receipt(db, outbox, estate_id, receipt_id, fields, events=()):
@@ -2153,8 +2157,8 @@ def create_exit_settlement(db, settlement):
 def drop_unmoved_exit_settlement(db, estate_id, settlement_id):
     """A settlement refused before anything moved on it (not planned: no bill cancelled, no money taken),
     taken away: the loser of two first settlements naming other end days stayed pending for good."""
-    db.exit_settlements.delete_one({"_id": settlement_id, "estate_id": estate_id, "status": "pending",
-                                    "planned": {"$exists": False}})
+    leases_store.delete_one_fenced(db.exit_settlements, {"_id": settlement_id, "estate_id": estate_id,  # fenced (r5)
+                                                         "status": "pending", "planned": {"$exists": False}})
 
 
 def bills_cancelled_by_exit(db, estate_id, household_id, settlement_id):
@@ -2302,7 +2306,8 @@ def take_collection(db, outbox, estate_id, collection_id, remittance_id):
 def drop_untaken_remittance(db, estate_id, remittance_id):
     """A remittance none of whose planned collections it took (another batch did), taken away while pending:
     nothing moved on it (no collection marked its own, no entry)."""
-    db.pass_through_remittances.delete_one({"_id": remittance_id, "estate_id": estate_id, "status": "pending"})
+    leases_store.delete_one_fenced(db.pass_through_remittances,  # fenced: the next holder's kept (r5)
+                                   {"_id": remittance_id, "estate_id": estate_id, "status": "pending"})
 
 
 def pass_through_collections_of_period(db, estate_id, period):

@@ -174,3 +174,57 @@ def test_a_mark_of_money_in_use_taken_away_by_a_writer_stalled_past_the_househol
         with pytest.raises(Conflict):
             store.prepaid_use_done(db, ESTATE, "pay_1")
     assert db.payments.find_one({"_id": "pay_1"})[store.PREPAID_IN_USE] == clock.now_iso()
+
+
+def household_lock(db):
+    def take():
+        return leases_store.wait_for(lambda now, until: store.lock_household(db, ESTATE, "hh_1", now, until),
+                                     SECONDS, leases_store.deadline(0))
+    return take
+
+
+DROPS = [  # a call's own pending document, taken away when refused before anything of it moved
+    ("revenue_receipts", {"status": "pending"}, store.drop_unconfirmed_revenue_receipt),
+    ("exit_settlements", {"status": "pending"}, store.drop_unmoved_exit_settlement),
+    ("pass_through_remittances", {"status": "pending"}, store.drop_untaken_remittance),
+]
+
+
+@pytest.mark.parametrize("collection, fields, drop", DROPS, ids=[name for name, _, _ in DROPS])
+def test_a_pending_document_the_next_holder_wrote_is_not_taken_away_by_a_writer_stalled_past_its_lock(
+        db, monkeypatch, collection, fields, drop):
+    """The drops of a call's own pending document (a receipt, an exit's settlement, a remittance refused
+    before anything of it moved) checked nothing of the lock: a writer stalled past it deleted the document
+    the next holder (its retry) had written meanwhile, still pending (found by h5, fenced by r5 reviewing
+    h5). Refused (409), the next holder's document kept; one no later holder wrote is taken away."""
+    db[collection].insert_one({"_id": "doc_1", "estate_id": ESTATE, **fields})
+    db[collection].insert_one({"_id": "doc_2", "estate_id": ESTATE, **fields})
+    take = household_lock(db)
+    with store.held(db, take(), SECONDS):
+        stalled_after_the_check(monkeypatch, taken_over(db, take, lambda: leases_store.update_fenced(
+            db[collection], {"_id": "doc_1", "estate_id": ESTATE}, {"$set": {"note": "the next holder's"}})))
+        with pytest.raises(Conflict):
+            drop(db, ESTATE, "doc_1")
+    assert db[collection].find_one({"_id": "doc_1"})["note"] == "the next holder's"
+    with store.held(db, take(), SECONDS):
+        drop(db, ESTATE, "doc_2")
+    assert db[collection].find_one({"_id": "doc_2"}) is None
+
+
+def test_an_approval_of_a_fund_use_stalled_past_its_lock_marks_nothing_the_next_holder_wrote(db, monkeypatch):
+    """An approval's mark (``begin_fund_approval``, before the money is taken) under the building's lock of
+    shared uses: a writer stalled past it marked the use after the next holder had written it (found by h5):
+    refused (409), no mark of it left."""
+    db.fund_entries.insert_one({"_id": "mfu_1", "estate_id": ESTATE, "status": "requested"})
+
+    def take():
+        return leases_store.wait_for(lambda now, until: store.lock_shared_uses(db, ESTATE, "3", now, until),
+                                     SECONDS, leases_store.deadline(0))
+    with store.held(db, take(), SECONDS):
+        stalled_after_the_check(monkeypatch, taken_over(db, take, lambda: leases_store.update_fenced(
+            db.fund_entries, {"_id": "mfu_1", "estate_id": ESTATE}, {"$set": {"note": "the next holder's"}})))
+        with pytest.raises(Conflict):
+            store.begin_fund_approval(db, ESTATE, "mfu_1", "2026-12-07T09:00:00.000Z appr_1")
+    assert store.APPROVING not in db.fund_entries.find_one({"_id": "mfu_1"})
+    with store.held(db, take(), SECONDS):
+        assert store.begin_fund_approval(db, ESTATE, "mfu_1", "2026-12-07T09:00:11.000Z appr_2")
