@@ -27,7 +27,9 @@ own updates through ``fenced``) carries it into the document it writes (``_fence
 highest fence that wrote it) in the same update whose filter requires it not below the one stored: a
 stalled holder's write on a document the next holder wrote is refused by the store itself (Conflict,
 nothing written), whenever it lands. Finance's billing of months keeps its fence on its coverage
-documents the same way (``claim_coverage``)."""
+documents the same way (``claim_coverage``). A lock of a key taken about once (a payment channel's
+transaction) whose writes another lease fences is taken unfenced (``take(fenced=False)``): deleted when
+given back, as before the fences, not kept for good with its fence on every document it wrote (r5)."""
 import contextlib
 import contextvars
 import random
