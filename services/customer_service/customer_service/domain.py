@@ -80,6 +80,16 @@ def require_desk(caller):
         raise Forbidden("only the front desk handles service requests")
 
 
+def require_person(caller, message):
+    """What the staff do signed in, never an integrator's key whatever roles it holds (403 ``message``):
+    the gateway's ``policy.PEOPLE_ONLY`` routes, refused again here, since an owner app's key holds
+    ``agent`` for its owner's requests and sign-ups and passed the service's role check of planning,
+    running and assigning (found by h7: a call reaching the service without the gateway was trusted
+    more than the gateway trusts it)."""
+    if roles.is_api_key(caller.user):
+        raise Forbidden(message)
+
+
 def require_owner_app(caller):
     """The owner's own rating (``portal.owner_rate``) comes from an owner app's key: a person at the
     desk (an agent, a manager) posting it put a rating in the owner's name into owner_satisfaction,

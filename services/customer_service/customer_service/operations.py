@@ -1362,16 +1362,21 @@ def kpis(db, caller, period, estate_ids):
 
 # -- paid value-added services (有偿增值服务, paid_services.py) ------------------------------------
 
+def _require_price_setter(caller):
+    _require(caller, MANAGEMENT, "the manager sets the price list of paid services")
+    domain.require_person(caller, "the price list is the manager's, signed in: an owner app orders from it")
+
+
 def create_paid_service(db, outbox, caller, estate_id, data):
     """A service on the estate's price list: the manager sets the prices."""
-    _require(caller, MANAGEMENT, "the manager sets the price list of paid services")
+    _require_price_setter(caller)
     doc_id = caller.created_id("ps", estate_id)
     return public(store.create(db, outbox, "paid_services", estate_id, doc_id,
                                lambda: paid_services.new_service(doc_id, estate_id, data, clock.now(), caller.user)))
 
 
 def update_paid_service(db, outbox, caller, estate_id, service_id, data):
-    _require(caller, MANAGEMENT, "the manager sets the price list of paid services")
+    _require_price_setter(caller)
     return step(db, outbox, caller, "paid_services", estate_id, service_id, paid_services.update_service, data)
 
 
@@ -1414,8 +1419,9 @@ def list_service_orders(db, estate_id, filters, limit, cursor):
 def assign_service_order(db, outbox, caller, estate_id, order_id, data):
     """To a member of staff (``username``: one the gateway found an active technician, agent or
     steward of the estate, ``paid_services.assign``) or one of the estate's contractors still
-    engaged (422 naming ``contractor_id`` else)."""
+    engaged (422 naming ``contractor_id`` else). The desk's, signed in: never a key (``require_person``)."""
     domain.require_desk(caller)
+    domain.require_person(caller, "an order is assigned by the desk signed in: an owner app orders and cancels")
     if data.get("contractor_id"):
         hired = store.referenced(db, "contractors", estate_id, data["contractor_id"], "data.contractor_id")
         if not hired.get("active", True):
@@ -1430,6 +1436,8 @@ def assign_service_order(db, outbox, caller, estate_id, order_id, data):
 
 def complete_service_order(db, outbox, caller, estate_id, order_id, data):
     domain.require_desk(caller)
+    domain.require_person(caller, "an order's work is recorded done by the desk signed in: an owner app "
+                                  "orders and cancels")
     return step(db, outbox, caller, "service_orders", estate_id, order_id, paid_services.complete, data)
 
 
@@ -1579,8 +1587,18 @@ def sign_contractor_month(db, outbox, caller, estate_id, contractor_id, period, 
 
 # -- community activities (社区文化活动, activities.py) ------------------------------------------
 
-def _require_organiser(caller):
+def _require_desk_of_activities(caller):
+    """The sign-ups' and ratings' check: the desk, a steward, the manager, or an owner app's key
+    (``agent``) for its owner's household."""
     _require(caller, FRONT_DESK, "the service center's desk, stewards and manager organise the activities")
+
+
+def _require_organiser(caller):
+    """Planning and running an activity (move, cancel, places, attendance): the desk, a steward or the
+    manager signed in, never a key (``domain.require_person``)."""
+    _require_desk_of_activities(caller)
+    domain.require_person(caller, "an activity is planned and run by the staff signed in: an owner app "
+                                  "signs its owner's household up, gives the sign-up up and rates")
 
 
 def plan_activity(db, outbox, caller, estate_id, data):
@@ -1616,7 +1634,7 @@ def sign_up_for_activity(db, outbox, caller, estate_id, activity_id, data):
     its first sign-up. The sign-up as answered:
     ``{activity_id, signup, places_left, position}`` (``position``: its place on the wait list). An owner
     app's key signs its owner's household up (channel ``app``), as it files his requests."""
-    _require_organiser(caller)
+    _require_desk_of_activities(caller)
     store.get(db, "activities", estate_id, activity_id)  # another estate's activity: 404 before its household
     store.known_household(db, estate_id, data["household_id"])
     signup_id = caller.created_id("asu", estate_id, activity_id)
@@ -1639,7 +1657,7 @@ def signup_view(activity, signup):
 
 def cancel_activity_signup(db, outbox, caller, estate_id, activity_id, signup_id, data):
     """A sign-up given up; the wait list's first that fit are confirmed in the same write."""
-    _require_organiser(caller)
+    _require_desk_of_activities(caller)
     activity = _announced.change(db, outbox, "activities", estate_id, activity_id,
                                  lambda doc: activities.cancel_signup(doc, signup_id, data or {}, clock.now(),
                                                                       caller))
@@ -1647,8 +1665,12 @@ def cancel_activity_signup(db, outbox, caller, estate_id, activity_id, signup_id
 
 
 def activity_step(db, outbox, caller, estate_id, activity_id, action, data):
-    """``move``, ``cancel``, ``capacity``, ``attend`` and ``rate`` of an activity (the organiser's)."""
-    _require_organiser(caller)
+    """``move``, ``cancel``, ``capacity``, ``attend`` (the organiser's) and ``rate`` (an owner app's key
+    too, for a household it signed up: ``activities.rate``) of an activity."""
+    if action == "rate":
+        _require_desk_of_activities(caller)
+    else:
+        _require_organiser(caller)
     households = ([data["household_id"]] if action == "rate"
                   else [w["household_id"] for w in data.get("walk_ins") or ()] if action == "attend" else [])
     if households:  # the activity first: another estate's is a 404, not its household's 422

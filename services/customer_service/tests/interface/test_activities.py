@@ -177,6 +177,41 @@ def test_an_owner_app_s_key_signs_its_owner_up_as_the_app(organiser):
     assert answer["signup"]["channel"] == "app"
 
 
+def test_an_owner_app_s_key_runs_no_activity_whatever_its_roles_even_past_the_gateway(organiser):
+    """Found last session (h7): the gateway refuses a key the organiser's routes (``policy.PEOPLE_ONLY``),
+    but the service's own check took any caller holding agent, steward or manager, so a call that reached
+    it without the gateway (a key's caller, signed) planned, moved, cancelled, resized and took the
+    attendance of the estate's activities. The service refuses a key those (403) as the gateway does; it
+    still signs its owner up and gives up and rates what it signed up."""
+    activity = plan(organiser)
+    app = staff("apikey:ak_owner_app", ["agent", "steward", "manager"], [ESTATE])
+    as_caller(organiser, app)
+    steps = {"plan": lambda: plan(organiser),
+             "move": lambda: organiser.move_activity({"estate_id": ESTATE, "id": activity["id"], "data": {
+                 "starts_at": "2026-09-26T11:00:00Z", "reason": "rain"}}),
+             "capacity": lambda: organiser.change_activity_capacity(
+                 {"estate_id": ESTATE, "id": activity["id"], "data": {"capacity": 9}}),
+             "cancel": lambda: organiser.cancel_activity(
+                 {"estate_id": ESTATE, "id": activity["id"], "data": {"reason": "typhoon"}})}
+    for name, step in steps.items():
+        with pytest.raises(Forbidden, match="signed in"):
+            step()
+    answer = organiser.sign_up_for_activity({"estate_id": ESTATE, "id": activity["id"], "data": {
+        "household_id": "hh_1", "people": 1, "channel": "desk"}})
+    clock.freeze(clock.parse_iso("2026-09-25T11:30:00Z"))
+    with pytest.raises(Forbidden, match="signed in"):
+        attend(organiser, activity, present=["hh_1"])
+    shown = organiser.get_activity({"estate_id": ESTATE, "id": activity["id"]})
+    assert (shown["status"], shown["capacity"], shown["place"]) == ("planned", 6, "central garden")
+    as_caller(organiser, STEWARD)
+    attend(organiser, activity, present=["hh_1"])
+    clock.freeze(clock.parse_iso("2026-09-26T02:00:00Z"))
+    as_caller(organiser, app)
+    rated = organiser.rate_activity({"estate_id": ESTATE, "id": activity["id"],
+                                     "data": {"household_id": answer["signup"]["household_id"], "score": 5}})
+    assert rated["rating"] == {"count": 1, "average": 5.0}
+
+
 def test_the_portal_board_shows_the_activities_to_come_with_their_places_left_and_no_household(organiser):
     gathering = plan(organiser)
     talk = plan(organiser, title="健康讲座", kind="talk", starts_at="2026-09-20T02:00:00Z",

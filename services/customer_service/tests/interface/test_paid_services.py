@@ -335,3 +335,31 @@ def test_an_owner_app_s_key_cancels_only_the_orders_it_placed(desk):
     assert desk.cancel_service_order({"estate_id": ESTATE, "id": by_app["id"],
                                       "data": {"reason": "x"}})["status"] == "cancelled"
     assert act(desk, "cancel", by_desk, reason="said the owner")["status"] == "cancelled"
+
+
+def test_an_owner_app_s_key_sets_no_price_and_assigns_and_completes_no_order_even_past_the_gateway(desk):
+    """Found last session (h7): the price list, an order's assignment and its completion are the staff's
+    (the gateway's ``policy.PEOPLE_ONLY``), but the service's own check took any key holding the role, so a
+    call reaching it without the gateway (a key's caller, signed) did them. 403 to a key whatever its
+    roles, nothing written; the key still orders and cancels what it placed."""
+    service = price(desk)
+    app = staff("apikey:ak_app", ["agent", "manager"], [ESTATE])
+    as_caller(desk, app)
+    for call in (lambda: desk.create_paid_service({"estate_id": ESTATE, "data": {
+                     "name": "Window clean", "unit": "hour", "price_cents": 100}}),
+                 lambda: desk.update_paid_service({"estate_id": ESTATE, "id": service["id"],
+                                                   "data": {"price_cents": 1}})):
+        with pytest.raises(Forbidden, match="signed in"):
+            call()
+    taken = desk.create_service_order({"estate_id": ESTATE, "data": {
+        "household_id": "hh_1", "service_id": service["id"], "day": "2026-12-15", "start": "09:00", "quantity": 3}})
+    desk.caller.assignee = "service_staff"
+    with pytest.raises(Forbidden, match="signed in"):
+        desk.assign_service_order({"estate_id": ESTATE, "id": taken["id"], "data": {"username": "li.tech"}})
+    act(desk, "assign", taken, username="li.tech")
+    clock.freeze(clock.parse_iso("2026-12-15T04:00:00Z"))
+    as_caller(desk, app)
+    with pytest.raises(Forbidden, match="signed in"):
+        desk.complete_service_order({"estate_id": ESTATE, "id": taken["id"], "data": {"quantity": 3}})
+    shown = desk.get_service_order({"estate_id": ESTATE, "id": taken["id"]})
+    assert (shown["status"], shown["unit_price_cents"]) == ("assigned", 4999)
