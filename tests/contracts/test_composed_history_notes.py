@@ -94,7 +94,7 @@ def engineering_entries():
         "emergency": False})
     order = domain.from_service_request(created, "WO-2026-000001", NOW, rules)
     entries = list(order["history"])
-    for make in (lambda o: domain.assign(o, "陈师傅", None, at(1), "mia"),
+    for make in (lambda o: domain.assign(o, "陈师傅", "technician", at(1), "mia"),
                  lambda o: domain.appoint(o, "2026-11-24T02:00:00.000Z", at(2), "chen"),
                  # 到场时间补录: his arrival recorded afterwards (h7; review r7 of h7)
                  lambda o: domain.start(o, at(3), "chen", arrived_at="2026-11-23T08:32:30.000Z"),

@@ -11,7 +11,7 @@ def test_a_finished_round_and_a_closed_incident_reach_the_archive(system, rpc, e
     route = rpc("security_patrol", "create_patrol_route", {"estate_id": estate_id, "data": {
         "name": "Night loop", "checkpoints": [{"code": "A1", "name": "North gate"}, {"code": "B2", "name": "Car park"}]}})
     round_ = rpc("security_patrol", "start_round", {"estate_id": estate_id, "data": {
-        "route_id": route["id"], "guard": "zhao"}})
+        "route_id": route["id"], "guard": "zhao"}}, context={"guard": "security"})  # the gateway's look-up
     checked = rpc("security_patrol", "check_in", {"estate_id": estate_id, "id": round_["id"], "data": {
         "checkpoint": "A1", "anomaly": {"description": "gate motor grinding"}}})
     finished = rpc("security_patrol", "finish_round", {"estate_id": estate_id, "id": round_["id"], "data": {}})

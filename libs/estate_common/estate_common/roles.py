@@ -1,6 +1,6 @@
 """Role groups the services share (role names as in DOMAIN.md "Who uses it"; the gateway's own
 table of who may call which route is ``gateway.policy``), and the four-eyes rule of approvals."""
-from .errors import Forbidden
+from .errors import BusinessRuleViolation, Forbidden, field_error
 
 OPERATOR_ADMIN = "operator_admin"
 
@@ -80,3 +80,20 @@ def require_another_approver(proposed_by, user, roles, refusal):
     estate's set-up at its takeover, with no one above him)."""
     if proposed_by is not None and proposed_by == user and OPERATOR_ADMIN not in roles:
         raise Forbidden(refusal)
+
+
+# what a field naming a member of staff (a work order's technician, a guard, a colleague handed a request, a
+# paid service's staff) says when the call carries no look-up of the name (gateway/assignees.py)
+NOT_LOOKED_UP = "was not looked up among the estate's accounts (the gateway looks each name up): call through the API"
+
+
+def require_looked_up(found_by_field, rule):
+    """A name of a member of staff in a call's body is taken only as the gateway found it in its accounts
+    (``found_by_field``: ``{field: the call's fact}``, the fact None where the call carried none): 422
+    ``rule`` naming each field not looked up. A call without the fact was taken as "a call from within" and
+    any name kept, a typo or a guard's as a technician; no service calls another over RPC (README, Bus
+    trust), so such a call came past the gateway and is trusted no more than the gateway trusts it (found by
+    h7). The gateway sends the fact on every body its contract takes, so an API caller never meets this."""
+    errors = [field_error(field, NOT_LOOKED_UP) for field, found in found_by_field.items() if found is None]
+    if errors:
+        raise BusinessRuleViolation(rule, errors)

@@ -54,6 +54,24 @@ def drain_outbox(container, timeout=10.0):
     get_extension(container, Outbox).relay.drain(timeout)
 
 
+# What the gateway found of the staff a call's body names (gateway/assignees.py), per service: its look-up
+# of an active technician, guard, as it sends it on every body naming one, each caller of a worker below
+# carries it. A service refuses a name no one looked up (``roles.require_looked_up``, found by h7): a test
+# of a name the gateway found no one for, or of a call without the look-up, sets the caller's fact itself
+# (``service.caller.assignee = "not_a_technician"``, ``= None``). Customer service's ``assignee`` is a
+# desk colleague for one call and a paid service's staff for another: its tests set it per call.
+LOOKED_UP = {"maintenance": {"assignee": "technician"},
+             "security_patrol": {"guard": "security", "to_guard": "security"}}
+
+
+def _caller_of(service_cls, caller, idempotency_key):
+    made = Caller(caller)
+    made.idempotency_key = idempotency_key
+    for fact, found in LOOKED_UP.get(service_cls.name, {}).items():
+        setattr(made, fact, found)
+    return made
+
+
 def worker(service_cls, caller=ADMIN, db=None, idempotency_key=None):
     """An instance of ``service_cls`` wired to an embedded store, a caller and a recording outbox.
 
@@ -64,8 +82,7 @@ def worker(service_cls, caller=ADMIN, db=None, idempotency_key=None):
         db = common_store.embedded_database(f"test_{service_cls.name}")
         store.ensure_indexes(db, service_cls.indexes)
     service.db = db
-    service.caller = Caller(caller)
-    service.caller.idempotency_key = idempotency_key
+    service.caller = _caller_of(service_cls, caller, idempotency_key)
     service.outbox = RecordingOutbox(service_cls.name, actor=(caller or {}).get("user"))
     return service
 
@@ -73,8 +90,7 @@ def worker(service_cls, caller=ADMIN, db=None, idempotency_key=None):
 def as_caller(service, caller, idempotency_key=None):
     """The same worker (same store and outbox) acting for another caller, who is the actor of the
     events it announces from now on (as the caller of a real call is)."""
-    service.caller = Caller(caller)
-    service.caller.idempotency_key = idempotency_key
+    service.caller = _caller_of(type(service), caller, idempotency_key)
     if isinstance(service.outbox, RecordingOutbox):
         service.outbox.actor = (caller or {}).get("user")
     return service

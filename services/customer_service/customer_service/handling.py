@@ -1,7 +1,7 @@
 """Answering and closing any request: reply (答复), close (结案), reopen (a consultation whose
 answer did not settle the matter). Complaint- and repair-specific guards come from their modules.
 """
-from estate_common import clock
+from estate_common import clock, roles
 from estate_common.errors import BusinessRuleViolation, Conflict, InvalidInput, field_error
 from estate_common.wording import counted
 
@@ -124,13 +124,14 @@ def transfer(request, data, now, caller):
     steward or supervisor (交物管员或主管处理); the request had no holder and the steward no list of
     his own (a probe of the front desk's week). ``caller.assignee``: what the gateway found of the
     name in its accounts (``not_front_desk``: no active agent, steward or manager of the estate is so
-    called; None: not looked up, a call from within). Nothing else moves: the status, the due time
+    called; None: not looked up, a 422 as well: ``roles.require_looked_up``). Nothing else moves: the status, the due time
     promised and who may answer (an escalated complaint stays a manager's) stay. A closed request
     is handed to nobody (409); the same holder again is no step (None). Announced
     (``service_request_transferred``) for integrators: who holds what."""
     to = data["handler"].strip()
     if request["status"] == "closed":
         raise Conflict(f"a closed {request['kind']} is handed over to nobody")
+    roles.require_looked_up({"data.handler": caller.assignee}, "a request is handed to a colleague of the desk")
     if caller.assignee == "not_front_desk":
         raise BusinessRuleViolation("a request is handed to a colleague of the desk", [field_error(
             "data.handler", "is not an active front-desk colleague of this estate (agent, steward, manager)")])

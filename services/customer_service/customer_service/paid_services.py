@@ -132,11 +132,14 @@ def assign(order, provider, now, user, assignee=None):
     """``provider``: ``{kind: staff, username}`` or ``{kind: contractor, id, name}`` (checked by the
     caller against the estate's contractors). A member of staff is one the gateway found an active
     technician, agent or steward of the estate (``assignee``, its ``assignees.service_staff_fact``:
-    ``not_service_staff`` a 422 naming ``data.username``; None: not looked up, a call from within),
+    ``not_service_staff`` a 422 naming ``data.username``; None: not looked up, a 422 as well),
     as a work order's technician is (found by h5: any username was taken, a typo or a guard). The
     order's state first (409). The same provider again is no step (None); an assignment is announced
     (``service_order_assigned``, found by h5: nobody was told who comes) for the owner's app."""
     status = transitions.next_status(TRANSITIONS, order["status"], "assign", "a service order")
+    if provider["kind"] == "staff":
+        roles.require_looked_up({"data.username": assignee}, "a paid service is done by the estate's own staff "
+                                                             "or a contractor")
     if provider["kind"] == "staff" and assignee == "not_service_staff":
         raise BusinessRuleViolation("a paid service is done by the estate's own staff or a contractor", [field_error(
             "data.username", "is not an active technician, agent or steward of this estate")])

@@ -400,8 +400,10 @@ def _back_to_who_did_it(order, earlier, actor, left=False):
                     order["created_at"], actor, "not_assigned",
                     f"not given back to {technician}, who did the work: no longer an active technician of the estate")]}
     # an assignment as any (``assign``), at the order's opening: its work_order_assigned goes out
-    # with it (operations.open_order); follows_work_order_id names the work
-    changes, entry = assign(order, technician, None, clock.parse_iso(order["created_at"]), actor)
+    # with it (operations.open_order); follows_work_order_id names the work. No call names him: he did
+    # the work and has not left (the gateway's ``technician_left`` notices, ``left`` above), which
+    # stands for the gateway's look-up of a name sent
+    changes, entry = assign(order, technician, "technician", clock.parse_iso(order["created_at"]), actor)
     return {**order, **changes, "history": [*order["history"], entry]}
 
 
@@ -809,7 +811,7 @@ def _step(order, action, now, actor, note=None, **changes):
 def assign(order, technician, assignee, now, actor):
     """派工: to a technician (again after help was asked for). ``assignee``: what the gateway found
     of the name in its accounts (``not_a_technician``: no active technician of this estate is so
-    called; None: not looked up, a call from within); the state's say comes first. The name is
+    called; None: not looked up, a 422 as well: ``roles.require_looked_up``); the state's say comes first. The name is
     kept as the gateway looked it up (trimmed): "chen " was kept as is, and chen could then work
     none of the order's steps (found by review). The same assignment again is no step (entry
     None)."""
@@ -866,6 +868,7 @@ def assigned_events(order, changes):
 
 
 def _require_assignable(assignee):
+    roles.require_looked_up({"data.technician": assignee}, "a work order is assigned to a technician of its estate")
     if assignee == "not_a_technician":
         raise BusinessRuleViolation("a work order is assigned to a technician of its estate",
                                     [field_error("data.technician", "is not an active technician of this estate")])

@@ -27,7 +27,7 @@ Plain functions: no broker, no store.
 """
 from datetime import date, datetime, time, timedelta
 
-from estate_common import calendar, clock, ids, plausible
+from estate_common import calendar, clock, ids, plausible, roles
 from estate_common.text import spaced
 from estate_common.errors import BusinessRuleViolation, Conflict, field_error
 from estate_common.writes import Change
@@ -49,8 +49,8 @@ def guard_key(name):
 
 def require_guard(found, field="data.guard"):
     """``found``: what the gateway found of the body's ``guard`` in its accounts (``not_a_guard``:
-    no active security guard of this estate is so called; None: not looked up, a call from
-    within). The roster took any name, one no account has or a technician's, and a round could be
+    no active security guard of this estate is so called; None: not looked up, a 422 as well:
+    ``roles.require_looked_up``). The roster took any name, one no account has or a technician's, and a round could be
     walked by it where the shift had no roster (found by review)."""
     require_guards({field: found})
 
@@ -58,6 +58,7 @@ def require_guard(found, field="data.guard"):
 def require_guards(found_by_field):
     """``require_guard`` for several guards at once (a handover's ``from_guard`` and ``to_guard``):
     one 422 naming each field the gateway found no active security guard of the estate for."""
+    roles.require_looked_up(found_by_field, "a guard is an active security guard of the estate")
     errors = [field_error(field, "is not an active security guard of this estate")
               for field, found in found_by_field.items() if found == "not_a_guard"]
     if errors:

@@ -66,7 +66,7 @@ def test_done_with_the_hours_delivered_is_charged_once_half_up(desk):
     taken = order(desk, price(desk))
     with pytest.raises(Conflict):
         act(desk, "complete", taken)  # nobody assigned yet
-    act(desk, "assign", taken, username="cleaner.li")
+    assigned(desk, taken, username="cleaner.li")
     done = act(desk, "complete", taken, quantity=3.5)
     assert (done["status"], done["delivered_quantity"], done["charged_cents"]) == ("done", 3.5, 17497)  # 17496.5
     [charge] = desk.outbox.of_type("charge_raised")
@@ -100,7 +100,7 @@ def test_cancelled_the_day_before_pays_the_estate_s_fee_and_earlier_nothing(desk
     free = act(desk, "cancel", early, reason="plans changed")
     assert (free["status"], free["charged_cents"], free["cancelled"]["fee_cents"]) == ("cancelled", 0, 0)
     assert desk.outbox.of_type("charge_raised") == []
-    act(desk, "assign", late, username="cleaner.li")
+    assigned(desk, late, username="cleaner.li")
     clock.freeze(clock.parse_iso("2026-12-14T12:00:00Z"))  # 20:00 the day before: 13 hours to go
     charged = act(desk, "cancel", late, reason="the owner is away")
     assert charged["cancelled"]["fee_cents"] == 7499  # 50 % of 14,997, half up
@@ -115,14 +115,14 @@ def test_the_estate_sets_its_window_and_fee(desk):
     desk.update_settings({"estate_id": ESTATE, "data": {"service_cancel_window_hours": 48,
                                                         "service_cancel_fee_percent": 20}})
     taken = order(desk, price(desk))
-    act(desk, "assign", taken, username="cleaner.li")
+    assigned(desk, taken, username="cleaner.li")
     clock.freeze(clock.parse_iso("2026-12-13T12:00:00Z"))  # 37 hours before
     assert act(desk, "cancel", taken, reason="x")["cancelled"]["fee_cents"] == 2999  # 20 % of 14,997
 
 
 def test_done_and_cancelled_at_once_one_wins_and_one_charge_is_raised(desk, monkeypatch):
     taken = order(desk, price(desk))
-    act(desk, "assign", taken, username="cleaner.li")
+    assigned(desk, taken, username="cleaner.li")
     clock.freeze(clock.parse_iso("2026-12-15T05:00:00Z"))  # after the clean: a cancellation would cost the fee
     cancel = paid_services.cancel
 
@@ -160,7 +160,7 @@ def test_an_order_or_its_units_delivered_above_what_one_bill_holds_is_refused(de
     assert refused.value.errors[0]["field"] == "data.quantity"
     taken = order(desk, dear, quantity=10)  # 100,000,000 cents: one bill's most
     assert taken["ordered_cents"] == money.MAX_BILL_CENTS
-    act(desk, "assign", taken, username="cleaner.li")
+    assigned(desk, taken, username="cleaner.li")
     with pytest.raises(BusinessRuleViolation) as refused:
         act(desk, "complete", taken, quantity=10.5)
     assert refused.value.errors[0]["field"] == "data.quantity"
@@ -196,7 +196,7 @@ def test_a_provider_who_never_came_costs_the_owner_nothing(desk):
     the fee as if the owner had kept him waiting; the desk says so (``provider_absent``), only once
     the start is past (422 before it: nobody can have failed to come yet)."""
     taken = order(desk, price(desk))
-    act(desk, "assign", taken, username="cleaner.li")
+    assigned(desk, taken, username="cleaner.li")
     clock.freeze(clock.parse_iso("2026-12-15T00:30:00Z"))  # half an hour before its start
     with pytest.raises(BusinessRuleViolation) as refused:
         act(desk, "cancel", taken, reason="nobody came", provider_absent=True)
@@ -209,7 +209,7 @@ def test_a_provider_who_never_came_costs_the_owner_nothing(desk):
 
 def test_an_assigned_order_cancelled_after_its_start_by_the_owner_pays_the_fee(desk):
     taken = order(desk, price(desk))
-    act(desk, "assign", taken, username="cleaner.li")
+    assigned(desk, taken, username="cleaner.li")
     clock.freeze(clock.parse_iso("2026-12-15T02:00:00Z"))  # the cleaner at the door, the owner out
     assert act(desk, "cancel", taken, reason="the owner was not in")["cancelled"]["fee_cents"] == 7499
 
@@ -257,6 +257,24 @@ def test_staff_assigned_is_an_active_member_of_the_estate_who_does_the_work(desk
         assigned(desk, taken, looked_up="not_service_staff", username="nobody.so.called")
 
 
+
+def test_no_member_of_staff_is_assigned_whom_no_one_looked_up(desk):
+    """Found last session (h7): a call without the gateway's look-up (``assignee`` absent: the gateway
+    sends it for a username) was taken as "a call from within" and any name assigned; no service calls
+    customer service, so it is a call that did not come through the gateway. 422 naming data.username,
+    nothing written; a contractor, the service's own record, needs no look-up."""
+    taken = order(desk, price(desk))
+    with pytest.raises(BusinessRuleViolation) as refused:
+        assigned(desk, taken, looked_up=None, username="nobody.so.called")
+    assert [e["field"] for e in refused.value.errors] == ["data.username"]
+    assert "looked up" in refused.value.errors[0]["message"]
+    assert desk.get_service_order({"estate_id": ESTATE, "id": taken["id"]})["status"] == "ordered"
+    as_caller(desk, MANAGER)
+    hired = desk.register_contractor({"estate_id": ESTATE, "data": {
+        "name": "Bright Clean Co", "service_line": "cleaning", "monthly_fee_cents": 1000000}})
+    assert assigned(desk, taken, looked_up=None, contractor_id=hired["id"])["provider"]["kind"] == "contractor"
+
+
 def test_an_assignment_is_announced_for_the_owner_s_app(desk):
     """Found by h5: nobody was told who comes (``service_order_assigned``: the order, its start, who
     does it, the one before); the same provider again is no step and no second notice."""
@@ -288,7 +306,7 @@ def test_an_owner_s_app_cannot_say_the_provider_was_absent_to_cancel_free(desk):
     as_caller(desk, OWNER_APP)  # placed through the app: a key cancels only the orders it placed (r4)
     taken = desk.create_service_order({"estate_id": ESTATE, "data": {
         "household_id": "hh_1", "service_id": service["id"], "day": "2026-12-15", "start": "09:00", "quantity": 3}})
-    act(desk, "assign", taken, username="cleaner.li")
+    assigned(desk, taken, username="cleaner.li")
     clock.freeze(clock.parse_iso("2026-12-15T02:00:00Z"))  # an hour after its start
     as_caller(desk, OWNER_APP)
     with pytest.raises(Forbidden):
@@ -356,7 +374,7 @@ def test_an_owner_app_s_key_sets_no_price_and_assigns_and_completes_no_order_eve
     desk.caller.assignee = "service_staff"
     with pytest.raises(Forbidden, match="signed in"):
         desk.assign_service_order({"estate_id": ESTATE, "id": taken["id"], "data": {"username": "li.tech"}})
-    act(desk, "assign", taken, username="li.tech")
+    assigned(desk, taken, username="li.tech")
     clock.freeze(clock.parse_iso("2026-12-15T04:00:00Z"))
     as_caller(desk, app)
     with pytest.raises(Forbidden, match="signed in"):

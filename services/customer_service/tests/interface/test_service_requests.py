@@ -1136,6 +1136,21 @@ def test_a_request_the_desk_cannot_answer_is_handed_to_a_steward_who_finds_it_on
     assert listed(desk, handler="zhou") == []
 
 
+
+def test_a_request_is_handed_to_no_name_no_one_looked_up(desk):
+    """Found last session (h7): a call without the gateway's look-up (``assignee`` absent: the gateway
+    always sends it) was taken as "a call from within" and the request handed to any name, one no
+    account has; no service calls customer service, so it is a call that did not come through the
+    gateway. 422 naming data.handler, nothing written."""
+    consultation = desk.create_request(new("consultation"))
+    with pytest.raises(BusinessRuleViolation) as refused:
+        handed(desk, consultation, "nobody.so.called", found=None)
+    assert [e["field"] for e in refused.value.errors] == ["data.handler"]
+    assert "looked up" in refused.value.errors[0]["message"]
+    assert shown(desk, consultation)["handler"] is None
+    assert desk.outbox.of_type("service_request_transferred") == []
+
+
 def test_a_request_handed_over_is_announced_to_integrators(desk):
     """An integrator's follow-ups: a request handed to a colleague (转交) announced nothing, so a
     system mirroring who holds what learnt it only by reading the request again. Each handing over

@@ -279,7 +279,9 @@ def test_an_unmatched_portal_filing_handed_over_is_announced_within_its_contract
     from estate_common.nameko.outbox import make_event
     request = {"_id": "sr_1", "number": "CS-2026-0001", "kind": "consultation", "household_id": None,
                "status": "open", "handler": None}
-    step = handling.transfer(request, {"handler": "zhou"}, clock.now(), AGENT)
+    desk = Caller(staff("zhang", ["agent"], ["est_1"]))
+    desk.assignee = "front_desk"  # the gateway found zhou a colleague of the desk
+    step = handling.transfer(request, {"handler": "zhou"}, clock.now(), desk)
     [(event_type, data)] = step.events
     event = make_event("customer_service", event_type, "est_1", data, request_id="r1", actor="zhang")
     assert contracts.load().errors(f"events/customer_service/{event_type}.json", event) == []

@@ -1990,6 +1990,29 @@ def test_an_order_is_not_assigned_to_a_name_the_gateway_found_no_technician_of_t
         act(engineering, "assign_work_order", order_id, technician="chen")
 
 
+
+def test_an_order_is_not_assigned_to_a_name_no_one_looked_up(engineering):
+    """Found last session (h7): a call without the gateway's look-up (``assignee`` absent: the
+    gateway always sends it) was taken as "a call from within" and any name assigned, a typo or a
+    guard's; no service calls maintenance, so it is a call that did not come through the gateway. 422
+    naming data.technician, nothing written, as for a name the gateway found no technician for; the
+    helper alike."""
+    order_id = open_repair(engineering)
+    engineering.caller.assignee = None
+    with pytest.raises(BusinessRuleViolation) as refused:
+        act(engineering, "assign_work_order", order_id, technician="ghost-user")
+    assert [e["field"] for e in refused.value.errors] == ["data.technician"]
+    assert "looked up" in refused.value.errors[0]["message"]
+    assert store.get(engineering.db, "work_orders", ESTATE, order_id)["status"] == "pending"
+    engineering.caller.assignee = "technician"
+    assert act(engineering, "assign_work_order", order_id, technician="chen")["status"] == "assigned"
+    engineering.caller.assignee = None
+    with pytest.raises(BusinessRuleViolation) as refused:
+        act(engineering, "add_helper", order_id, technician="ghost-user")
+    assert [e["field"] for e in refused.value.errors] == ["data.technician"]
+    assert store.get(engineering.db, "work_orders", ESTATE, order_id).get("helper") is None
+
+
 def test_an_order_whose_work_started_is_not_cancelled_even_after_a_new_appointment(engineering):
     """Reappointed, a started order was back at 'appointed', and a manager cancelled it with its
     work half done (found by review)."""

@@ -544,6 +544,35 @@ def test_a_handover_is_made_from_and_to_guards_the_gateway_found_active_guards_o
     assert handover(to_guard="Sun")["roster_id"] == rostered["id"]
 
 
+
+def test_no_guard_is_taken_whom_no_one_looked_up(patrol):
+    """Found last session (h7): a call without the gateway's look-up (``guard``, ``to_guard`` absent:
+    the gateway always sends them) was taken as "a call from within" and any name put on the roster, a
+    round or a handover; no service calls security patrol, so it is a call that did not come through
+    the gateway. 422 naming each guard not looked up, nothing written."""
+    route = make_route(patrol)
+    patrol.caller.guard = patrol.caller.to_guard = None
+    with pytest.raises(BusinessRuleViolation) as refused:
+        assign(patrol, "nobody-here", "patrol")
+    assert [e["field"] for e in refused.value.errors] == ["data.guard"]
+    assert "looked up" in refused.value.errors[0]["message"]
+    with pytest.raises(BusinessRuleViolation) as refused:
+        start(patrol, route, guard="nobody-here")
+    assert [e["field"] for e in refused.value.errors] == ["data.guard"]
+    with pytest.raises(BusinessRuleViolation) as refused:
+        patrol.record_shift_handover({"estate_id": ESTATE, "data": {
+            "shift": "night", "from_guard": "Zhao", "to_guard": "nobody-here", "notes": "quiet"}})
+    assert [e["field"] for e in refused.value.errors] == ["data.from_guard", "data.to_guard"]
+    patrol.caller.guard = "security"
+    with pytest.raises(BusinessRuleViolation) as refused:
+        patrol.record_shift_handover({"estate_id": ESTATE, "data": {
+            "shift": "night", "from_guard": "Zhao", "to_guard": "nobody-here", "notes": "quiet"}})
+    assert [e["field"] for e in refused.value.errors] == ["data.to_guard"]
+    assert patrol.list_duty_roster({"estate_id": ESTATE})["items"] == []
+    assert patrol.list_rounds({"estate_id": ESTATE})["items"] == []
+    assert patrol.list_shift_handovers({"estate_id": ESTATE})["items"] == []
+
+
 def test_a_night_plan_starting_after_midnight_is_walked_by_that_nights_guard(patrol):
     """Its 02:00 round on the 24th was the 24th's night's: the 23rd's guard was refused and the
     next night's taken, while a handover then was the 23rd's night (found by a probe)."""
