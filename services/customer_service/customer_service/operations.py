@@ -1450,9 +1450,12 @@ def cancel_service_order(db, outbox, caller, estate_id, order_id, data):
 
 def complain_about_service_order(db, outbox, caller, estate_id, order_id, data):
     """A complaint of the order's household about it: a complaint service request (its reference the
-    order's number, its nature ``service_attitude`` unless given), listed on the order."""
+    order's number, its nature ``service_attitude`` unless given), listed on the order. An owner app's key
+    complains about the orders placed through it (``paid_services.require_placed_by``)."""
     domain.require_desk(caller)
     order = public(store.get(db, "service_orders", estate_id, order_id))
+    paid_services.require_placed_by(order, caller, "an owner app complains about the orders placed through its own "
+                                                   "key: the desk records a complaint about another")
     request = create_request(db, outbox, caller, estate_id, {
         "kind": "complaint", "household_id": order["household_id"], "channel": data["channel"],
         "description": data["description"], "nature": data.get("nature") or "service_attitude",

@@ -197,14 +197,21 @@ def cancellation_fee(order, now, rules, provider_absent=False):
     return money.to_cents(Decimal(order["ordered_cents"]) * Decimal(rules["service_cancel_fee_percent"]) / 100)
 
 
+def require_placed_by(order, caller, refusal):
+    """An owner app's key acts on the orders placed through it (or the keys it replaced: ``acts_for``), 403
+    else; the desk on any. A key is estate-wide: another vendor's app or a kiosk cancelled (r4 reviewing h4)
+    and complained about (found by h7) the desk's and other apps' orders in their households' names."""
+    if roles.is_api_key(caller.user) and not caller.acts_for(order["created_by"]):
+        raise Forbidden(refusal)
+
+
 def cancel(order, data, now, caller, rules):
     """The order cancelled, with the estate's fee inside its window. An owner app's key cancels the orders
     placed through it (or the key it replaced), 403 else: a key is estate-wide, and another vendor's app
     cancelled the desk's and other apps' orders, their households charged the fee (r4 reviewing h4), as a
     key rates only the requests it filed (``portal.owner_rate``); the desk cancels any."""
     status = transitions.next_status(TRANSITIONS, order["status"], "cancel", "a service order")
-    if roles.is_api_key(caller.user) and not caller.acts_for(order["created_by"]):
-        raise Forbidden("an owner app cancels the orders placed through its own key: the desk cancels another")
+    require_placed_by(order, caller, "an owner app cancels the orders placed through its own key: the desk cancels another")
     user = caller.user
     at = clock.to_iso(now)
     absent = bool(data.get("provider_absent"))

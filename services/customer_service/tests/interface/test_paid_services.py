@@ -381,3 +381,29 @@ def test_an_owner_app_s_key_sets_no_price_and_assigns_and_completes_no_order_eve
         desk.complete_service_order({"estate_id": ESTATE, "id": taken["id"], "data": {"quantity": 3}})
     shown = desk.get_service_order({"estate_id": ESTATE, "id": taken["id"]})
     assert (shown["status"], shown["unit_price_cents"]) == ("assigned", 4999)
+
+
+def test_an_owner_app_s_key_complains_only_about_the_orders_it_placed(desk):
+    """Found last session (h7): any key holding agent (another vendor's owner app, a kiosk) filed a complaint
+    in a household's name about any order, the desk's or another app's, counted in the complaint KPIs and
+    listed on the order. A key complains about the orders placed through it (or the key it replaced), 403
+    else with nothing written, as it cancels only those (r4); the desk complains about any."""
+    clean = price(desk)
+    app = staff("apikey:ak_app", ["agent"], [ESTATE])
+    as_caller(desk, app)
+    by_app = desk.create_service_order({"estate_id": ESTATE, "data": {
+        "household_id": "hh_1", "service_id": clean["id"], "day": "2026-12-15", "start": "09:00", "quantity": 3}})
+    by_desk = order(desk, clean)
+    complaint = {"channel": "phone", "description": "the balcony was left undone"}
+    for caller, placed in ((staff("apikey:ak_other_app", ["agent"], [ESTATE]), by_app), (app, by_desk)):
+        as_caller(desk, caller)
+        with pytest.raises(Forbidden):
+            desk.complain_about_service_order({"estate_id": ESTATE, "id": placed["id"], "data": complaint})
+    as_caller(desk, AGENT)
+    assert desk.list_requests({"estate_id": ESTATE})["items"] == []
+    assert [desk.get_service_order({"estate_id": ESTATE, "id": o["id"]})["complaints"] for o in (by_app, by_desk)] == [
+        [], []]
+    as_caller(desk, {**app, "user": "apikey:ak_app_rotated", "replaces": ["apikey:ak_app"]})
+    filed = desk.complain_about_service_order({"estate_id": ESTATE, "id": by_app["id"], "data": complaint})
+    assert filed["kind"] == "complaint"
+    assert act(desk, "complain_about", by_desk, **complaint)["kind"] == "complaint"
