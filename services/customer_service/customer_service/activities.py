@@ -86,7 +86,7 @@ def new_activity(activity_id, estate_id, data, now, user, rules):
         "place": data["place"].strip(), "description": optional_text(data, "description"),
         "starts_at": clock.to_iso(starts), "ends_at": clock.to_iso(ends),
         "signup_deadline": clock.to_iso(_deadline(data, starts, now, rules)),
-        "capacity": data["capacity"], "budget_cents": data.get("budget_cents", 0), "actual_cost_cents": None,
+        "capacity": data["capacity"], "budget_cents": data.get("budget_cents"), "actual_cost_cents": None,
         "status": "planned", "signups": [], "moves": [], "cancelled": None, "attendance": None, "ratings": [],
         "history": [history_entry(at, user, "planned")],
         "created_at": at, "updated_at": at, "created_by": user, "_rev": 0}
@@ -116,9 +116,11 @@ def shown(activity, tz):
 
 def over_budget(activity):
     """The actual cost above the budget in cents (0 within it), None before a cost is recorded: the
-    manager reads an activity that cost more than planned (it was shown beside its budget, unflagged)."""
-    cost = activity.get("actual_cost_cents")
-    return None if cost is None else max(cost - activity["budget_cents"], 0)
+    manager reads an activity that cost more than planned (it was shown beside its budget, unflagged).
+    None with no budget set (``budget_cents`` None): it was kept as 0, and any cost counted over it
+    (found by h7); a budget of 0 said outright is one."""
+    cost, budget = activity.get("actual_cost_cents"), activity.get("budget_cents")
+    return None if cost is None or budget is None else max(cost - budget, 0)
 
 
 # what a list answers of each activity (``summary``): its figures, not its sign-ups, ratings, attendance
@@ -234,6 +236,15 @@ def change_capacity(activity, data, now, user):
         raise BusinessRuleViolation(
             f"the capacity is not below the people holding confirmed places ({confirmed})",
             [field_error("data.capacity", f"is less than the {confirmed} people confirmed")])
+    # a household waiting with more people than the places left it waiting for a place that could never
+    # hold it, told nothing (found by h7): the desk gives its sign-up up first, telling it, then cuts
+    never = [s for s in activity["signups"] if s["status"] == WAIT_LISTED and s["people"] > capacity]
+    if never:
+        named = ", ".join(f"{s['household_id']} ({s['people']})" for s in never)
+        raise BusinessRuleViolation(
+            f"the capacity is not below a wait-listed household's people, which could then never come: {named}; "
+            "give their sign-ups up first",
+            [field_error("data.capacity", f"is less than the people of wait-listed sign-ups: {named}")])
     at = clock.to_iso(now)
     signups = [dict(s) for s in activity["signups"]]
     promoted = _promoted({**activity, "capacity": capacity}, signups, at)

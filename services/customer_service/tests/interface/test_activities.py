@@ -544,3 +544,50 @@ def test_the_walk_ins_households_are_checked_in_one_read(organiser, monkeypatch)
     with pytest.raises(BusinessRuleViolation) as refused:
         attend(organiser, activity, present=["hh_1"], walk_ins=walk_ins + [{"household_id": "hh_404", "people": 1}])
     assert [e["field"] for e in refused.value.errors] == ["data.walk_ins[5].household_id"]
+
+
+def test_an_activity_planned_without_a_budget_is_over_none(organiser):
+    """Found last session (h7): an activity planned without ``budget_cents`` kept a budget of 0, so any cost
+    counted as over budget (the desk's list flagged a free-budget 中秋 with ¥2,850 "over budget", announced so).
+    No budget set is none: ``budget_cents`` null, ``over_budget_cents`` null after its cost too, none in
+    ``activity_held``; a budget of 0 said outright is a budget (a cost above it is over)."""
+    unbudgeted = organiser.plan_activity({"estate_id": ESTATE, "data": {
+        name: value for name, value in MID_AUTUMN.items() if name != "budget_cents"}})
+    assert (unbudgeted["budget_cents"], unbudgeted["over_budget_cents"]) == (None, None)
+    free = plan(as_caller(organiser, STEWARD, idempotency_key="free"), budget_cents=0, title="a free walk")
+    for activity in (unbudgeted, free):
+        sign_up(organiser, activity, "hh_1")
+    clock.freeze(clock.parse_iso("2026-09-25T11:30:00Z"))
+    as_caller(organiser, STEWARD)
+    held = attend(organiser, unbudgeted, present=["hh_1"], actual_cost_cents=285000)
+    assert (held["budget_cents"], held["actual_cost_cents"], held["over_budget_cents"]) == (None, 285000, None)
+    announced = organiser.outbox.of_type("activity_held")[-1]["data"]
+    assert announced["budget_cents"] is None and "over_budget_cents" not in announced
+    assert attend(organiser, free, present=["hh_1"], actual_cost_cents=100)["over_budget_cents"] == 100
+    listed = {a["id"]: a for a in organiser.list_activities({"estate_id": ESTATE})["items"]}
+    assert (listed[unbudgeted["id"]]["over_budget_cents"], listed[free["id"]]["over_budget_cents"]) == (None, 100)
+
+
+def test_the_places_are_not_cut_below_a_waiting_household_that_then_could_never_come(organiser):
+    """Found last session (h7): the places cut below a wait-listed household's people (6 places, a family of 4
+    waiting, cut to 3) left it waiting for a place that could never hold it, told nothing, its position shown
+    as if it might come. Such a cut is a 422 naming the sign-ups that could never fit, as a cut below the
+    confirmed people is, nothing written: the desk gives them up first (and tells the household), then
+    cuts; a cut every waiting household still fits goes through."""
+    activity = plan(organiser, capacity=6)
+    sign_up(organiser, activity, "hh_1", 3)
+    family = sign_up(organiser, activity, "hh_2", 4)["signup"]
+    couple = sign_up(organiser, activity, "hh_3", 2)["signup"]  # fits the 3 left: confirmed
+    assert (family["status"], couple["status"]) == ("wait_listed", "confirmed")
+    cancel_signup(organiser, activity, couple)
+    as_caller(organiser, STEWARD)
+    change = lambda capacity: organiser.change_activity_capacity(  # noqa: E731
+        {"estate_id": ESTATE, "id": activity["id"], "data": {"capacity": capacity}})
+    with pytest.raises(BusinessRuleViolation) as refused:
+        change(3)  # the 3 confirmed fit; the family of 4 waiting never could
+    assert [e["field"] for e in refused.value.errors] == ["data.capacity"]
+    assert "hh_2" in refused.value.errors[0]["message"] and "4" in refused.value.errors[0]["message"]
+    assert organiser.get_activity({"estate_id": ESTATE, "id": activity["id"]})["capacity"] == 6
+    assert change(4)["capacity"] == 4  # the family still fits 4 places, once hh_1 gives up
+    cancel_signup(organiser, activity, family, reason="told: the places were cut")
+    assert change(3)["capacity"] == 3
