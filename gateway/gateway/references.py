@@ -90,6 +90,24 @@ def equipment_fact(db, estate_id, body, caller):
             "equipment_system": piece.get("system")}
 
 
+def contractor_fact(db, estate_id, body, caller):
+    """An operating cost naming a cleaning or greening contractor (``contractor_id``: its invoice of a
+    month): whether customer service has it in ``estate_id`` (``{"contractor": found | not_found}``), asked
+    as the caller (an accountant reads the contractors). A mistyped id passed finance's check of a month
+    costed twice, finding no cost of it (found by h7): finance keeps no copy of the contractors. None for a
+    body without one, or one the contract refuses (the service's 400 follows)."""
+    named = body.get("contractor_id") if isinstance(body, dict) else None
+    if not named or not contracts.load().accepts(ID, named):
+        return {}
+    try:
+        current_app.extensions["estate_ops"].rpc.call(
+            "customer_service", "get_contractor", {"estate_id": estate_id, "id": named},
+            request_id=g.request_id, caller=caller)
+    except NotFound:
+        return {"contractor": NOT_FOUND}
+    return {"contractor": FOUND}
+
+
 def household_fees_fact(db, estate_id, body, caller):
     """A goods release pass's household (``household_id``): its overdue and unpaid money as finance
     answers it (``household_account``), asked as the gateway for the desk (an agent reads no

@@ -770,6 +770,32 @@ def test_the_gateway_tells_finance_whether_a_fund_use_names_a_work_order_of_the_
     assert rpc.only_call("finance", "request_fund_use").context == found
 
 
+def _not_found(call):
+    raise NotFound("no such contractor")
+
+
+@pytest.mark.parametrize("customer_service_answers, found", [
+    ({"id": "ctr_1", "name": "Bright Clean Co"}, {"contractor": "found"}),
+    (_not_found, {"contractor": "not_found"})])
+def test_the_gateway_tells_finance_whether_an_operating_cost_names_a_contractor_of_the_estate(
+        client, accounts, rpc, customer_service_answers, found):
+    """A mistyped contractor_id on the accountant's invoice passed finance's check of a month costed twice,
+    finding no cost of it (found by h7): the gateway asks customer service, as the caller, in the estate of
+    the call (references.contractor_fact), and finance refuses what was not found; a cost naming none asks
+    nothing."""
+    rpc.answer("customer_service", "get_contractor", customer_service_answers)
+    rpc.answer("finance", "record_operating_expense", lambda call: {"id": "opx_1"})
+    accountant = accounts.user("acct-a", ["accountant"], ["A"])
+    for body in ({"contractor_id": "ctr_1"}, {}):
+        answer = client.post("/api/v1/estates/A/operating-expenses", headers=bearer(accountant), json={
+            "period": "2026-10", "category": "cleaning", "amount_cents": 100, "description": "invoice", **body})
+        assert answer.status_code == 201, answer.get_json()
+    asked = rpc.only_call("customer_service", "get_contractor")
+    assert asked.payload == {"estate_id": "A", "id": "ctr_1"} and asked.caller["user"] == "acct-a"
+    first, second = rpc.calls_to("finance", "record_operating_expense")
+    assert (first.context, second.context or {}) == (found, {})
+
+
 @pytest.mark.parametrize("listed, found", [
     ([{"id": "wo_7", "number": "WO-2026-000007", "priority": "emergency"}],
      {"work_order": "found", "work_order_id": "wo_7", "work_order_number": "WO-2026-000007",

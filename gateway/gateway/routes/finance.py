@@ -196,7 +196,7 @@ ROUTES = [
     Route("GET", f"{ESTATE}/public-revenue/arrears", "finance", "revenue_arrears", policy.FINANCE,
           filters=("as_of",)),
     Route("POST", f"{ESTATE}/operating-expenses", "finance", "record_operating_expense", policy.FEE_SETTERS,
-          status=201, body=True, idempotent=True),
+          status=201, body=True, idempotent=True, facts=references.contractor_fact),
     Route("GET", f"{ESTATE}/operating-expenses", "finance", "list_operating_expenses", policy.FINANCE,
           paged=True, filters=("period", "category", "contractor_id", "duplicate")),
     Route("GET", f"{ESTATE}/operating-expenses/<expense_id>", "finance", "get_operating_expense", policy.FINANCE,

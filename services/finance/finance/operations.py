@@ -2548,6 +2548,8 @@ def record_operating_expense(db, outbox, caller, estate_id, data):
         return public(found)
     rules, now = store.rules_for(db, estate_id), clock.now()
     periods.refuse_before_catch_up(data["period"], now, rules)
+    if data.get("contractor_id"):
+        reports.refuse_unknown_contractor(caller.contractor)
     if not data.get("contractor_id"):
         expense = reports.operating_expense(expense_id, estate_id, data, periods.period_of(now, rules), now,
                                             caller.user)

@@ -74,6 +74,18 @@ def operating_expense(expense_id, estate_id, data, current_period, now, actor, c
             "contractor_id": data.get("contractor_id")}
 
 
+def refuse_unknown_contractor(found):
+    """A cost names one of the estate's contractors as customer service keeps them (``found``: the gateway's
+    ``references.contractor_fact``, ``not_found`` or None when not looked up: 422 naming data.contractor_id).
+    A mistyped id found no cost of its month, so the duplicate check passed and the invoice stood beside the
+    signed month's cost, the month counted twice (found by h7); finance keeps no copy of the contractors."""
+    if found == "found":
+        return
+    why = ("is not a contractor of this estate" if found == "not_found"
+           else "was not looked up among the estate's contractors (the gateway looks it up): call through the API")
+    raise BusinessRuleViolation("a cost names one of the estate's contractors", [field_error("data.contractor_id", why)])
+
+
 def refuse_contractor_month_twice(contractor_id, period, contractor_costs):
     """A contractor's month is one operating cost (found by h5: its signing recorded it,
     ``contractor_month_expense``, and the accountant typing the contractor's invoice of that month

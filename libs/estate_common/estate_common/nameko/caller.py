@@ -39,6 +39,7 @@ class Caller:
         # what the owner pays of it (``work_order_charge_cents``, ``work_order_consented_cents``, ``work_order_cause_party``)
         self.work_order_ref = {}
         self.equipment = None  # whether the equipment a body names is one of the estate's (gateway/references.py)
+        self.contractor = None  # whether the contractor a body names is one of the estate's (gateway/references.py)
         self.equipment_ref = {}  # then its ``equipment_id``, ``equipment_code`` and ``equipment_system``, when found
         # security patrol's daily cap on parking in the estate, when the gateway read it for a parking
         # hour's fee standard (gateway/references.py): finance keeps no copy of that setting
@@ -142,6 +143,7 @@ class CallerContext(DependencyProvider):
             key: context[key] for key in ("work_order_charge_cents", "work_order_consented_cents")
             if isinstance(context.get(key), int) and not isinstance(context.get(key), bool)}
         caller.equipment = context.get("equipment")
+        caller.contractor = context.get("contractor")
         caller.equipment_ref = {key: context[key] for key in ("equipment_id", "equipment_code", "equipment_system")
                                 if isinstance(context.get(key), str)}
         cap = context.get("parking_daily_cap_cents")

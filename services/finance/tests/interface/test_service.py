@@ -5459,6 +5459,26 @@ def test_a_contractor_s_month_typed_by_hand_after_its_signing_is_refused(finance
     assert report["expenses"]["operating_by_category"] == {"cleaning": 2 * 2_820_005}  # ctr_2's and ctr_1's once
 
 
+def test_a_cost_naming_a_contractor_the_gateway_found_none_of_or_did_not_look_up_is_refused(finance):
+    """Found last session (h7): a mistyped ``contractor_id`` (ctr_l for ctr_1) found no cost of that contractor
+    and month, so the duplicate check passed and the invoice stood beside the signed month's cost, the month
+    counted twice in the disclosure, and the signing named no duplicate. Finance keeps no copy of customer
+    service's contractors: the gateway asks it (``references.contractor_fact``) and finance refuses one not
+    found, or not looked up, with a 422 naming data.contractor_id, nothing recorded."""
+    finance.record_contractor_month(contractor_month_signed())
+    for fact in ("not_found", None):
+        acting(finance, ACCOUNTANT, f"typo-{fact}")
+        finance.caller.contractor = fact
+        with pytest.raises(BusinessRuleViolation) as refused:
+            finance.record_operating_expense({"estate_id": ESTATE, "data": {
+                "period": "2026-10", "category": "cleaning", "amount_cents": 2_820_005,
+                "description": "消杀 10月 发票", "contractor_id": "ctr_l"}})
+        assert [e["field"] for e in refused.value.errors] == ["data.contractor_id"]
+    acting(finance, ACCOUNTANT)
+    listed = finance.list_operating_expenses({"estate_id": ESTATE, "filters": {"period": "2026-10"}})["items"]
+    assert [e["contractor_id"] for e in listed] == ["ctr_1"]  # the signed month's alone
+
+
 def test_a_contractor_s_month_signed_after_it_was_typed_by_hand_is_flagged_as_its_duplicate(finance):
     """The invoice typed first, the month signed after: the signing's cost is recorded (an event is
     not refused) and names the cost it repeats (``duplicate_of``), for the accountant to reverse one."""
