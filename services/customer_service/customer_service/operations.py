@@ -1503,7 +1503,9 @@ def record_upkeep_finding(db, outbox, caller, estate_id, data):
         return upkeep.new_finding(doc_id, estate_id, data, clock.now(), caller.user, hired,
                                   store.rules_for(db, estate_id))
 
-    return public(store.create(db, outbox, "upkeep_findings", estate_id, doc_id, new))
+    created = store.create(db, outbox, "upkeep_findings", estate_id, doc_id, new)
+    _move_missed_by_signing(db, outbox, estate_id, created["contractor_id"], created["period"], caller.user)
+    return public(store.get(db, "upkeep_findings", estate_id, doc_id))
 
 
 def findings_from_inspection(db, outbox, event):
@@ -1533,10 +1535,12 @@ def findings_from_inspection(db, outbox, event):
             continue
         doc_id = ids.natural_id("uf", estate_id, found["inspection_id"], fault["code"])
         data = {"area": found["location"], "description": upkeep.inspection_fault_text(found, fault)}
-        store.create(db, outbox, "upkeep_findings", estate_id, doc_id,
-                     lambda data=data, hired=hired: upkeep.new_finding(
-                         doc_id, estate_id, data, at, event.get("actor"), hired, rules,
-                         signed_periods=store.signed_periods(db, estate_id, hired["_id"]), delivered_at=clock.now()))
+        created = store.create(db, outbox, "upkeep_findings", estate_id, doc_id,
+                               lambda data=data, hired=hired: upkeep.new_finding(
+                                   doc_id, estate_id, data, at, event.get("actor"), hired, rules,
+                                   signed_periods=store.signed_periods(db, estate_id, hired["_id"]),
+                                   delivered_at=clock.now()))
+        _move_missed_by_signing(db, outbox, estate_id, created["contractor_id"], created["period"], event.get("actor"))
 
 
 def list_upkeep_findings(db, estate_id, filters, limit, cursor):
@@ -1585,7 +1589,22 @@ def sign_contractor_month(db, outbox, caller, estate_id, contractor_id, period, 
                 return month
         raise Conflict("the month's findings kept changing while it was being signed: sign it again", retry_after=1)
 
-    return public(_announced.create(db, outbox, "contractor_months", estate_id, doc_id, new))
+    signed = _announced.create(db, outbox, "contractor_months", estate_id, doc_id, new)
+    _move_missed_by_signing(db, outbox, estate_id, contractor_id, period, caller.user)
+    return public(signed)
+
+
+def _move_missed_by_signing(db, outbox, estate_id, contractor_id, period, user):
+    """After a finding's write and after a month's signing: the month's findings the signing did not read
+    move to the first month not signed (``upkeep.missed_by_signing``, found by h7)."""
+    month = store.find(db, "contractor_months", estate_id, upkeep.month_id(contractor_id, period))
+    if month is None:
+        return
+    signed_periods = store.signed_periods(db, estate_id, contractor_id)
+    for finding in store.contractor_findings(db, estate_id, contractor_id, period):
+        if finding["_id"] not in month.get("_findings", (finding["_id"],)):
+            store.change(db, outbox, "upkeep_findings", estate_id, finding["_id"],
+                         lambda doc: upkeep.missed_by_signing(doc, month, signed_periods, clock.now(), user))
 
 
 # -- community activities (社区文化活动, activities.py) ------------------------------------------

@@ -296,9 +296,31 @@ def signed(doc_id, estate_id, scored, data, now, user, rules, findings=()):
         raise Conflict(f"the month waits for {len(waiting)} of its findings ({rechecks} awaiting the recheck, "
                        f"the others within their deadline, the last due {waiting[-1]['due_at']})")
     at = clock.to_iso(now)
+    # _findings: the findings the signing read and scored (internal), so that one written into the month
+    # while it was being signed is found missed and moved on (``missed_by_signing``)
     doc = {**_base(doc_id, estate_id, now, user), **scored,
-           "signed": {"at": at, "by": user, "note": optional_text(data, "note")}, "_rev": 0}
+           "signed": {"at": at, "by": user, "note": optional_text(data, "note")},
+           "_findings": [f["_id"] for f in findings], "_rev": 0}
     return doc, [("contractor_month_signed", signed_announced(doc))]
+
+
+def missed_by_signing(finding, month, signed_periods, now, user):
+    """A finding of ``month`` (signed) that its signing did not read, moved to the first month of the
+    contractor not signed (``counted_period``, ``found_in_signed_period``), as one delivered after the
+    signing is; None for one the signing scored, of another month, or a month signed before the signing
+    kept what it read (no ``_findings``: nothing to tell by). An inspection's fault written while its month
+    was being signed read the month not signed, and the signing read the findings before it was written:
+    it stayed in the signed month, never scored (found by h7). Both the finding's write and the signing's
+    check after their own write, so whichever comes second moves it."""
+    if (month is None or "_findings" not in month or finding["period"] != month["period"]
+            or finding["_id"] in month["_findings"]):
+        return None
+    period = counted_period(finding["period"], signed_periods)
+    if period == finding["period"]:
+        return None
+    at = clock.to_iso(now)
+    return Change({"period": period, "found_in_signed_period": finding["period"]},
+                  [history_entry(at, user, "moved", f"{finding['period']} was signed without it: counts in {period}")])
 
 
 def counted_unfixed(findings, now_iso):

@@ -395,3 +395,35 @@ def test_an_inspection_s_fault_delivered_late_in_a_month_not_signed_counts_in_it
         "2026-10", "2026-11-03T01:00:00.000Z", None)  # 24 hours from its delivery (Nov 2nd, 09:00)
     assert found["found_at"] == "2026-10-31T01:00:00.000Z"  # the inspection's time, as found
     assert month(desk, hauler, period="2026-10")["counts"]["found"] == 1
+
+
+def test_a_fault_recorded_while_its_month_is_signed_counts_in_the_first_month_not_signed(desk, monkeypatch):
+    """Found last session (h7): an inspection's fault delivered while the manager signed its month read
+    the month not signed yet, and the signing read the month's findings before the fault was written:
+    the fault became a finding of the month just signed, which never scored it. Each side checks after
+    its write: the fault written into a month signed without it, and the signing that missed a fault
+    written meanwhile, move it to the first month not signed (``found_in_signed_period``), as a fault
+    delivered after the signing is."""
+    from customer_service import store
+    hauler = contractor(desk, name="城运清运", service_line="waste_removal", monthly_fee_cents=800_000)
+    assert sign(desk, hauler, period="2026-10")["score"] == 100
+    stale = iter([set()])  # the fault's read of the signed months, taken before the signing was written
+    real_signed = store.signed_periods
+    monkeypatch.setattr(store, "signed_periods", lambda *args: next(stale, None) or real_signed(*args))
+    desk.on_upkeep_faults_found(upkeep_faults_found(completed_at="2026-10-31T01:00:00.000Z"))
+    as_caller(desk, ACCOUNTANT)
+    [found] = desk.list_upkeep_findings({"estate_id": ESTATE, "filters": {"contractor_id": hauler["id"]}})["items"]
+    assert (found["period"], found["found_in_signed_period"]) == ("2026-11", "2026-10")
+    assert month(desk, hauler, period="2026-10")["score"] == 100 and month(desk, hauler)["counts"]["found"] == 1
+
+    greener = contractor(desk, key="g", name="绿源", service_line="greening", monthly_fee_cents=600_000)
+    desk.on_upkeep_faults_found(upkeep_faults_found(completed_at="2026-10-31T01:00:00.000Z", line="greening",
+                                                    inspection_id="insp_2"))
+    real_findings, stale = store.contractor_findings, iter([[]])
+    monkeypatch.setattr(store, "contractor_findings",  # the signing's read, taken before the fault was written
+                        lambda db, estate_id, contractor_id, period: next(stale) if contractor_id == greener["id"]
+                        and stale.__length_hint__() else real_findings(db, estate_id, contractor_id, period))
+    assert sign(desk, greener, period="2026-10")["counts"]["found"] == 0
+    as_caller(desk, ACCOUNTANT)
+    [late] = desk.list_upkeep_findings({"estate_id": ESTATE, "filters": {"contractor_id": greener["id"]}})["items"]
+    assert (late["period"], late["found_in_signed_period"]) == ("2026-11", "2026-10")
