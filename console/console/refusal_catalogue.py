@@ -768,6 +768,17 @@ ZH = {
         '业主App只能取消通过其本身密钥提交的活动报名：其他报名请由前台取消',
     'an owner app cancels the orders placed through its own key: the desk cancels another':
         '业主App只能取消通过其本身密钥下的服务订单：其他订单请由前台取消',
+    'an owner app complains about the orders placed through its own key: the desk records a complaint about another':
+        '业主App只能投诉通过其本身密钥下的服务订单：其他订单的投诉请由前台登记',
+    # the staff's own, signed in, refused to a key past the gateway too (h7: customer service's require_person)
+    'the price list is the manager\'s, signed in: an owner app orders from it':
+        '价目表由经理登录后设置：业主App只能按价目表下单',
+    'an order is assigned by the desk signed in: an owner app orders and cancels':
+        '服务订单由前台登录后派单：业主App只能下单和取消',
+    "an order's work is recorded done by the desk signed in: an owner app orders and cancels":
+        '服务订单由前台登录后登记完成：业主App只能下单和取消',
+    "an activity is planned and run by the staff signed in: an owner app signs its owner's household up, gives the sign-up up and rates":
+        '社区活动由工作人员登录后策划和组织：业主App只能为业主报名、取消报名和评价',
     "an owner app rates for the households it signed up: the desk records another's rating":
         '业主App只能为其报名的住户评价活动：其他住户的评价请由前台记录',
     'this request has been rated already':
@@ -983,6 +994,16 @@ ZH = {
         '工单只能派给本小区的维修工',
     'is not an active technician of this estate':
         '不是本小区在岗的维修工',
+    # a staff name the call carries no look-up of (h7: estate_common.roles.require_looked_up)
+    "was not looked up among the estate's accounts (the gateway looks each name up): call through the API":
+        '未经网关核对本小区账号：请通过接口调用',
+    # a contractor an operating cost names (h7: finance's reports.refuse_unknown_contractor)
+    "a cost names one of the estate's contractors":
+        '费用须对应本小区的外包单位',
+    'is not a contractor of this estate':
+        '不是本小区的外包单位',
+    "was not looked up among the estate's contractors (the gateway looks it up): call through the API":
+        '未经网关核对本小区外包单位：请通过接口调用',
     'at is not a real moment':
         '上门时间无效',
     'is not a valid date and time':
@@ -1657,6 +1678,11 @@ ZH = {
         '名额不能少于已确认报名的人数（{0} 人）',
     'is less than the {0} people confirmed':
         '少于已确认报名的 {0} 人',
+    # nor below a wait-listed household's people, which could then never come (h7)
+    "the capacity is not below a wait-listed household's people, which could then never come: {0}; give their sign-ups up first":
+        '名额不能少于候补住户的人数，否则其永远无法参加：{0}；请先取消这些报名',
+    'is less than the people of wait-listed sign-ups: {0}':
+        '少于候补报名的人数：{0}',
     'has no confirmed sign-up':
         '没有已确认的报名',
     'only a household present rates the activity':
