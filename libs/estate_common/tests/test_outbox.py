@@ -250,7 +250,7 @@ def test_a_batch_pulls_off_what_the_broker_confirmed_and_keeps_what_it_returned(
     relay = Relay(rabbit_config["AMQP_URI"], "archive.events")
     batches = []
     publish = relay._publish
-    relay._publish = lambda events: batches.append(len(events)) or publish(events)
+    relay._publish = lambda events, publisher: batches.append(len(events)) or publish(events, publisher)
     with Connection(rabbit_config["AMQP_URI"]) as connection:
         channel = connection.channel()
         exchange(channel).declare()

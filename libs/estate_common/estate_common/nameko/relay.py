@@ -1,20 +1,31 @@
-"""The relay: one greenthread per container that publishes outbox events off the request path.
+"""The relay: ``PUBLISHERS`` greenthreads per container that publish outbox events off the request path.
 
 A worker hands over the pending events of a document it has just written and goes on as soon as
-an idle relay has sent them (the relay yields back while it waits for the confirm). The relay
-publishes with publisher confirms and ``mandatory`` set, then pulls off each document the
-events the broker confirmed and did not return. A returned event (no queue is bound for its
+an idle publisher has sent them (a publisher yields back while it waits for the confirm). A
+publisher publishes with publisher confirms and ``mandatory`` set, then pulls off each document
+the events the broker confirmed and did not return. A returned event (no queue is bound for its
 type yet) or an unconfirmed one (nack, timeout, lost connection) stays in the outbox with a
 warning, and the sweep hands it over again later. So an event is never lost, and may go out
 twice: consumers dedupe.
 
-**Batches.** What the workers handed over while the relay waited for confirms goes out
-together: the relay publishes up to ``BATCH_EVENTS`` events, then reads their confirms as they
+**Batches.** What the workers handed over while every publisher waited for confirms goes out
+together: a publisher publishes up to ``BATCH_EVENTS`` events, then reads their confirms as they
 come (the broker may confirm many with one ``basic.ack``). One confirm at a time, the relay
 kept up with about one event per confirm round trip (1.5 ms at the median, 10 ms at p90 under
 load): under 16 threads creating service requests (about 350 a second) events left
 customer-service 5 s after their write at the median, and the backlog grew for as long as the
 load lasted (issue 15). One at a time, as a create alone is, a batch is that one event.
+
+**Publishers.** Each publisher has a connection of its own and waits for its batch's confirms
+(a quorum queue confirms once its log is on disk: 1-2 ms idle, 10-30 ms on a loaded host) and
+pulls before it takes more. With one publisher, the event of the next create, written while the
+previous event's confirm was awaited, waited for that confirm and pull before it was even sent:
+under the bench's back-to-back creates on a loaded host 73 of 1,061 events waited over a
+millisecond (up to 77 ms), 6 of the 10 longest lags (issue 15's probe, h2). With two, a second
+publisher sends it at once; what comes while both wait is batched as before. Events of one
+container may thus reach the broker in another order than they were written, as they may already
+(a sweep's retry, a queue per event type): consumers order a record's events by its revision
+(``subject``) and copies by their version.
 
 Why our own kombu producer and not nameko's ``Publisher``: with ``mandatory`` and confirms,
 py-amqp raises on ``basic.return`` while the matching ``basic.ack`` is still unread, and the
@@ -36,6 +47,7 @@ log = logging.getLogger(__name__)
 
 _STOP = object()
 BATCH_EVENTS = 100  # at most, published before their confirms are read; bounds a batch's CPU burst
+PUBLISHERS = 2  # greenthreads (and connections) per relay: see the module's docstring
 
 
 def facet_headers(event):
@@ -47,7 +59,7 @@ def facet_headers(event):
 
 
 class Relay:
-    def __init__(self, amqp_uri, exchange_name, confirm_timeout=5.0, service=None):
+    def __init__(self, amqp_uri, exchange_name, confirm_timeout=5.0, service=None, publishers=PUBLISHERS):
         self.amqp_uri = amqp_uri
         self.service = service or exchange_name.split(".")[0]  # the metrics' label
         self.exchange = Exchange(exchange_name, type="topic", durable=True, auto_delete=False)
@@ -55,27 +67,22 @@ class Relay:
         self._queue = Queue()
         self._pending = set()  # event ids queued or being published: the sweep skips them
         self._paused = False
-        self._connection = self._producer = None
-        self._delivery_tag = 0
-        self._unconfirmed = {}  # delivery tag -> event id, published on this connection, not yet confirmed
-        self._returned = {}  # event id -> the broker's reason, until the event's confirm
-        self._settled = None  # event id -> None or why not, for the batch whose confirms are read
-        self._settled_at = {}  # event id -> when its confirm came (the publish-duration metric)
-        self._thread = None
+        self.publishers = [Publisher(amqp_uri, self.exchange, confirm_timeout) for _ in range(publishers)]
+        self._threads = []
 
     # -- the workers' side ---------------------------------------------------------
     def submit(self, collection, doc, send_now=False):
         """Queue the pending events of ``doc`` (as written) that are not queued already;
         returns how many.
 
-        ``send_now``: a worker about to answer lets an idle relay send them first (this
-        greenthread yields once; the relay yields back while it waits for the confirm). The
+        ``send_now``: a worker about to answer lets an idle publisher send them first (this
+        greenthread yields once; the publisher yields back while it waits for the confirm). The
         event then leaves before the reply, its acknowledgement and the worker's log line: a
         create's event left 1.3 ms sooner at the median (0.1 ms after the write, not 1.4), and
         its answer waited about 0.4 ms for the send (issue 15's probe of the write path)."""
         events = [e for e in doc.get("_outbox") or [] if e["event_id"] not in self._pending]
         if events:
-            idle = self._queue.getting() > 0  # the relay waits for work, not for a confirm
+            idle = self._queue.getting() > 0  # a publisher waits for work, not for a confirm
             self._pending.update(e["event_id"] for e in events)
             # the document's estate, as its events carry it (a caller may hand over just _id and _outbox)
             self._queue.put((collection, events[0]["estate_id"], doc["_id"], events))
@@ -96,37 +103,40 @@ class Relay:
     def resume(self):
         self._paused = False
 
-    # -- the relay's greenthread ---------------------------------------------------
+    # -- the publishers' greenthreads ----------------------------------------------
     def start(self, spawn=eventlet.spawn):
-        self._thread = spawn(self._run)
+        self._threads = [spawn(lambda publisher=publisher: self._run(publisher)) for publisher in self.publishers]
 
     def stop(self, grace=5.0):
-        """Publish what is queued for at most ``grace`` seconds, then end the greenthread and
-        close the connection. What is left stays in the outbox for the next start's sweep."""
+        """Publish what is queued for at most ``grace`` seconds, then end the greenthreads and
+        close the connections. What is left stays in the outbox for the next start's sweep."""
         try:
             self.drain(grace)
         except eventlet.Timeout:
             log.warning("outbox relay stopped with events queued; they stay in the outbox")
             self.kill()
             return
-        self._queue.put(_STOP)
-        if self._thread is not None:
-            self._thread.wait()
-        self._disconnect()
+        for _ in self._threads:
+            self._queue.put(_STOP)  # one each: a publisher takes no more work after its stop
+        for thread in self._threads:
+            thread.wait()
+        for publisher in self.publishers:
+            publisher.disconnect()
 
     def kill(self):
-        if self._thread is not None:
-            self._thread.kill()
-        self._disconnect()
+        for thread in self._threads:
+            thread.kill()
+        for publisher in self.publishers:
+            publisher.disconnect()
 
-    def _run(self):
+    def _run(self, publisher):
         while True:
             items, stopping = self._next_batch()
             try:
                 while self._paused:
                     eventlet.sleep(0.01)
                 if items:
-                    self._relay(items)
+                    self._relay(items, publisher)
             except Exception:  # the relay outlives any single failure
                 log.exception("outbox relay failed on a batch; its events stay in the outbox")
             finally:
@@ -149,8 +159,8 @@ class Relay:
             item = self._queue.get_nowait()
         return items, True
 
-    def _relay(self, items):
-        problems = self._publish([event for item in items for event in item[-1]])
+    def _relay(self, items, publisher):
+        problems = self._publish([event for item in items for event in item[-1]], publisher)
         for collection, estate_id, doc_id, events in items:
             published = []
             for event in events:
@@ -163,15 +173,14 @@ class Relay:
                                 extra={"event_type": event["event_type"]})
             outbox_store.pull(collection, estate_id, doc_id, published)
 
-    # -- publishing ----------------------------------------------------------------
-    def _publish(self, events):
+    def _publish(self, events, publisher):
         """``{event id: None}`` for each event the broker confirmed and routed to a queue, else
         ``{event id: why not}``; each event has its PRODUCER span and its metrics."""
         started = time.monotonic()
         spans = {event["event_id"]: tracing.producer_span(self.service, event) for event in events}
         error = None
         try:
-            problems = self._publish_batch(events, spans)
+            problems = self._publish_batch(publisher, events, spans)
         except BaseException as raised:  # not ours (the greenthread killed): on the spans, then on up
             error = raised
             raise
@@ -184,13 +193,32 @@ class Relay:
             outcome = ("confirmed" if problem is None
                        else "returned" if problem.startswith("returned") else "unconfirmed")
             metrics.EVENTS_PUBLISHED.labels(self.service, event["event_type"], outcome).inc()
-            confirmed_at = self._settled_at.pop(event["event_id"], time.monotonic())
+            confirmed_at = publisher.settled_at.pop(event["event_id"], time.monotonic())
             metrics.PUBLISH_DURATION.labels(self.service).observe(confirmed_at - started)
         return problems
 
-    def _publish_batch(self, events, spans):
+    @staticmethod
+    def _publish_batch(publisher, events, spans):
+        return publisher.publish(events, spans)
+
+
+class Publisher:
+    """One connection of a relay's, on a confirm channel, and the state of its publishes: a batch
+    at a time (``publish``)."""
+
+    def __init__(self, amqp_uri, exchange, confirm_timeout):
+        self.amqp_uri, self.exchange, self.confirm_timeout = amqp_uri, exchange, confirm_timeout
+        self._connection = self._producer = None
+        self._delivery_tag = 0
+        self._unconfirmed = {}  # delivery tag -> event id, published on this connection, not yet confirmed
+        self._returned = {}  # event id -> the broker's reason, until the event's confirm
+        self._settled = None  # event id -> None or why not, for the batch whose confirms are read
+        self.settled_at = {}  # event id -> when its confirm came (the publish-duration metric)
+
+    def publish(self, events, spans):
         """Publish ``events``, then read their confirms; what a failure left unconfirmed goes
-        out once more on a new connection (a dropped idle connection), then is given up."""
+        out once more on a new connection (a dropped idle connection), then is given up.
+        ``{event id: None}`` for each event the broker confirmed and routed, else why not."""
         problems = self._settled = {}  # filled by the confirms, which py-amqp may read during a publish too
         try:
             for attempt in (1, 2):
@@ -201,7 +229,7 @@ class Relay:
                     self._await_confirms()
                     return problems
                 except Exception as exc:  # the state of the channel is unknown
-                    self._disconnect()
+                    self.disconnect()
                     if attempt == 2:
                         for event in events:
                             problems.setdefault(event["event_id"], f"not confirmed ({type(exc).__name__}: {exc})")
@@ -243,7 +271,7 @@ class Relay:
                 self._settled[event_id] = f"returned by the broker ({returned}): no queue is bound for it yet"
             else:
                 self._settled[event_id] = nacked
-            self._settled_at[event_id] = now
+            self.settled_at[event_id] = now
 
     def _on_ack(self, delivery_tag, multiple):
         self._settle(delivery_tag, multiple)
@@ -268,7 +296,7 @@ class Relay:
         self._delivery_tag = 0
         self.exchange(channel).declare()
 
-    def _disconnect(self):
+    def disconnect(self):
         connection, self._connection, self._producer = self._connection, None, None
         self._unconfirmed.clear()
         if connection is not None:
