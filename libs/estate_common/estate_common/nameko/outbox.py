@@ -4,7 +4,7 @@
 are one atomic single-document operation on MongoDB and on the embedded store
 alike (no multi-document transaction needed). Right after the write the
 worker hands the document's pending events to the container's relay
-(``relay.py``), lets an idle relay send them, and answers without waiting
+(``relay.py``), lets an idle publisher of it send them, and answers without waiting
 for the broker's confirm: the relay publishes them with
 publisher confirms and ``mandatory`` set and pulls off what the broker
 confirmed and routed. A timer sweeps, through an index, the outbox
@@ -88,7 +88,7 @@ class OutboxHandle:
 
 
 class Outbox(DependencyProvider):
-    """The outbox of a service and its relay (one greenthread per container).
+    """The outbox of a service and its relay (``relay.PUBLISHERS`` greenthreads per container).
 
     The service class says which collections carry an outbox (``outbox_collections``, else
     derived from ``indexes``: see ``outbox_store.collections``); each gets the outbox index at
