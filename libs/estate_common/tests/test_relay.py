@@ -1,7 +1,7 @@
 """The relay without a broker: what it cannot publish stays in the outbox, it never queues
 an event twice (the sweep may find an event the relay still holds), an event handed over while a
-publisher waits for confirms goes out at once by another, and what workers hand over while every
-publisher waits goes out as one batch."""
+publisher waits for confirms goes out at once by another (after its document's events a publisher
+holds, by that one), and what workers hand over while every publisher waits goes out as one batch."""
 import contextlib
 
 import eventlet.event
@@ -115,6 +115,27 @@ def test_an_event_handed_over_while_a_publisher_awaits_a_confirm_goes_out_at_onc
         relay.drain()
         assert held.sent == [first[2]["event_id"], second[2]["event_id"], third[2]["event_id"]]
         assert all(len(collection.updates) == 1 for collection, _, _ in (first, second, third))  # each pulled off
+
+
+def test_a_document_s_next_event_waits_for_the_publisher_holding_its_previous_one_another_goes_at_once():
+    """Two publishers keep a document's events in the order they were written (a status changed
+    twice, a record revised twice: one queue per event type, delivered as published), as one did:
+    its next event waits for the publisher still holding its previous one, retried on a new
+    connection after a broker restart, while another document's event goes out at once."""
+    with held_relay(publishers=2) as (relay, held):
+        collection, doc, first = stored()
+        assert relay.submit(collection, doc, send_now=True) == 1
+        second = make_event("archive", "estate_created", "est_1", {"id": "est_1"})
+        rewritten = {**doc, "_outbox": [first, second]}  # written again before the first was confirmed
+        assert relay.submit(collection, rewritten, send_now=True) == 1
+        other_collection, other, other_event = stored()
+        assert relay.submit(other_collection, other, send_now=True) == 1
+        eventlet.sleep(0)
+        assert held.sent == [first["event_id"], other_event["event_id"]]  # not the second: its document's first is held
+        held.confirm.send()
+        relay.drain()
+        assert held.sent == [first["event_id"], other_event["event_id"], second["event_id"]]
+        assert len(collection.updates) == 2 and len(other_collection.updates) == 1  # each pulled off
 
 
 def test_without_send_now_the_relay_sends_once_the_worker_yields():

@@ -22,10 +22,16 @@ pulls before it takes more. With one publisher, the event of the next create, wr
 previous event's confirm was awaited, waited for that confirm and pull before it was even sent:
 under the bench's back-to-back creates on a loaded host 73 of 1,061 events waited over a
 millisecond (up to 77 ms), 6 of the 10 longest lags (issue 15's probe, h2). With two, a second
-publisher sends it at once; what comes while both wait is batched as before. Events of one
-container may thus reach the broker in another order than they were written, as they may already
-(a sweep's retry, a queue per event type): consumers order a record's events by its revision
-(``subject``) and copies by their version.
+publisher sends it at once; what comes while both wait is batched as before.
+
+**A document's events in order.** A document's next events wait for the publisher that holds
+its previous ones (``_owner``; it takes them, its ``followers``, before any other work), so two
+publishers send a record's events in the order they were written, as one did: a status changed
+twice, a notice revised twice, go to one queue (a queue per handler and event type) in that
+order, even when the first is sent again on a new connection after a broker restart. Only other
+documents' events pass them. A sweep's retry of an event that was returned or not confirmed
+still comes after later ones (it did with one publisher): consumers order a record's events by
+its revision (``subject``) and copies by their version.
 
 Why our own kombu producer and not nameko's ``Publisher``: with ``mandatory`` and confirms,
 py-amqp raises on ``basic.return`` while the matching ``basic.ack`` is still unread, and the
@@ -68,6 +74,7 @@ class Relay:
         self._pending = set()  # event ids queued or being published: the sweep skips them
         self._paused = False
         self.publishers = [Publisher(amqp_uri, self.exchange, confirm_timeout) for _ in range(publishers)]
+        self._owner = {}  # a document (collection, _id) -> the publisher whose batch holds its events
         self._threads = []
 
     # -- the workers' side ---------------------------------------------------------
@@ -93,8 +100,11 @@ class Relay:
     def drain(self, timeout=10.0):
         """Wait until everything handed over has been published or given up (for tests and
         for a clean stop)."""
+        queues = [self._queue] + [publisher.followers for publisher in self.publishers]
         with eventlet.Timeout(timeout):
-            self._queue.join()
+            while any(queue.unfinished_tasks for queue in queues):  # a follower moves between them
+                for queue in queues:
+                    queue.join()
 
     def pause(self):
         """Tests: hold the relay (workers keep handing over) until ``resume``."""
@@ -131,32 +141,50 @@ class Relay:
 
     def _run(self, publisher):
         while True:
-            items, stopping = self._next_batch()
+            items, stopping = self._next_batch(publisher)
             try:
                 while self._paused:
                     eventlet.sleep(0.01)
                 if items:
-                    self._relay(items, publisher)
+                    self._relay([item for _, item in items], publisher)
             except Exception:  # the relay outlives any single failure
                 log.exception("outbox relay failed on a batch; its events stay in the outbox")
             finally:
-                for item in items:
+                # no yield from here to the next batch's take: a document's followers handed over
+                # meanwhile are this publisher's, taken first
+                for source, item in items:
+                    if self._owner.get(_document(item)) is publisher:
+                        del self._owner[_document(item)]
                     self._pending.difference_update(e["event_id"] for e in item[-1])
-                    self._queue.task_done()
+                    source.task_done()
             if stopping:
                 self._queue.task_done()
                 return
 
-    def _next_batch(self):
-        """``(documents, stopping)``: the next document handed over (waiting for one) with those
-        queued behind it, up to ``BATCH_EVENTS`` events, and whether a stop came among them."""
-        items, count, item = [], 0, self._queue.get()
+    def _next_batch(self, publisher):
+        """``([(its queue, document)], stopping)``: the publisher's followers (the next events of
+        documents its last batch held) if any, else the next document handed over (waiting for
+        one), with those queued behind it, up to ``BATCH_EVENTS`` events, and whether a stop came
+        among them. A document another publisher holds goes to that one's followers."""
+        source = publisher.followers if not publisher.followers.empty() else self._queue
+        items, count, item = [], 0, source.get()
         while item is not _STOP:
-            items.append(item)
-            count += len(item[-1])
-            if count >= BATCH_EVENTS or self._queue.empty():
+            owner = self._owner.setdefault(_document(item), publisher)
+            if owner is publisher:
+                items.append((source, item))
+                count += len(item[-1])
+            else:  # after the events of it that publisher holds
+                owner.followers.put(item)
+                source.task_done()
+            if count >= BATCH_EVENTS:
                 return items, False
-            item = self._queue.get_nowait()
+            if source.empty():
+                if items:
+                    return items, False
+                source = self._queue  # all followed another publisher: wait for work
+                item = source.get()
+            else:
+                item = source.get_nowait()
         return items, True
 
     def _relay(self, items, publisher):
@@ -202,6 +230,12 @@ class Relay:
         return publisher.publish(events, spans)
 
 
+def _document(item):
+    """The document a handed-over item's events belong to: its collection's name and ``_id``."""
+    collection, _, doc_id, _ = item
+    return getattr(collection, "name", id(collection)), doc_id
+
+
 class Publisher:
     """One connection of a relay's, on a confirm channel, and the state of its publishes: a batch
     at a time (``publish``)."""
@@ -214,6 +248,7 @@ class Publisher:
         self._returned = {}  # event id -> the broker's reason, until the event's confirm
         self._settled = None  # event id -> None or why not, for the batch whose confirms are read
         self.settled_at = {}  # event id -> when its confirm came (the publish-duration metric)
+        self.followers = Queue()  # handed over while this publisher held earlier events of their document
 
     def publish(self, events, spans):
         """Publish ``events``, then read their confirms; what a failure left unconfirmed goes
