@@ -4,6 +4,7 @@ what a crash or a return left behind."""
 from datetime import timedelta
 
 import eventlet
+import eventlet.event
 import pytest
 from kombu import Connection, Exchange, Queue
 from nameko.events import event_handler
@@ -269,3 +270,49 @@ def test_a_batch_pulls_off_what_the_broker_confirmed_and_keeps_what_it_returned(
     left = {doc["_id"]: [e["event_type"] for e in db.estates.find_one({"_id": doc["_id"]})["_outbox"]] for doc in docs}
     assert left == {"est_b0": [], "est_b1": [], "est_b2": ["estate_updated"], "est_b3": []}
     assert any("stays in the outbox" in r.getMessage() and "returned" in r.getMessage() for r in caplog.records)
+
+
+def test_a_document_s_second_event_reaches_its_queue_after_the_first_retried_on_a_new_connection(rabbit_config):
+    """Two publishers: the first event of a record goes out on a connection the broker dropped
+    (a restart), fails and goes out again on a new one; the record's second event, written
+    meanwhile, comes after it (handed over while the other publisher was idle, it went out at
+    once and was consumed first: version 2, then 1)."""
+    exchange = Exchange("archive.events", type="topic", durable=True)
+    bound = Queue("test-order-estate_updated", exchange=exchange, routing_key="estate_updated", auto_delete=True)
+    db = store.connect("test_order")
+    first = make_event("archive", "estate_updated", "est_o1", estate_data("est_o1", version=1))
+    second = make_event("archive", "estate_updated", "est_o1", estate_data("est_o1", version=2))
+    relay = Relay(rabbit_config["AMQP_URI"], "archive.events", publishers=2)
+    lost, sent = eventlet.event.Event(), []
+    for publisher in relay.publishers:
+        def send(events, spans, publisher=publisher, send=publisher._send):
+            if first["event_id"] in (event["event_id"] for event in events) and not lost.ready():
+                lost.wait()  # the first event's publish meets the dropped connection
+                raise OSError("connection reset by peer")
+            sent.extend(event["event_id"] for event in events)
+            return send(events, spans)
+        publisher._send = send
+    with Connection(rabbit_config["AMQP_URI"]) as connection:
+        channel = connection.channel()
+        exchange(channel).declare()
+        bound(channel).declare()
+        relay.start()
+        eventlet.sleep(0)  # both publishers wait for work
+        db.estates.insert_one({"_id": "est_o1", "estate_id": "est_o1", "_outbox": [first]})
+        relay.submit(db.estates, db.estates.find_one({"_id": "est_o1"}), send_now=True)
+        db.estates.update_one({"_id": "est_o1"}, {"$push": {"_outbox": second}})
+        relay.submit(db.estates, db.estates.find_one({"_id": "est_o1"}), send_now=True)
+        with eventlet.Timeout(10):  # the second sent, or waiting behind the first (no followers before r2)
+            while second["event_id"] not in sent and not any(
+                    getattr(publisher, "followers", None) and publisher.followers.qsize()
+                    for publisher in relay.publishers):
+                eventlet.sleep(0.01)
+        lost.send()
+        relay.drain()
+        relay.stop()
+        delivered = []
+        while (message := bound(channel).get(no_ack=True)) is not None:
+            delivered.append(message.payload["data"]["version"])
+        bound(channel).delete()
+    assert delivered == [1, 2]
+    assert db.estates.find_one({"_id": "est_o1"})["_outbox"] == []  # both pulled off
