@@ -70,3 +70,23 @@ def test_each_process_gets_a_report_path_in_a_directory_emptied_of_the_last_run(
     assert not (reports / "rest.xml").exists() and (reports / "notes.txt").read_text() == "kept"
     assert run_tests.failures(paths["rest"]) == []
     assert run_tests.REPORTS == ROOT / "build" / "test-reports"
+
+
+def test_asserts_rewritten_ahead_are_what_pytest_reads(tmp_path):
+    (tmp_path / "t").mkdir()
+    module = tmp_path / "t" / "test_sample.py"
+    module.write_text("def test_fails():\n    numbers = [1, 2]\n    assert numbers == [1, 3]\n")
+    (tmp_path / "t" / "helper.py").write_text("def test_like():\n    pass\n")  # not a test module
+    assert run_tests.rewrite_ahead(["t"], workers=2, root=tmp_path) == 1
+    assert run_tests.rewrite_ahead(["t"], workers=2, root=tmp_path) == 0  # kept: nothing to do
+    kept = next((tmp_path / "t" / "__pycache__").glob("test_sample.*-pytest-*.pyc"))
+    written = kept.read_bytes()
+    quick = dict(os.environ, PYTEST_DISABLE_PLUGIN_AUTOLOAD="1", PYTHONDONTWRITEBYTECODE="1")
+    run = subprocess.run([run_tests.sys.executable, "-m", "pytest", str(module), "-p", "no:cacheprovider",
+                          f"--rootdir={tmp_path}", "-c", "/dev/null"], env=quick, capture_output=True, text=True)
+    assert run.returncode == 1
+    # the failure shows the values, as pytest's own rewriting has it, from the code kept ahead
+    assert "assert [1, 2] == [1, 3]" in run.stdout and "At index 1 diff: 2 != 3" in run.stdout, run.stdout
+    assert kept.read_bytes() == written
+    module.write_text(module.read_text().replace("[1, 3]", "[1, 2]"))  # changed: rewritten again
+    assert run_tests.rewrite_ahead(["t"], workers=1, root=tmp_path) == 1 and kept.read_bytes() != written
