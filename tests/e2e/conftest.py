@@ -1,5 +1,6 @@
 """The whole system as ``make run`` starts it, on its own vhost and port, and an
 HTTP client that checks every response against contracts/openapi.yaml."""
+import contextlib
 import uuid
 from pathlib import Path
 from urllib.parse import urlparse
@@ -46,6 +47,9 @@ def start_system(amqp_uri, tmp_path_factory, **settings):
         yield running
 
 
+_shared = contextlib.ExitStack()  # the shared system and its vhost, ended after their last test
+
+
 @pytest.fixture(scope="session")
 def shared_system(tmp_path_factory):
     """One system for every module that asks for no setting of its own. Each test works in
@@ -53,9 +57,25 @@ def shared_system(tmp_path_factory):
     other's data, as tenants of one deployment would not; starting seven processes and deleting
     their vhost cost about 20 s a module. A module that stops a process or needs a setting the
     others would feel defines ``system`` itself (``own_system``); one whose setting nobody else
-    feels has it here (``SHARED_SETTINGS``)."""
-    with fresh_vhost("estate_e2e") as amqp_uri:
-        yield from start_system(amqp_uri, tmp_path_factory, **SHARED_SETTINGS)
+    feels has it here (``SHARED_SETTINGS``). It stops after the last test that uses it
+    (``pytest_runtest_teardown``), not at the session's end."""
+    amqp_uri = _shared.enter_context(fresh_vhost("estate_e2e"))
+    with _shared:
+        yield _shared.enter_context(contextlib.contextmanager(start_system)(amqp_uri, tmp_path_factory,
+                                                                            **SHARED_SETTINGS))
+
+
+@pytest.hookimpl(trylast=True)  # after the test's own fixtures are torn down
+def pytest_runtest_teardown(item, nextitem):
+    """The shared system stopped and its vhost deleted once no test left uses it: the other
+    directories of the suite's system side (the browser's, the access matrix's, the fuzzing's
+    systems, some 300 s of it) ran beside its seven processes, whose sweeps and polls over the e2e
+    modules' estates took 7 % of a core, and its queues."""
+    if "shared_system" not in item.fixturenames:
+        return
+    later = item.session.items[item.session.items.index(item) + 1:]
+    if not any("shared_system" in other.fixturenames for other in later):
+        _shared.close()
 
 
 @pytest.fixture(scope="module")
