@@ -32,7 +32,11 @@ modules, 117,000 lines) where a second run takes 9.5 s. Session 64 (h8): no modu
 (the largest, console/tests/test_views.py's 5,200 lines, 1.7 s of 20); the rewriting is done ahead now
 (:func:`rewrite_ahead`), in a process per core before the sides start, and kept as pytest keeps it
 (byte for byte its pyc): the rest side's collection on a fresh copy 43.7 s of CPU -> 11.3 s, the
-rewriting ahead 22.3 s of CPU on both cores (load 8-11 then).
+rewriting ahead 22.3 s of CPU on both cores (load 8-11 then). The system side's first figures per test
+(the same load: 560 s of CPU with its systems' processes, 21.5 min of wall): the end-to-end modules 27 %
+of its time, the browser 23 %, the fuzzing 21 % (one test), tests/integration 15 %, the access matrix 14 %
+(its world's set-up 40 s of it); the end-to-end modules' shared system, 7 % of a core with their estates
+in it, ran on through the other four (some 300 s idle) and stops after its last test now.
 Both sides cover everything: the second is pytest's own ``testpaths`` less the first and
 the last, so a test directory added later runs without a change here. Every test still runs
 in a process of its own kind (eventlet monkey-patched, as the root conftest.py does), which
