@@ -217,16 +217,9 @@ def update_fenced(collection, query, update, upsert=False, of=None):
     its own lock's is of use."""
     fenced_update = fenced(query, update, of=of)[1]
     held_fences = fences(of)
-    try:
-        result = collection.update_one({**query, **fence_filter(held_fences)}, fenced_update, upsert=upsert)
-    except DuplicateKey:
-        if not held_fences:
-            raise
-        refuse_if_fenced_off(collection.find_one(query), held_fences)
-        raise
-    if held_fences and not result.matched_count and result.upserted_id is None:
-        refuse_if_fenced_off(collection.find_one(query), held_fences)
-    return result
+    return _refused_when_fenced_off(
+        collection, query, held_fences,
+        lambda: collection.update_one({**query, **fence_filter(held_fences)}, fenced_update, upsert=upsert))
 
 
 def replace_fenced(collection, query, doc, upsert=False):
@@ -234,9 +227,18 @@ def replace_fenced(collection, query, doc, upsert=False):
     the fences of the leases the call holds)."""
     still_ours()
     held_fences = fences()
+    return _refused_when_fenced_off(
+        collection, query, held_fences,
+        lambda: collection.replace_one({**query, **fence_filter(held_fences)}, with_fences(doc, held_fences),
+                                       upsert=upsert))
+
+
+def _refused_when_fenced_off(collection, query, held_fences, write):
+    """``write()`` (an update or a replacement under the fences' filter): its result; Conflict when it
+    matched nothing because a later taking of a held lease wrote the document (an upsert then meets its
+    ``_id``), whatever else it would have been (a document not there: nothing to do, as before)."""
     try:
-        result = collection.replace_one({**query, **fence_filter(held_fences)}, with_fences(doc, held_fences),
-                                        upsert=upsert)
+        result = write()
     except DuplicateKey:
         if not held_fences:
             raise
