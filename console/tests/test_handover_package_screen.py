@@ -117,3 +117,24 @@ def test_the_accountant_refunds_and_hands_over_from_the_money_at_the_end(client,
     _only_documented(fake, documented_routes)
     sign_in(client, fake, username="shouyin", roles=("cashier",))  # pays no refund: not offered
     assert 'href="/manager/handover"' not in client.get("/").get_data(as_text=True)
+
+
+def test_the_money_collected_for_payees_and_not_handed_on_is_shown_by_payee(client, fake):
+    """代收代缴 at the contract's end (h4): the gas company's money is the gas company's, listed by payee and
+    named among what is outstanding (the transfer to the next company is refused while any is owed)."""
+    money = {**PACKAGE["money"],
+             "pass_through_owed": [{"payee_id": "ptp_1", "name": "华润燃气", "service": "gas", "owed_cents": 18850}],
+             "totals": {**PACKAGE["money"]["totals"], "pass_through_owed_cents": 18850,
+                        "held_for_others_cents": 152345 + 18850}}
+    package = {**PACKAGE, "money": money, "outstanding": [
+        *PACKAGE["outstanding"][:1], {"item": "pass_through_owed", "count": 1, "amount_cents": 18850},
+        *PACKAGE["outstanding"][1:]]}
+    sign_in(client, fake, username="mia", roles=("manager",))
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/handover", package)
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/households", {"items": [], "next_cursor": None})
+    page = client.get("/manager/handover?as_of=2026-12-31", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    outstanding = page.split("data-handover-outstanding")[1].split("</section>")[0]
+    assert "代收款未解缴" in outstanding and "188.50" in outstanding
+    payees = page.split("data-handover-payees")[1].split("</table>")[0]
+    assert "华润燃气" in payees and "188.50" in payees
+    assert "1,711.95" in page.split("data-handover-money")[1].split("</section>")[0]  # held for others, with it

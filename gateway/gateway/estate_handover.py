@@ -14,7 +14,8 @@ One answer, each part its own service's current answer asked when the package is
 
 - **money** (finance's ``handover_money``, as of ``as_of``, the contract's last day): paid ahead and
   unused by household (owed back: refunded or handed over), arrears to the end by household, the
-  developer's apart, deposits and sellers' money held, utility balances, the fund's balance;
+  developer's apart, deposits and sellers' money held, utility balances, the fund's balance, the money
+  collected for others not handed on yet by payee (代收代缴);
 - **documents** (archive): the developer's documents the estate received (竣工图, 设施设备资料...: the
   takeover's checklist, ``estate_documents_checklist``), the households whose records are handed on
   (业主资料: their count, ``count_households``, all of them), the archives borrowed and not returned;
@@ -24,7 +25,7 @@ One answer, each part its own service's current answer asked when the package is
 - **security**: patrol routes and their checkpoints, fire equipment, incidents not closed.
 
 ``outstanding`` names what is not settled yet (the operator's to finish, pay back or hand over by
-name before it leaves): money owed back, deposits held, open requests, open orders, open incidents,
+name before it leaves): money owed back, deposits held, money owed to payees, open requests, open orders, open incidents,
 keys lent, archives not returned. A service that does not answer is named in ``unavailable`` and
 its parts are null (never zeros); a list beyond ``MAX_PAGES`` pages is cut (``truncated``).
 
@@ -193,6 +194,10 @@ def outstanding(money, lists):
         if money["seller_prepaid_held"]:
             found.append({"item": "seller_prepaid_held", "count": len(money["seller_prepaid_held"]),
                           "amount_cents": money["totals"]["seller_prepaid_held_cents"]})
+        owed = money.get("pass_through_owed") or []  # 代收代缴: each payee owed is handed on before the end (h4)
+        if owed:
+            found.append({"item": "pass_through_owed", "count": len(owed),
+                          "amount_cents": money["totals"]["pass_through_owed_cents"]})
     for item, name in (("open_requests", "open_requests"), ("open_work_orders", "open_work_orders"),
                        ("open_incidents", "open_incidents"), ("keys_lent", "keys_lent"),
                        ("archives_borrowed", "borrowed")):

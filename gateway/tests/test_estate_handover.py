@@ -23,11 +23,13 @@ MONEY = {
     "deposits_held": [{"id": "dep_1", "household_id": "hh_1", "application_id": "app_1", "status": "refundable",
                        "amount_cents": 200000}],
     "seller_prepaid_held": [], "utility_balances": [],
+    # 代收代缴: the gas company's money collected at the desk, not handed on yet (h4)
+    "pass_through_owed": [{"payee_id": "ptp_1", "name": "华润燃气", "service": "gas", "owed_cents": 18850}],
     "maintenance_fund": {"balance_cents": 1200000, "kept": True},
     "totals": {**ZERO, "paid_ahead_cents": 50000, "unapplied_cents": 2000, "owed_back_cents": 52000,
                "arrears_cents": 75000, "deposits_held_cents": 200000, "seller_prepaid_held_cents": 0,
                "utility_prepaid_cents": 0, "utility_overdrawn_cents": 0, "maintenance_fund_cents": 1200000,
-               "held_for_others_cents": 1452000},
+               "pass_through_owed_cents": 18850, "held_for_others_cents": 1470850},
     "amounts_as_at": AT, "generated_at": AT}
 CHECKLIST = {"estate_id": "A", "items": [
     {"kind": "as_built_drawings", "status": "received", "received_on": "2020-05-01", "copies": 2,
@@ -91,6 +93,7 @@ def test_the_package_is_one_answer_of_every_service_as_of_the_last_day(client, r
     assert got["outstanding"] == [
         {"item": "money_owed_back", "count": 1, "amount_cents": 52000},
         {"item": "deposits_held", "count": 1, "amount_cents": 200000},
+        {"item": "pass_through_owed", "count": 1, "amount_cents": 18850},  # the payees owed, not the households
         {"item": "open_requests", "count": 2}, {"item": "open_work_orders", "count": 1}, {"item": "keys_lent", "count": 1}]
     got = contract.check(client.application,  # the operator admin's too
                          client.get(f"{PACKAGE}?as_of=2026-12-31", headers=auth(accounts, "operator_admin")), 200)

@@ -260,7 +260,8 @@ def test_a_mark_left_by_a_process_that_died_expires(app, client, admin_token, un
 # -- the handover package read before retiring (found by h5, built by h8) --------------------------
 
 def outstanding_package(rpc):
-    """The package: money owed back (1 household), a deposit held, open requests, an open order, a key lent."""
+    """The package: money owed back (1 household), a deposit held, a payee owed money collected for it (h4),
+    open requests, an open order, a key lent."""
     answer_all(rpc)
 
 
@@ -275,8 +276,9 @@ def test_an_estate_with_anything_outstanding_is_not_retired_without_the_admin_s_
     outstanding_package(rpc)
     refused = client.post("/api/v1/estates/X/retire", json={}, headers=bearer(admin_token))
     body = contract.problem(refused, 409, "conflict", app=app,
-                            fields=[f"outstanding[{i}]" for i in range(5)])
-    assert "money_owed_back, deposits_held, open_requests, open_work_orders, keys_lent" in body["detail"]
+                            fields=[f"outstanding[{i}]" for i in range(6)])
+    assert ("money_owed_back, deposits_held, pass_through_owed, open_requests, open_work_orders, keys_lent"
+            in body["detail"])  # the gas company's money collected and not handed on among them (h4)
     assert body["errors"][0] == {"field": "outstanding[0]", "message": "money_owed_back: 1 outstanding"}
     assert rpc.calls_to("archive", "retire_estate") == []
     # as of today on the estate's calendar, not the UTC day
@@ -288,8 +290,8 @@ def test_an_estate_with_anything_outstanding_is_not_retired_without_the_admin_s_
     contract.check(app, forced, 200)
     record = rpc.only_call("archive", "retire_estate").payload["record"]
     assert record["as_of"] == "2026-12-31" and record["override_reason"] == "created by mistake, a duplicate"
-    assert [o["item"] for o in record["outstanding"]] == ["money_owed_back", "deposits_held", "open_requests",
-                                                         "open_work_orders", "keys_lent"]
+    assert [o["item"] for o in record["outstanding"]] == ["money_owed_back", "deposits_held", "pass_through_owed",
+                                                         "open_requests", "open_work_orders", "keys_lent"]
     assert record["outstanding"][0]["amount_cents"] == 52000
 
 

@@ -23,6 +23,11 @@ contract's last day ``end_day`` (a local day, inclusive):
   what is unpaid of days after it, owed to no one here: those bills are for the next company
   to bill again, not to collect.
 - The developer's bills (开发建设单位, ``payers``) are kept apart (``developer``), never on an owner's line.
+- **Owed to payees** (``pass_through_owed``, 代收代缴, ``pass_through.py``): an owner's gas or broadband bill
+  paid at the desk and not handed on yet is the payee's money, neither the operator's nor the owners' (not
+  owed back, not the fund's): listed by payee owed, in what is held for others. The payee's claim is on the
+  operator that collected it, not on the next company, so it is handed on (remitted) before the transfer that
+  closes the money (``exit_settlement.refuse_payees_owed``), not carried over (h4).
 - A renovation deposit's bill is no fee: the deposit is listed once, held (``deposits_held``), never
   paid ahead nor in arrears; a charge's bill (work done) is the operator's whole, never split by days.
 
@@ -149,14 +154,22 @@ def _line(household_id, flat):
             "room": flat.get("room"), **{name: 0 for name in _LINE_FIELDS}}
 
 
+def payees_owed(payees):
+    """The payees owed money collected for them (``pass_through.payee_lines``: ``owed_cents`` > 0), as the
+    package shows them."""
+    return [{"payee_id": p["payee_id"], "name": p["name"], "service": p["service"], "owed_cents": p["owed_cents"]}
+            for p in payees if p["owed_cents"] > 0]
+
+
 def money_at_end(estate_id, end_day, bills, unapplied, flats, deposits, seller_holds, utility_accounts,
-                 fund_balance_cents, now):
+                 fund_balance_cents, now, payees=()):
     """Finance's part of the handover package. ``bills``: the estate's bills not cancelled (with
     ``paid_cents``, their months); ``unapplied``: the posted payments with money not yet used;
     ``flats``: ``{household_id: {building, unit, room}}``; ``deposits``: each deposit with its
     ``status`` (``deposits.view``); ``seller_holds``: holds of a seller's prepaid money;
     ``utility_accounts``: the prepaid water and electricity accounts; ``fund_balance_cents``: the
-    special maintenance fund's balance (None: the estate keeps no fund here)."""
+    special maintenance fund's balance (None: the estate keeps no fund here); ``payees``: each payee of money
+    collected for others with what is owed to it (``payee_id``, ``name``, ``service``, ``owed_cents``)."""
     lines, developer = {}, {"paid_ahead_cents": 0, "unapplied_cents": 0, "arrears_cents": 0,
                             "billed_after_end_unpaid_cents": 0}
     for bill in bills:
@@ -193,18 +206,22 @@ def money_at_end(estate_id, end_day, bills, unapplied, flats, deposits, seller_h
     balances = [{"id": a["_id"], "household_id": a.get("household_id"), "utility": a.get("utility"),
                  "balance_cents": a.get("balance_cents") or 0}
                 for a in utility_accounts if a.get("balance_cents")]
+    owed_to_payees = payees_owed(payees)
     totals = {name: sum(line[name] for line in households) for name in _LINE_FIELDS}
     totals |= {"deposits_held_cents": sum(d["amount_cents"] for d in held),
                "seller_prepaid_held_cents": sum(h["amount_cents"] for h in holds),
                "utility_prepaid_cents": sum(b["balance_cents"] for b in balances if b["balance_cents"] > 0),
                "utility_overdrawn_cents": -sum(b["balance_cents"] for b in balances if b["balance_cents"] < 0),
-               "maintenance_fund_cents": fund_balance_cents or 0}
+               "maintenance_fund_cents": fund_balance_cents or 0,
+               "pass_through_owed_cents": sum(p["owed_cents"] for p in owed_to_payees)}
     # the money the operator holds for others, handed over or paid back: the owners' paid ahead and
-    # unused, the developer's, deposits, sellers' money, utility balances and the fund
+    # unused, the developer's, deposits, sellers' money, utility balances, the fund and the payees' money
     totals["held_for_others_cents"] = (totals["owed_back_cents"] + developer["owed_back_cents"]
                                        + totals["deposits_held_cents"] + totals["seller_prepaid_held_cents"]
-                                       + totals["utility_prepaid_cents"] + totals["maintenance_fund_cents"])
+                                       + totals["utility_prepaid_cents"] + totals["maintenance_fund_cents"]
+                                       + totals["pass_through_owed_cents"])
     return {"estate_id": estate_id, "as_of": end_day, "households": households, "developer": developer,
             "deposits_held": held, "seller_prepaid_held": holds, "utility_balances": balances,
+            "pass_through_owed": owed_to_payees,
             "maintenance_fund": {"balance_cents": fund_balance_cents or 0, "kept": fund_balance_cents is not None},
             "totals": totals, "amounts_as_at": clock.to_iso(now), "generated_at": clock.to_iso(now)}

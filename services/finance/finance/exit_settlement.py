@@ -228,6 +228,20 @@ def refuse_short(settlement, short, held):
                                           "cents planned") for i, s in enumerate(short)])
 
 
+def refuse_payees_owed(owed):
+    """409 naming each payee still owed money collected for it (代收代缴, ``exit_handover.payees_owed``): the
+    transfer closes the money the operator holds, and the gas company's money is neither the owners' to hand to
+    the next company nor the operator's to keep. Its claim is on the operator that collected it (the next company
+    never took the money nor the collecting agreement), so it is handed on first (``remit_pass_through``, any
+    month begun), then the transfer is asked again; nothing moves before (h4)."""
+    if owed:
+        named = ", ".join(f"{p['name']} ({p['owed_cents']} cents)" for p in owed)
+        raise Conflict(f"money collected for others is still owed to {named}: hand it on to each payee before the "
+                       "money owed back is transferred to the next company",
+                       [field_error(f"pass_through_owed[{i}]", f"{p['payee_id']} ({p['name']}) is owed "
+                                    f"{p['owed_cents']} cents") for i, p in enumerate(owed)])
+
+
 def bills_after_end(bills, end_day):
     """``(to_cancel, across)``: the owner's ``bills`` (not cancelled) covering only days after ``end_day``,
     and those covering days on both sides of it, as the handover package reads them (``exit_handover.

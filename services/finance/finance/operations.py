@@ -3559,7 +3559,16 @@ def handover_money(db, estate_id, as_of):
     return exit_handover.money_at_end(
         estate_id, end_day, bills, store.unapplied_payments(db, estate_id), flats, shown,
         store.seller_holds_of_estate(db, estate_id), store.utility_accounts_of_estate(db, estate_id),
-        None if fund is None else fund.get("balance_cents", 0), clock.now())
+        None if fund is None else fund.get("balance_cents", 0), clock.now(), payees=_payees_owed(db, estate_id))
+
+
+def _payees_owed(db, estate_id):
+    """Each payee of money collected for others with what is owed to it now (``pass_through.payee_lines``)."""
+    payees = store.payees_of_estate(db, estate_id)
+    if not payees:
+        return []
+    collections, remittances = store.payees_collected(db, estate_id, [p["_id"] for p in payees])
+    return [{**line, "payee_id": line["_id"]} for line in pass_through.payee_lines(payees, collections, remittances)]
 
 
 # -- the owners' money paid ahead settled at a contract's end (退还 / 移交, exit_settlement.py) -----------
@@ -3801,6 +3810,7 @@ def transfer_exit_prepaid(db, outbox, caller, estate_id, data):
     bills = list(store.bills_at_contract_end(db, estate_id, end_day[:7]))  # read twice below
     if batch is None:
         exit_settlement.refuse_across(exit_settlement.bills_after_end(bills, end_day)[1], end_day)  # before any
+        exit_settlement.refuse_payees_owed(exit_handover.payees_owed(_payees_owed(db, estate_id)))
         if _settled(db, estate_id, caller.user, periods.day_of(now, rules)):
             raise BusinessRuleViolation(f"{caller.user}'s journal of {periods.day_of(now, rules)} is settled and closed",
                                         [field_error("day", "is settled: no more entries")])

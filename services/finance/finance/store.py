@@ -2254,6 +2254,12 @@ def payees_page(db, estate_id, limit, cursor):
     return store.page(db.pass_through_payees, {"estate_id": estate_id}, limit, cursor)
 
 
+def payees_of_estate(db, estate_id):
+    """Every payee of the estate (a handful: its gas, water, broadband companies), by the estate's index."""
+    return list(store.scan(db.pass_through_payees, {"estate_id": estate_id}, ("estate_id", "name", "service",
+                                                                              "handling_fee_cents")))
+
+
 def payees_collected(db, estate_id, payee_ids):
     """``(collections posted, remittances done)`` of the payees: one row per payee having any, its sums and
     its count (``{payee_id, amount_cents, fee_cents, count}``; ``{payee_id, amount_cents, count}``), added up

@@ -694,3 +694,30 @@ def test_a_first_refund_crashed_part_way_then_refused_for_its_amount_leaves_no_b
     assert sorted(done["bills_cancelled"]) == sorted(bill_of(finance, "hh_1", p)["id"] for p in ("2026-10", "2026-11"))
     assert {bill["exit_settlement_id"] for bill in finance.db.bills.find({"exit_settlement_id": {"$exists": True}})} \
         == {done["id"]}
+
+
+def test_money_owed_to_a_payee_is_in_the_package_and_the_transfer_is_refused_until_it_is_handed_on(finance):
+    """代收代缴 at the contract's end (h4): the gas company's money collected at the desk and not handed on is
+    the gas company's, not the operator's nor the owners' fund: the package lists it by payee, and the batch
+    that closes the money is refused (409 naming the payee) until it is remitted; nothing moves meanwhile."""
+    from .test_pass_through import collect, payee, remit
+    approved(finance)
+    run(finance, "2026-11")
+    pay(finance, "hh_1", 2 * 21002)  # November, and December paid ahead
+    gas = payee(finance, fee=200)
+    collect(finance, gas["id"], 12850, "ptc-end-1")
+    collect(finance, gas["id"], 6000, "ptc-end-2", household="hh_2")
+    package = handover(finance, "2026-11-30")
+    assert package["pass_through_owed"] == [{"payee_id": gas["id"], "name": "华润燃气", "service": "gas",
+                                             "owed_cents": 18850}]
+    assert package["totals"]["pass_through_owed_cents"] == 18850  # the fees are the estate's income, not owed
+    assert package["totals"]["held_for_others_cents"] == package["totals"]["owed_back_cents"] + 18850
+    with pytest.raises(Conflict) as refused:
+        transfer(finance, as_of="2026-11-30")
+    assert "华润燃气" in refused.value.detail
+    assert [e["field"] for e in refused.value.errors] == ["pass_through_owed[0]"]
+    assert finance.db.exit_transfers.count_documents({"estate_id": ESTATE}) == 0  # nothing written
+    assert finance.db.journal.count_documents({"estate_id": ESTATE, "kind": "exit_transfer"}) == 0
+    remit(finance, gas["id"], "ptm-end")
+    assert handover(finance, "2026-11-30")["pass_through_owed"] == []
+    assert transfer(finance, as_of="2026-11-30")["status"] == "done"

@@ -189,3 +189,16 @@ def test_the_answer_says_its_amounts_stand_as_when_read_not_as_of_the_last_day()
     got = money([bill("2026-11", 25000, 0)], fund=120000, end="2026-11-30")
     assert got["amounts_as_at"] == got["generated_at"] == "2026-12-07T08:00:00.000Z"
     assert got["as_of"] == "2026-11-30"
+
+
+def test_money_collected_for_a_payee_and_not_handed_on_is_held_for_it_by_payee():
+    """代收代缴: an owner's gas bill paid at the desk is the gas company's money until it is handed on; at the
+    contract's end it is neither the operator's nor the owners', but the payee's, each by its own name (h4)."""
+    owed = [{"payee_id": "ptp_gas", "name": "华润燃气", "service": "gas", "owed_cents": 18850},
+            {"payee_id": "ptp_net", "name": "电信宽带", "service": "broadband", "owed_cents": 0}]
+    got = exit_handover.money_at_end("est_1", "2026-12-31", [], [], FLATS, [], [], [], None, NOW, payees=owed)
+    assert got["pass_through_owed"] == [{"payee_id": "ptp_gas", "name": "华润燃气", "service": "gas",
+                                         "owed_cents": 18850}]  # one owed nothing is not listed
+    assert got["totals"]["pass_through_owed_cents"] == 18850
+    assert got["totals"]["held_for_others_cents"] == 18850
+    assert money()["pass_through_owed"] == [] and money()["totals"]["pass_through_owed_cents"] == 0
