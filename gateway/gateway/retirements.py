@@ -173,6 +173,7 @@ CLOSES_OUT = (
              "refund_seller_prepaid", "carry_over_seller_prepaid",
              "refund_exit_prepaid", "transfer_exit_prepaid",  # 撤场: the owners' money owed back paid out
              "remit_pass_through",  # 代收代缴: the money collected before the estate retired still handed on
+             "reverse_pass_through_collection",  # and one recorded by mistake taken back (h4)
              "reverse_utility_top_up", "record_utility_owner_notice", "request_invoice", "void_invoice", "reverse_fund_deposit", "approve_fund_use",
              "reject_fund_use", "settle_day", "record_operating_expense", "reverse_operating_expense",
              "publish_disclosure", "send_reminder", "update_settings",

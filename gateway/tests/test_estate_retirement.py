@@ -27,7 +27,7 @@ def estate(estate_id, retired_at=None, **fields):
     return found | ({"retired_at": retired_at} if retired_at is not None else {})
 
 
-SETTLED_MONEY = MONEY | {"households": [], "deposits_held": [],
+SETTLED_MONEY = MONEY | {"households": [], "deposits_held": [], "pass_through_owed": [],
                          "totals": {name: 0 for name in MONEY["totals"]}}
 
 

@@ -78,6 +78,8 @@ DECISIONS = {
     "finance/operating_expense_recorded:description": ARCHIVE,
     "finance/operating_expense_reversed:reason": ARCHIVE,
     "finance/payment_reversed:reason": ARCHIVE,
+    # a collection for a payee typed wrong taken back (代收代缴, h4): the cashier's words why, as a payment's
+    "finance/pass_through_collection_reversed:reason": ARCHIVE,
     # a receipt of the common parts' income reversed, a contract ended early: finance refuses a phone or ID
     # number in the reason (422), as in a contract's words (h3)
     "finance/public_revenue_reversed:reason": ARCHIVE,

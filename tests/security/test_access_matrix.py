@@ -299,6 +299,8 @@ class World:
         ids["part_id"] = self.post(f"{base}/parts", {"code": "TAP-1", "name": "水龙头", "unit": "piece"})["id"]  # 备品备件
         # 代收代缴: B's gas company, money collected for it (h6)
         ids["payee_id"] = self.post(f"{base}/pass-through/payees", {"name": "华润燃气", "service": "gas"})["id"]
+        ids["collection_id"] = self.post(f"{base}/pass-through/collections", {  # its reversal's path (h4)
+            "payee_id": ids["payee_id"], "household_id": household, "amount_cents": 100, "method": "cash"})["id"]
         ids["route_id"] = route
         ids["record_id"] = self.post(f"{base}/equipment/{ids['equipment_id']}/records", self._sample(
             "POST", "/api/v1/estates/{estate_id}/equipment/{equipment_id}/records", swaps))["id"]

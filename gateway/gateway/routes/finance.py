@@ -100,6 +100,10 @@ ROUTES = [
           policy.REVENUE_RECEIVERS, status=201, body=True, id_param="payee_id", idempotent=True),
     Route("POST", f"{ESTATE}/pass-through/collections", "finance", "record_pass_through_collection", policy.CASHIERS,
           status=201, body=True, idempotent=True),
+    # a collection recorded by mistake reversed (冲销代收款, h4): by the cashiers, as a payment's reversal
+    Route("POST", f"{ESTATE}/pass-through/collections/<collection_id>/reverse", "finance",
+          "reverse_pass_through_collection", policy.CASHIERS, status=201, body=True, id_param="collection_id",
+          idempotent=True),
     Route("GET", f"{ESTATE}/pass-through/collections", "finance", "list_pass_through_collections", policy.FINANCE,
           paged=True, filters=("payee_id", "household_id", "period", "receipt_number")),
     Route("GET", f"{ESTATE}/pass-through/remittances", "finance", "list_pass_through_remittances", policy.FINANCE,

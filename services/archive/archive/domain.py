@@ -60,6 +60,7 @@ RECORDED_EVENTS = {
     ("finance", "exit_prepaid_transferred"): "exit_settlement",
     # money collected on behalf of others (代收代缴): an owner's money for a payee, under the household; handed on
     ("finance", "pass_through_collected"): "pass_through_collection",
+    ("finance", "pass_through_collection_reversed"): "pass_through_collection",  # typed wrong: beside it (h4)
     ("finance", "pass_through_remitted"): "pass_through_remittance",
     ("finance", "operating_expense_recorded"): "operating_expense",  # a cost of the disclosure's expenses
     ("finance", "operating_expense_reversed"): "operating_expense",  # kept beside the cost

@@ -418,6 +418,10 @@ class ArchiveService(EstateSettings, HasCustomFields, ExportsResources, ServiceB
     def record_pass_through_remitted(self, event):
         self._record(event)
 
+    @consumes("finance", "pass_through_collection_reversed")
+    def record_pass_through_collection_reversed(self, event):
+        self._record(event)
+
     @consumes("finance", "seller_prepaid_carried_over")
     def record_seller_prepaid_carried_over(self, event):
         self._record(event)

@@ -396,6 +396,8 @@ def read_statement(content, estate_id, period, first_day, last_day):
 
 # the entries one collection for a payee writes: its money and its fee, one payment by the owner (pass_through.py)
 PASS_THROUGH_ENTRIES = ("pass_through_collection", "pass_through_fee")
+# and the entries its reversal writes (h4): the money and the fee paid back, one transfer out
+PASS_THROUGH_REVERSAL_ENTRIES = ("pass_through_collection_reversal", "pass_through_fee_reversal")
 
 
 def _one_payment_at_the_bank(e):
@@ -404,6 +406,8 @@ def _one_payment_at_the_bank(e):
         return ("deposit", e["deposit_id"], e["journal"], e["method"], e["direction"])
     if e.get("kind") in PASS_THROUGH_ENTRIES:
         return ("pass_through", e["ref_id"], e["journal"], e["method"], e["direction"])
+    if e.get("kind") in PASS_THROUGH_REVERSAL_ENTRIES:
+        return ("pass_through_reversal", e["ref_id"], e["journal"], e["method"], e["direction"])
     return None
 
 
@@ -441,6 +445,8 @@ def at_the_bank(entries):
                         first["deduction_kind"] = e.get("deduction_kind")
                 if together[0] == "pass_through":  # the collection's, whichever of its entries came first
                     first["kind"] = PASS_THROUGH_ENTRIES[0]
+                if together[0] == "pass_through_reversal":
+                    first["kind"] = PASS_THROUGH_REVERSAL_ENTRIES[0]
                 continue
             e = paid_back[together] = dict(e)
         shown.append(e)

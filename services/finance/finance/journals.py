@@ -171,6 +171,20 @@ def pass_through_entries(collection):
     return made
 
 
+def pass_through_reversal_entries(reversal):
+    """A collection for a payee recorded by mistake reversed (``pass_through.py``): its money back out of the
+    journal of its method (``pass_through_collection_reversal``) and, apart, its fee (``pass_through_fee_reversal``:
+    off the estate's income), under the reversal (``ref_id``), on the reverser's day, the collection's receipt."""
+    made = [entry(reversal["estate_id"], "pass_through_collection_reversal", reversal["_id"], reversal["method"],
+                  "out", reversal["amount_cents"], reversal["by"], reversal["day"], reversal["at"],
+                  reversal["receipt_number"], reversal["household_id"])]
+    if reversal["fee_cents"]:
+        made.append(entry(reversal["estate_id"], "pass_through_fee_reversal", reversal["_id"], reversal["method"],
+                          "out", reversal["fee_cents"], reversal["by"], reversal["day"], reversal["at"],
+                          reversal["receipt_number"], reversal["household_id"]))
+    return made
+
+
 def pass_through_remittance_entry(remittance):
     """The money collected for a payee handed on to it (代缴): money out, its own entry."""
     return entry(remittance["estate_id"], "pass_through_remittance", remittance["_id"], remittance["method"], "out",
@@ -488,16 +502,22 @@ def reconciliation(estate_id, period, entries, payments_posted, bills_touched, s
     # money collected for others (代收代缴, pass_through.py): the payees' money in, the fees apart, from the
     # collections posted (their receipts), never the journal's own entries, which balanced whatever the journal
     # held (found by r6 reviewing h6); handed on: the entries out, as refunds
-    posted = [c for c in pass_through_collections or [] if c["status"] == "posted"]
+    # a collection reversed since (h4) is still received: its receipt stands, its reversal's entries take it out
+    posted = [c for c in pass_through_collections or [] if c["status"] in ("posted", "reversed")]
+    taken_back = [e for e in entries if e["kind"] == "pass_through_collection_reversal"]
     passed = {"pass_through_collection": posted, "pass_through_fee": [c for c in posted if c["fee_cents"]],
-              "pass_through_remittance": [e for e in entries if e["kind"] == "pass_through_remittance"]}
+              "pass_through_remittance": [e for e in entries if e["kind"] == "pass_through_remittance"],
+              "pass_through_reversal": taken_back}
     passed_cents = {"pass_through_collection": sum(c["amount_cents"] for c in posted),
                     "pass_through_fee": sum(c["fee_cents"] for c in posted),
-                    "pass_through_remittance": sum(e["amount_cents"] for e in passed["pass_through_remittance"])}
+                    "pass_through_remittance": sum(e["amount_cents"] for e in passed["pass_through_remittance"]),
+                    "pass_through_reversal": sum(e["amount_cents"] for e in entries
+                                                 if e["kind"] in ("pass_through_collection_reversal",
+                                                                  "pass_through_fee_reversal"))}
     expected = (receipts - reversals + collected - sum(e["amount_cents"] for e in refunds) + top_up_cents - seller_cents
                 - sum(e["amount_cents"] for e in deductions_back) + revenue_cents - revenue_back_cents - revenue_refund_cents - exit_cents
                 + passed_cents["pass_through_collection"] + passed_cents["pass_through_fee"]
-                - passed_cents["pass_through_remittance"])
+                - passed_cents["pass_through_remittance"] - passed_cents["pass_through_reversal"])
     allocated = sum(a["amount_cents"] for bill in bills_touched for a in bill.get("allocations", [])
                     if start <= a["at"] < end and a.get("kind") != "opening_credit")  # 期初预收: not received here
     paid_in_full = sum(1 for bill in bills_touched
@@ -532,7 +552,8 @@ def reconciliation(estate_id, period, entries, payments_posted, bills_touched, s
         "exit_prepaid_paid_out": {"count": len(exits), "amount_cents": exit_cents},
         "pass_through": {name: {"count": len(passed[kind]), "amount_cents": passed_cents[kind]}
                          for name, kind in (("collected", "pass_through_collection"), ("fees", "pass_through_fee"),
-                                            ("remitted", "pass_through_remittance"))},
+                                            ("remitted", "pass_through_remittance"),
+                                            ("reversed", "pass_through_reversal"))},
         "expected_net_cents": expected,
         "difference_cents": overall["net_cents"] - expected,
         "balanced": overall["net_cents"] == expected,

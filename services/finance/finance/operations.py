@@ -959,6 +959,12 @@ def finish_half_done(db, outbox, grace_seconds=HALF_DONE_GRACE_SECONDS):
         except BusinessRuleViolation:  # another batch took its collections: taken away, no entry
             pass
         finished += 1
+    for reversal in store.pending_pass_through(db, "pass_through_reversals", before):  # 冲销代收款 (h4)
+        try:
+            _finish_pass_through_reversal(db, outbox, reversal)
+        except Conflict:  # a remittance took its collection first: taken away, no entry
+            pass
+        finished += 1
     if finished:
         log.warning("finished %d payments, reversals, top-ups, usages, fund deposits or deposit refunds left "
                     "half-done", finished)
@@ -2296,6 +2302,11 @@ def _finish_day(db, outbox, estate_id, cashier, day):
         try:
             _finish_pass_through_remittance(db, outbox, remittance)
         except BusinessRuleViolation:  # another batch took its collections: taken away, no entry
+            pass
+    for reversal in half_done["pass_through_reversals"]:  # 冲销代收款 (h4)
+        try:
+            _finish_pass_through_reversal(db, outbox, reversal)
+        except Conflict:  # a remittance took its collection first: taken away, no entry
             pass
 
 
@@ -3977,3 +3988,60 @@ def _finish_pass_through_remittance(db, outbox, remittance):
 
 def list_pass_through_remittances(db, estate_id, filters, limit=None, cursor=None):
     return store.remittances_page(db, estate_id, filters, limit, cursor)
+
+
+def reverse_pass_through_collection(db, outbox, caller, estate_id, collection_id, data):
+    """A collection for a payee recorded by mistake reversed (``pass_through``'s reversal, h4): its record
+    ``pending`` (its id from the collection's: once), the collection claimed (marked ``reversed``, kept), the
+    entries out on the caller's journal of the day, ``done`` with ``pass_through_collection_reversed``. Refused 409
+    when reversed already, pending, or handed on (its remittance named), nothing written. A retry finishes it."""
+    collection = store.find_collection(db, estate_id, collection_id)
+    if collection is None:
+        raise NotFound("no such collection of money for a payee in this estate")
+    existing = store.find_pass_through_reversal(db, estate_id, pass_through.reversal_id(estate_id, collection_id))
+    if existing is not None and existing["status"] == pass_through.DONE:
+        if _same_reversal_call(existing, caller, estate_id):  # sent again with its key: the same answer
+            return public(existing)
+        pass_through.refuse_not_reversible(collection)
+    if existing is None:
+        rules, now = store.rules_for(db, estate_id), clock.now()
+        with open_journal_day(db, estate_id, caller.user, periods.day_of(now, rules)):
+            made = pass_through.new_reversal(collection, data, now, rules, caller.user) | {
+                "_call": _reversal_call(caller, estate_id)}
+            if not store.insert_pass_through_reversal(db, made):  # a twin call wrote it first
+                pass_through.refuse_not_reversible(store.find_collection(db, estate_id, collection_id))
+            existing = store.find_pass_through_reversal(db, estate_id, made["_id"])
+            return public(_finish_pass_through_reversal(db, outbox, existing))
+    return public(_finish_pass_through_reversal(db, outbox, existing))
+
+
+def _reversal_call(caller, estate_id):
+    """The mark of the call that wrote a reversal: its caller's Idempotency-Key (None without one)."""
+    return None if caller.creates_new_id else caller.created_id("ptk", estate_id)
+
+
+def _same_reversal_call(reversal, caller, estate_id):
+    """Whether a done reversal answers this call: the call that wrote it sent again with its key (a reply lost
+    on its way made the retry a 409 "reversed already", as a payment's reversal once did)."""
+    mark = _reversal_call(caller, estate_id)
+    return mark is not None and reversal.get("_call") == mark
+
+
+def _finish_pass_through_reversal(db, outbox, reversal):
+    """The collection claimed (a remittance that took it first: the reversal taken away, 409 naming it), the
+    entries (once: natural ids), ``done`` with the event. The retry, the day's settlement or the sweep finish it."""
+    if reversal["status"] != pass_through.PENDING:
+        return reversal
+    estate_id = reversal["estate_id"]
+    try:
+        store.change_collection(db, outbox, estate_id, reversal["collection_id"], lambda current: (
+            lambda changes: Change(changes) if changes else None)(pass_through.reversal_claim(current, reversal)))
+    except Conflict:
+        store.drop_unclaimed_pass_through_reversal(db, estate_id, reversal["_id"])
+        raise
+    for entry in journals.pass_through_reversal_entries(reversal):
+        store.insert_entry(db, entry)
+    return store.change_pass_through_reversal(db, outbox, estate_id, reversal["_id"], lambda current: Change(
+        {"status": pass_through.DONE}, events=[outbox.event(
+            "pass_through_collection_reversed", estate_id, pass_through.reversed_event_data(current),
+            actor=current["by"])]) if current["status"] == pass_through.PENDING else None)

@@ -22,16 +22,26 @@ only charge a handling fee, and the money itself had nowhere to be received, owe
   with the collections it plans, each collection then marked as its own once (one taken by another
   batch meanwhile is left out and the amount is what it took), the entry, ``done``.
 
+- **A reversal** (冲销, h4): a collection recorded by mistake (the wrong payee, household or amount) is
+  never edited nor deleted: a record of its own (``pass_through_reversals``, its id from the collection's:
+  once) names it, why, by whom and when; the collection is kept, marked ``reversed`` (``reversed_by``), so it
+  is owed to the payee no more and no remittance takes it; its money and fee go back out on the reverser's
+  journal of the day (``pass_through_collection_reversal``, ``pass_through_fee_reversal``: the fee off the
+  estate's income), announced ``pass_through_collection_reversed``. One handed on already is refused (409
+  naming its remittance): the money left for the payee, that remittance's own correction comes first. The
+  reversal claims the collection as a remittance takes it, once: whichever writes first wins, the other leaves
+  it. Written ``pending`` with the collection claimed, its entries, then ``done``; its retry finishes it.
+
 Plain functions: no broker, no store.
 """
 from estate_common import clock, ids, money
-from estate_common.errors import BusinessRuleViolation, field_error
+from estate_common.errors import BusinessRuleViolation, Conflict, field_error
 from estate_common.text import optional_text
 
 from . import periods
 
 SERVICES = ("gas", "broadband", "water", "electricity", "heating", "cable_tv", "other")  # openapi's PassThroughService
-PENDING, POSTED, DONE = "pending", "posted", "done"
+PENDING, POSTED, DONE, REVERSED = "pending", "posted", "done", "reversed"
 
 
 def payee_id(estate_id, token):
@@ -130,3 +140,50 @@ def payee_lines(payees, collections, remittances):
     for line in lines.values():
         line["owed_cents"] = max(0, line["collected_cents"] - line["remitted_cents"])
     return [lines[p["_id"]] for p in payees]
+
+
+def reversal_id(estate_id, collection_id):
+    """One reversal per collection: its id derives from the collection's."""
+    return ids.natural_id("ptr", estate_id, collection_id)
+
+
+def refuse_not_reversible(collection, own_reversal_id=None):
+    """409 for a collection that cannot be reversed: still being written, reversed already (by another
+    reversal than ``own_reversal_id``), or handed on to the payee by a remittance (named)."""
+    if collection.get("reversed_by") and collection["reversed_by"] != own_reversal_id:
+        raise Conflict("the collection is reversed already", [field_error("id", "is reversed already")])
+    if collection.get("remittance_id"):
+        raise Conflict(f"the collection was handed on to {collection['payee_name']} by the remittance "
+                       f"{collection['remittance_id']}: that remittance's own correction comes first, nothing reversed",
+                       [field_error("id", f"was handed on by {collection['remittance_id']}")])
+    if collection["status"] == PENDING:
+        raise Conflict("the collection is still being written: ask again in a moment",
+                       [field_error("id", "is still being written")])
+
+
+def new_reversal(collection, data, now, rules, actor):
+    """The reversal of ``collection`` as first written (``pending``): 422 without a reason."""
+    reason = optional_text(data, "reason")
+    if not reason:
+        raise BusinessRuleViolation("a reversal says why", [field_error("data.reason", "say why")])
+    refuse_not_reversible(collection)
+    stamp = clock.to_iso(now)
+    keys = ("payee_id", "household_id", "amount_cents", "fee_cents", "method", "receipt_number")
+    return {"_id": reversal_id(collection["estate_id"], collection["_id"]), "estate_id": collection["estate_id"],
+            "collection_id": collection["_id"], **{key: collection[key] for key in keys}, "reason": reason,
+            "by": actor, "day": periods.day_of(now, rules), "at": stamp, "status": PENDING, "created_at": stamp}
+
+
+def reversal_claim(collection, reversal):
+    """The collection's changes that mark it reversed by ``reversal``; None when it is so already (a retry);
+    refused (409) when a remittance took it first or another reversal did."""
+    if collection.get("reversed_by") == reversal["_id"]:
+        return None
+    refuse_not_reversible(collection, reversal["_id"])
+    return {"status": REVERSED, "reversed_by": reversal["_id"]}
+
+
+def reversed_event_data(reversal):
+    """``finance.pass_through_collection_reversed``: the collection's id, the reversal's, no personal data."""
+    keys = ("payee_id", "household_id", "amount_cents", "fee_cents", "method", "receipt_number", "reason", "day", "at")
+    return {"id": reversal["collection_id"], "reversal_id": reversal["_id"], **{key: reversal[key] for key in keys}}

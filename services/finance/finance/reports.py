@@ -195,11 +195,12 @@ def disclosure(estate_id, period, bills, expenses, now, operating=(), prepaid_mo
         line["billed_cents"] += -kept["amount_cents"] if reversal else kept["amount_cents"]
         line["received_cents"] += -kept["amount_cents"] if reversal else kept["amount_cents"]
         line["bills"] += 0 if reversal else 1
-    for fee in pass_through_fees:
+    for fee in pass_through_fees:  # a collection's reversal (its month's alone) nets its fee, as a deduction's (h4)
         line = income.setdefault(PASS_THROUGH_FEES_LINE, {"billed_cents": 0, "received_cents": 0, "bills": 0})
-        line["billed_cents"] += fee["amount_cents"]
-        line["received_cents"] += fee["amount_cents"]
-        line["bills"] += 1
+        reversal = fee["kind"] == "pass_through_fee_reversal"
+        line["billed_cents"] += -fee["amount_cents"] if reversal else fee["amount_cents"]
+        line["received_cents"] += -fee["amount_cents"] if reversal else fee["amount_cents"]
+        line["bills"] += 0 if reversal else 1
     material = sum(e["material_cost_cents"] for e in expenses)
     labour = sum(e["labour_cost_cents"] for e in expenses)
     by_category = {}

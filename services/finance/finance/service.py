@@ -279,6 +279,11 @@ class FinanceService(CopiesEstates, CopiesHouseholds, EstateSettings, ExportsRes
                                              payload["data"])
 
     @rpc_method
+    def reverse_pass_through_collection(self, payload):
+        return operations.reverse_pass_through_collection(self.db, self.outbox, self.caller, payload["estate_id"],
+                                                          payload["id"], payload["data"])
+
+    @rpc_method
     def list_pass_through_remittances(self, payload):
         return operations.list_pass_through_remittances(self.db, payload["estate_id"], payload.get("filters", {}),
                                                         payload.get("limit"), payload.get("cursor"))

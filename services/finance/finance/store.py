@@ -135,6 +135,9 @@ INDEXES = {
                                  ([("estate_id", 1), ("status", 1), ("created_at", 1)], {})],  # the half-done sweep
     "pass_through_remittances": [(PAGED, {}), ([("estate_id", 1), ("payee_id", 1), ("period", 1)], {}),
                                  ([("estate_id", 1), ("status", 1), ("created_at", 1)], {})],  # the half-done sweep
+    # a collection recorded by mistake reversed (h4): a record of its own, once per collection (its natural id)
+    "pass_through_reversals": [(PAGED, {}),
+                               ([("estate_id", 1), ("status", 1), ("created_at", 1)], {})],  # the half-done sweep
 }
 
 # indexes an older version made, dropped at start-up (estate_common.store.drop_retired_indexes)
@@ -154,6 +157,7 @@ NAMES = {  # collection -> what the API calls one of its documents
     "exit_settlements": "settlement of the money owed back at the contract's end",
     "pass_through_payees": "payee of money collected for others",
     "pass_through_collections": "money collected for a payee", "pass_through_remittances": "remittance to a payee",
+    "pass_through_reversals": "reversal of money collected for a payee",
     "exit_transfers": "transfer of the money owed back to the next company",
     "exit_end_days": "contract end day of the estate",
 }
@@ -1011,6 +1015,8 @@ def half_done_of_day(db, estate_id, cashier, day):
                                                                                    "cashier": cashier, "day": day})),
         "pass_through_remittances": list(store.scan(db.pass_through_remittances, {**scope, "status": "pending",
                                                                                    "by": cashier, "day": day})),
+        "pass_through_reversals": list(store.scan(db.pass_through_reversals, {**scope, "status": "pending",
+                                                                               "by": cashier, "day": day})),
     }
 
 
@@ -1433,8 +1439,10 @@ def deductions_of_period(db, estate_id, period):
 
 
 def pass_through_fees_of_period(db, estate_id, period):
-    """The journal's handling fees on money collected for others (代收手续费) of a period's days: the estate's income."""
-    return list(store.scan(db.journal, {"estate_id": estate_id, "kind": "pass_through_fee",
+    """The journal's handling fees on money collected for others (代收手续费) of a period's days: the estate's income;
+    and those taken back by a collection's reversal on them (``pass_through_fee_reversal``, h4)."""
+    return list(store.scan(db.journal, {"estate_id": estate_id,
+                                        "kind": {"$in": ["pass_through_fee", "pass_through_fee_reversal"]},
                                         "day": store.days_of(period)}))
 
 
@@ -2301,9 +2309,10 @@ def owed_collections(db, estate_id, payee_id, period):
 
 
 def take_collection(db, outbox, estate_id, collection_id, remittance_id):
-    """The collection marked handed on by ``remittance_id``, once; left when another remittance took it."""
+    """The collection marked handed on by ``remittance_id``, once; left when another remittance took it, or when
+    its reversal did (h4: the reversal's claim and this take each write only a collection neither marked)."""
     def take(collection):
-        if collection.get("remittance_id"):
+        if collection.get("remittance_id") or collection.get("reversed_by"):
             return None
         return writes.Change({"remittance_id": remittance_id})
     return change_collection(db, outbox, estate_id, collection_id, take)
@@ -2320,6 +2329,25 @@ def pass_through_collections_of_period(db, estate_id, period):
     """The money collected for others (代收) on the days of a month, quarter or year (the reconciliation's)."""
     return list(store.scan(db.pass_through_collections, {"estate_id": estate_id, "day": store.days_of(period)},
                            ("amount_cents", "fee_cents", "status")))
+
+
+def find_pass_through_reversal(db, estate_id, reversal_id):
+    return _named.find(db, "pass_through_reversals", estate_id, reversal_id)
+
+
+def insert_pass_through_reversal(db, reversal):
+    """False when it exists (a retry, or a twin call)."""
+    return _named.insert(db, "pass_through_reversals", reversal)
+
+
+def change_pass_through_reversal(db, outbox, estate_id, reversal_id, decide):
+    return _named.change(db, outbox, "pass_through_reversals", estate_id, reversal_id, decide, keyed=False)
+
+
+def drop_unclaimed_pass_through_reversal(db, estate_id, reversal_id):
+    """A reversal refused before it claimed its collection (a remittance took it first), taken away while pending:
+    nothing moved on it (the collection not marked, no entry)."""
+    db.pass_through_reversals.delete_one({"_id": reversal_id, "estate_id": estate_id, "status": "pending"})
 
 
 def find_remittance(db, estate_id, remittance_id):

@@ -2724,3 +2724,17 @@ def test_money_collected_for_others_and_handed_on_is_kept_once(archive, estate):
     assert [(r["household_id"], r["subject_id"]) for r in records["items"]] == [("hh_1", "ptc_1")]
     records = archive.list_records({"estate_id": estate_id, "filters": {"subject_type": "pass_through_remittance"}})
     assert [r["subject_id"] for r in records["items"]] == ["ptm_1"]
+
+
+def test_a_collection_for_others_reversed_is_kept_beside_it_once(archive, estate):
+    """finance's reversal of a collection typed wrong (h4): kept under the household beside the collection."""
+    estate_id = estate["id"]
+    reversed_ = event("finance", "pass_through_collection_reversed", estate_id, {
+        "id": "ptc_1", "reversal_id": "ptr_1", "payee_id": "ptp_1", "household_id": "hh_1", "amount_cents": 12850,
+        "fee_cents": 200, "method": "cash", "receipt_number": "RC-2026-000042", "reason": "收错了户",
+        "day": "2026-11-22", "at": "2026-11-22T02:00:00.000Z"})
+    for delivered in (reversed_, reversed_):
+        archive.record_pass_through_collection_reversed(delivered)
+    records = archive.list_records({"estate_id": estate_id, "filters": {"subject_id": "ptc_1"}})
+    assert [(r["subject_type"], r["event_type"], r["household_id"]) for r in records["items"]] == [
+        ("pass_through_collection", "pass_through_collection_reversed", "hh_1")]

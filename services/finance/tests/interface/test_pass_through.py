@@ -4,7 +4,7 @@ only a handling fee could be a paid service order, the money itself had nowhere 
 import pytest
 
 from estate_common import clock, contracts
-from estate_common.errors import BusinessRuleViolation, NotFound
+from estate_common.errors import BusinessRuleViolation, Conflict, InvalidInput, NotFound
 
 from .test_service import ACCOUNTANT, CASHIER, ESTATE, acting, approved, finance, pay, run  # noqa: F401 (fixture)
 
@@ -72,7 +72,8 @@ def test_money_collected_for_a_payee_is_received_owed_and_handed_on_never_income
     month = finance.reconciliation_report({"estate_id": ESTATE, "filters": {"period": "2026-11"}})
     assert month["balanced"] and month["pass_through"] == {"collected": {"count": 2, "amount_cents": 18850},
                                                            "fees": {"count": 2, "amount_cents": 400},
-                                                           "remitted": {"count": 1, "amount_cents": 18850}}
+                                                           "remitted": {"count": 1, "amount_cents": 18850},
+                                                           "reversed": {"count": 0, "amount_cents": 0}}
 
 
 def test_a_fee_set_later_is_charged_by_the_collections_after_it_and_a_payee_is_the_estates(finance):
@@ -297,3 +298,126 @@ def test_the_payees_list_sums_each_page_s_payees_where_they_are_stored_not_their
     assert remitted["amount_cents"] == sum(1000 + 37 * n for n in range(1, 60, 4))
     # 65 collections and a remittance read, page by page, as 4 rows of collections' sums and 1 of remittances'
     assert len(reads) == 5 and reads.count("pass_through_remittances") == 1
+
+
+def reverse(finance, collection_id, key, reason="收错了户：应为 2-1-101 的燃气费", caller=CASHIER):
+    return call(finance, "reverse_pass_through_collection", {"estate_id": ESTATE, "id": collection_id,
+                                                             "data": {"reason": reason}}, caller=caller, key=key)
+
+
+def test_a_collection_recorded_by_mistake_is_reversed_by_a_record_of_its_own_and_is_no_longer_owed(finance):
+    """A collection typed wrong (the wrong payee, household or amount) was handed on as typed: nothing took it
+    back. Its reversal is a record of its own naming it, why, by whom and when; the collection is kept, marked
+    reversed; its money and fee go back out of the journal; the payee is owed it no more (h4)."""
+    gas = payee(finance, fee=200)
+    wrong = collect(finance, gas["id"], 12850, "ptc-r1")
+    collect(finance, gas["id"], 6000, "ptc-r2", household="hh_2")
+    done = reverse(finance, wrong["id"], "ptr-1")
+    assert (done["collection_id"], done["status"], done["amount_cents"], done["fee_cents"]) == (
+        wrong["id"], "done", 12850, 200)
+    assert done["reason"].startswith("收错了户") and done["by"] == CASHIER["user"] and done["at"]
+    assert reverse(finance, wrong["id"], "ptr-1")["id"] == done["id"]  # a retry with its key: the same
+    kept = finance.db.pass_through_collections.find_one({"_id": wrong["id"]})
+    assert (kept["status"], kept["reversed_by"], kept["amount_cents"]) == ("reversed", done["id"], 12850)
+    listed = call(finance, "list_pass_through_collections", {"estate_id": ESTATE, "filters": {"payee_id": gas["id"]}})
+    assert {c["id"]: c["status"] for c in listed["items"]}[wrong["id"]] == "reversed"
+    back = sorted((e["kind"], e["direction"], e["amount_cents"]) for e in finance.db.journal.find(
+        {"estate_id": ESTATE, "ref_id": done["id"]}))
+    assert back == [("pass_through_collection_reversal", "out", 12850), ("pass_through_fee_reversal", "out", 200)]
+    line = lines(finance)[gas["id"]]
+    assert (line["collected_cents"], line["fees_cents"], line["owed_cents"], line["collections"]) == (6000, 200, 6000, 1)
+    [announced] = finance.outbox.of_type("pass_through_collection_reversed")
+    assert announced["data"]["id"] == wrong["id"] and announced["data"]["reversal_id"] == done["id"]
+    with pytest.raises(Conflict):  # once
+        reverse(finance, wrong["id"], "ptr-2")
+    handed = remit(finance, gas["id"], "ptm-r")  # the reversed one is never handed on
+    assert (handed["amount_cents"], len(handed["collection_ids"])) == (6000, 1)
+    acting(finance, ACCOUNTANT)
+    month = finance.reconciliation_report({"estate_id": ESTATE, "filters": {"period": "2026-11"}})
+    assert month["balanced"] and month["pass_through"]["reversed"] == {"count": 1, "amount_cents": 13050}
+    assert month["pass_through"]["collected"] == {"count": 2, "amount_cents": 18850}  # their receipts stand
+    disclosed = finance.db.journal.count_documents({"estate_id": ESTATE, "kind": "pass_through_fee_reversal"})
+    assert disclosed == 1
+
+
+def test_a_collection_handed_on_is_not_reversed_without_its_remittance_s_correction(finance):
+    gas = payee(finance)
+    handed = collect(finance, gas["id"], 5000, "ptc-h")
+    remittance = remit(finance, gas["id"], "ptm-h")
+    with pytest.raises(Conflict) as refused:
+        reverse(finance, handed["id"], "ptr-h")
+    assert remittance["id"] in refused.value.detail and refused.value.errors[0]["field"] == "id"
+    assert finance.db.pass_through_reversals.count_documents({"estate_id": ESTATE}) == 0  # nothing written
+    assert finance.db.journal.count_documents({"estate_id": ESTATE, "kind": {"$regex": "_reversal$"}}) == 0
+    assert finance.db.pass_through_collections.find_one({"_id": handed["id"]})["status"] == "posted"
+    with pytest.raises(NotFound):
+        reverse(finance, "ptc_nope", "ptr-n")
+    with pytest.raises((BusinessRuleViolation, InvalidInput)):  # a reversal says why
+        reverse(finance, collect(finance, gas["id"], 100, "ptc-w")["id"], "ptr-w", reason="   ")
+
+
+def test_a_remittance_planned_before_the_reversal_leaves_the_reversed_collection_out(finance, monkeypatch):
+    """Two at once: a remittance planned with a collection that is reversed before it takes it hands on the
+    rest only, never the reversed money (the reversal claims the collection as the remittance does, once)."""
+    gas = payee(finance)
+    first = collect(finance, gas["id"], 5000, "ptc-x1")
+    collect(finance, gas["id"], 7000, "ptc-x2")
+    from finance import operations
+    real = operations._finish_pass_through_remittance
+
+    def reversed_meanwhile(db, outbox, remittance):
+        if remittance["status"] == "pending" and not finance.db.pass_through_reversals.count_documents({}):
+            reverse(finance, first["id"], "ptr-x")
+            acting(finance, ACCOUNTANT, "ptm-x")
+        return real(db, outbox, remittance)
+    monkeypatch.setattr(operations, "_finish_pass_through_remittance", reversed_meanwhile)
+    handed = remit(finance, gas["id"], "ptm-x")
+    assert handed["amount_cents"] == 7000
+    assert first["id"] not in handed["collection_ids"]
+    assert lines(finance)[gas["id"]]["owed_cents"] == 0
+
+
+def test_a_reversed_collection_s_fee_is_taken_off_the_disclosed_income(finance):
+    gas = payee(finance, fee=150)
+    collect(finance, gas["id"], 12850, "ptc-d1")
+    wrong = collect(finance, gas["id"], 6000, "ptc-d2", household="hh_2")
+    reverse(finance, wrong["id"], "ptr-d")
+    acting(finance, ACCOUNTANT)
+    income = finance.disclosure_report({"estate_id": ESTATE, "filters": {"period": "2026-11"}})["income"]
+    # netted as a deduction's reversal is: the cents taken off in the reversal's month, the fees received counted
+    assert income["by_item"]["pass_through_fees"] == {"billed_cents": 150, "received_cents": 150, "bills": 2}
+
+
+def test_a_reversal_a_crash_left_pending_is_finished_once_by_the_sweep_and_by_the_day_s_settlement(
+        finance, monkeypatch):
+    from datetime import timedelta
+    from finance import operations
+    from finance.rules import HALF_DONE_GRACE_SECONDS
+    gas = payee(finance, fee=100)
+    first = collect(finance, gas["id"], 5000, "ptc-s1")
+    second = collect(finance, gas["id"], 3000, "ptc-s2")
+    real = operations.store.insert_entry
+
+    def dies_at_the_fee(db, entry):
+        if entry["kind"] == "pass_through_fee_reversal":
+            raise RuntimeError("the worker died")
+        return real(db, entry)
+
+    for collection, key in ((first, "ptr-s1"), (second, "ptr-s2")):
+        with monkeypatch.context() as patched:
+            patched.setattr(operations.store, "insert_entry", dies_at_the_fee)
+            with pytest.raises(RuntimeError):
+                reverse(finance, collection["id"], key)
+    assert finance.db.pass_through_reversals.count_documents({"status": "pending"}) == 2
+    assert finance.db.pass_through_collections.find_one({"_id": first["id"]})["status"] == "reversed"  # claimed
+    assert lines(finance)[gas["id"]]["owed_cents"] == 0  # never handed on meanwhile
+    clock.advance(timedelta(seconds=31))  # the dead writer's lock expired; the sweep has not run
+    acting(finance, CASHIER)
+    day = finance.settle_day({"estate_id": ESTATE, "data": {"date": "2026-11-23", "cashier": "wang"}})
+    assert finance.db.pass_through_reversals.count_documents({"status": "pending"}) == 0
+    assert day["out_cents"] == 5000 + 100 + 3000 + 100
+    assert len(finance.outbox.of_type("pass_through_collection_reversed")) == 2
+    clock.advance(timedelta(seconds=HALF_DONE_GRACE_SECONDS + 1))
+    operations.finish_half_done(finance.db, finance.outbox)
+    assert len(finance.outbox.of_type("pass_through_collection_reversed")) == 2  # once
+    assert finance.db.journal.count_documents({"kind": {"$regex": "^pass_through_.*_reversal$"}}) == 4
