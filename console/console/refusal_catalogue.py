@@ -2128,6 +2128,17 @@ ZH = {
     'nothing collected for {0} in {1} is owed to it: nothing to hand on':
         '{1} 为{0}代收的款项已全部解缴：没有待解缴的款项',
     'has nothing owed to the payee': '该月没有待解缴给收款单位的款项',
+    # at the contract's end, and a collection recorded by mistake reversed (h4)
+    'money collected for others is still owed to {0}: hand it on to each payee before the money owed back is '
+    'transferred to the next company': '仍有代收款项未解缴给{0}：请先解缴给各收款单位，再向新物业移交应退预收款',
+    '{0} ({1}) is owed {2} cents': '{0}（{1}）尚有 {2} 分未解缴',
+    'no such collection of money for a payee in this estate': '本小区没有此笔代收款项',
+    'the collection is reversed already': '该笔代收款项已冲销',
+    "the collection was handed on to {0} by the remittance {1}: that remittance's own correction comes first, "
+    'nothing reversed': '该笔代收款项已随解缴 {1} 交给{0}：须先更正该笔解缴，未冲销',
+    'was handed on by {0}': '已随解缴 {0} 交出',
+    'the collection is still being written: ask again in a moment': '该笔代收款项正在入账，请稍后再试',
+    'is still being written': '正在入账',
     'nothing is collected in a month that has not begun: the current month is {0}':
         '尚未开始的月份没有代收款项：当前月份为 {0}',
     'the contract is {0} already': '合同已{0}',
@@ -3172,7 +3183,7 @@ FRAGMENTS = {
     "maintenance fund": "维修资金", "maintenance fund entry": "维修资金收支记录", "operating expense": "经营支出",
     "public revenue contract": "公共收益合同", "public revenue receipt": "公共收益收款",
     "payee of money collected for others": "代收代缴收款单位", "money collected for a payee": "代收款项",
-    "remittance to a payee": "代收款项解缴",
+    "remittance to a payee": "代收款项解缴", "reversal of money collected for a payee": "代收款项冲销",
     "published disclosure": "公示", "billing run": "批量计费", "seller's prepaid money held": "暂挂的卖方预收款", "settlement of the money owed back at the contract's end": "撤场预收款结算", "transfer of the money owed back to the next company": "撤场预收款移交", "contract end day of the estate": "小区合同截止日", "household billing cycle": "房屋缴费周期", "webhook": "Webhook", "delivery": "推送记录", "patrol route": "巡更路线",
     "patrol plan": "巡更计划", "patrol round": "巡更", "fire equipment": "消防设施", "fire inspection": "消防检查",
     "overdue fire check": "逾期消防检查", "missed patrol round": "漏巡",
