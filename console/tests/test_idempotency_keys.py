@@ -559,6 +559,27 @@ ACTIVITY_PAGE = {rf"{EST}/activities/act_1": {
         {"id": "asu_1", "household_id": "hh_1", "people": 2, "channel": "desk", "status": "confirmed",
          "signed_up_at": "2027-09-01T02:00:00.000Z", "by": "amy", "promoted_at": None, "cancelled_at": None,
          "cancel_reason": None}]}}
+PAYEE_LINE = {"id": "ptp_1", "estate_id": "est_1", "name": "华润燃气", "service": "gas", "handling_fee_cents": 200,
+              "note": None, "created_by": "acc", "created_at": "2026-11-01T00:00:00Z", "collected_cents": 12850,
+              "collections": 1, "fees_cents": 200, "remitted_cents": 0, "remittances": 0, "owed_cents": 12850}
+PAYEE_READS = {rf"{EST}/pass-through/payees": _list(PAYEE_LINE), rf"{EST}/households": _list(HOUSEHOLD)}
+FORMS += [  # 代收代缴's four writes (h4)
+    Form("/api/v1/estates/{estate_id}/pass-through/payees", "/accounts/pass-through", "/accounts/pass-through/payees",
+         data={"name": "电信宽带", "service": "broadband", "fee": "1.50"}, reads=PAYEE_READS, shown_again=True,
+         roles=("operator_admin", "manager", "accountant")),
+    Form("/api/v1/estates/{estate_id}/pass-through/payees/{payee_id}/fee", "/accounts/pass-through",
+         "/accounts/pass-through/payees/ptp_1/fee", data={"fee": "1.00"}, reads=PAYEE_READS,
+         called=f"{EST}/pass-through/payees/ptp_1/fee", shown_again=True,
+         roles=("operator_admin", "manager", "accountant")),
+    Form("/api/v1/estates/{estate_id}/pass-through/payees/{payee_id}/remittances", "/accounts/pass-through",
+         "/accounts/pass-through/payees/ptp_1/remittances", data={"period": "2026-11", "method": "transfer"},
+         reads=PAYEE_READS, called=f"{EST}/pass-through/payees/ptp_1/remittances", shown_again=True,
+         roles=("operator_admin", "manager", "accountant", "cashier")),
+    Form("/api/v1/estates/{estate_id}/pass-through/collections", "/accounts/pass-through",
+         "/accounts/pass-through/collections", data={"payee_id": "ptp_1", "household": "hh_1", "amount": "128.50",
+                                                     "method": "cash"},
+         reads=PAYEE_READS, shown_again=True, roles=("operator_admin", "manager", "cashier")),
+]
 FORMS += [
     Form("/api/v1/estates/{estate_id}/activities/{activity_id}/signups/{signup_id}/cancel", "/desk/activities/act_1",
          "/desk/activities/act_1/signups/asu_1/cancel", data={"reason": "away"}, reads=ACTIVITY_PAGE,
@@ -591,13 +612,9 @@ API_ONLY = {
     # a certificate recorded on the wrong lift moved to its own (h6): the console has no form for it yet
     # (its page would read every piece's name to offer the right one)
     "/api/v1/estates/{estate_id}/equipment/{equipment_id}/certificate/move",
-    # money collected on behalf of others (代收代缴, h6): the console lists each payee's collected, handed on and
-    # owed (…/accounts/pass-through); its forms (a payee, its fee, a collection at the desk, a month handed on) are
-    # not built yet: through the API
-    "/api/v1/estates/{estate_id}/pass-through/payees",
-    "/api/v1/estates/{estate_id}/pass-through/payees/{payee_id}/fee",
-    "/api/v1/estates/{estate_id}/pass-through/payees/{payee_id}/remittances",
-    "/api/v1/estates/{estate_id}/pass-through/collections",
+    # a collection for a payee recorded by mistake reversed (h4): the console lists payees, not their collections
+    # (…/accounts/pass-through), so it has no row to reverse from yet: through the API
+    "/api/v1/estates/{estate_id}/pass-through/collections/{collection_id}/reverse",
 }
 DOCUMENTED = _documented_with_a_key() - API_ONLY
 UNDER_ESTATE = "/api/v1/estates/{estate_id}/"

@@ -702,15 +702,100 @@ def explain_bank_line(line_id):
 
 # -- money collected on behalf of others (代收代缴): per payee, collected, handed on, owed ------------------
 
+PASS_THROUGH_SERVICES = ("gas", "broadband", "water", "electricity", "heating", "cable_tv", "other")  # the API's
+
+
 @bp.get("/pass-through")
 @estate_needed
-def pass_through():
+def pass_through(problem=None, typed_row=None):
     """The payees whose bills the estate collects (gas, broadband, water companies), each with what was collected
-    for it (not the estate's income), its handling fees apart (income), what was handed on and what is owed."""
+    for it (not the estate's income), its handling fees apart (income), what was handed on and what is owed; and
+    the forms of its four writes (a payee, its fee, an owner's money at the desk, a month handed on: h4), each
+    offered to whom the API lets send it."""
     payees = g.api.get(g.api.estate(g.user.estate_id, "pass-through/payees"), limit=common.PAGE_SIZE,
                        cursor=request.args.get("cursor"))
+    collecting = permissions.may("POST", "pass-through/collections")
     return render_template("finance/pass_through.html", payees=payees.get("items", []),
-                           next_cursor=payees.get("next_cursor"), filters={})
+                           next_cursor=payees.get("next_cursor"), filters={}, services=PASS_THROUGH_SERVICES,
+                           methods=METHODS, households=common.household_labels() if collecting else {},
+                           key=common.form_key(), collect_key=common.form_key(), row_key=common.form_key(),
+                           # a row's form refused fills its own row, not the page's forms (as public revenue's)
+                           form={} if typed_row else request.form, typed_row=typed_row or {},
+                           problem=problem or common.take_problem())
+
+
+def _fee_cents(form):
+    """The handling fee typed in yuan (0 allowed: no fee), or an ApiProblem naming ``fee``."""
+    cents = i18n.cents_from_yuan(form.get("fee") or "0")
+    if cents is None or cents < 0:
+        return None, _field_problem("fee", i18n.translate("error.yuan"))
+    return cents, None
+
+
+def _pass_through_write(path, body, form, done, typed_row=None):
+    """A pass-through write sent with the form's key: the page again with the refusal (the row's form filled
+    when ``typed_row``), or back to the page saying ``done``."""
+    answer, refused = common.write(lambda: g.api.post(g.api.estate(g.user.estate_id, path), body,
+                                                      idempotency_key=_key(form)),
+                                   lambda problem: pass_through(problem, typed_row))
+    if refused:
+        return refused
+    done(answer or {})
+    return redirect(url_for("finance.pass_through"))
+
+
+@bp.post("/pass-through/payees")
+@estate_needed
+def create_pass_through_payee():
+    form = request.form
+    fee, wrong = _fee_cents(form)
+    if wrong:
+        return pass_through(wrong), 400
+    body = {"name": form.get("name", "").strip(), "service": form.get("service", ""), "handling_fee_cents": fee}
+    if form.get("note", "").strip():
+        body["note"] = form["note"].strip()
+    return _pass_through_write("pass-through/payees", body, form, lambda _answer: common.done("ptp.registered"))
+
+
+@bp.post("/pass-through/payees/<payee_id>/fee")
+@estate_needed
+def set_pass_through_fee(payee_id):
+    form = request.form
+    typed = {"payee_id": payee_id, "form": "fee", "fee": form.get("fee", ""), "idempotency_key": _key(form)}
+    fee, wrong = _fee_cents(form)
+    if wrong:
+        return pass_through(wrong, typed), 400
+    return _pass_through_write(f"pass-through/payees/{quote(payee_id, safe='')}/fee", {"handling_fee_cents": fee},
+                               form, lambda _answer: common.done("ptp.fee_set"), typed)
+
+
+@bp.post("/pass-through/payees/<payee_id>/remittances")
+@estate_needed
+def remit_pass_through(payee_id):
+    form = request.form
+    typed = {"payee_id": payee_id, "form": "remit", "period": form.get("period", ""), "method": form.get("method", ""),
+             "idempotency_key": _key(form)}
+    body = {"period": form.get("period", "").strip(), "method": form.get("method", "")}
+    if form.get("note", "").strip():
+        body["note"] = form["note"].strip()
+    return _pass_through_write(f"pass-through/payees/{quote(payee_id, safe='')}/remittances", body, form,
+                               lambda answer: common.done("ptp.remitted_now"), typed)
+
+
+@bp.post("/pass-through/collections")
+@estate_needed
+def record_pass_through_collection():
+    form = request.form
+    household_id, wrong = household_id_of(form.get("household"), "household_id")
+    amount, wrong_amount = _amount(form)
+    if wrong or wrong_amount:
+        return pass_through(wrong or wrong_amount), 400
+    body = {"payee_id": form.get("payee_id", ""), "household_id": household_id, "amount_cents": amount,
+            "method": form.get("method", "")}
+    if form.get("reference", "").strip():
+        body["reference"] = form["reference"].strip()
+    return _pass_through_write("pass-through/collections", body, form,
+                               lambda answer: common.done("pay.taken", number=answer.get("receipt_number") or ""))
 
 
 # -- public revenue (公共收益): the contracts of the common parts' use and the income received ----------
