@@ -3819,9 +3819,12 @@ def transfer_exit_prepaid(db, outbox, caller, estate_id, data):
     batch_id = exit_settlement.transfer_id(estate_id, end_day)
     batch = store.find_exit_transfer(db, estate_id, batch_id)
     bills = list(store.bills_at_contract_end(db, estate_id, end_day[:7]))  # read twice below
+    if batch is None or batch["status"] != exit_settlement.DONE:
+        # a payee owed is refused before any money moves, a batch a crash left pending resumed as well: the desk
+        # may have collected for the gas company meanwhile (found by r4 reviewing h4); a done batch answers again
+        exit_settlement.refuse_payees_owed(exit_handover.payees_owed(_payees_owed(db, estate_id)))
     if batch is None:
         exit_settlement.refuse_across(exit_settlement.bills_after_end(bills, end_day)[1], end_day)  # before any
-        exit_settlement.refuse_payees_owed(exit_handover.payees_owed(_payees_owed(db, estate_id)))
         if _settled(db, estate_id, caller.user, periods.day_of(now, rules)):
             raise BusinessRuleViolation(f"{caller.user}'s journal of {periods.day_of(now, rules)} is settled and closed",
                                         [field_error("day", "is settled: no more entries")])

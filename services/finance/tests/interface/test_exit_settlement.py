@@ -721,3 +721,38 @@ def test_money_owed_to_a_payee_is_in_the_package_and_the_transfer_is_refused_unt
     remit(finance, gas["id"], "ptm-end")
     assert handover(finance, "2026-11-30")["pass_through_owed"] == []
     assert transfer(finance, as_of="2026-11-30")["status"] == "done"
+
+
+def test_a_transfer_resumed_after_a_crash_is_refused_too_while_a_payee_is_owed(finance, monkeypatch):
+    """The batch a crash left pending was resumed without asking whether a payee was owed: money collected for
+    the gas company meanwhile (the desk still open) went with the batch's money to the next company, the package
+    listing it owed. The resumed batch is refused as a first one is (409 naming the payee), nothing more moves,
+    and finishes once the payee is handed its money (found by r4 reviewing h4)."""
+    from finance import operations
+
+    from .test_pass_through import collect, payee, remit
+    approved(finance)
+    run(finance, "2026-11")
+    pay(finance, "hh_1", 2 * 21002)  # November, and December paid ahead
+    real = operations._exit_settle
+
+    def dies(*args, **kwargs):
+        raise RuntimeError("the worker died")
+    monkeypatch.setattr(operations, "_exit_settle", dies)
+    with pytest.raises(RuntimeError):
+        transfer(finance, as_of="2026-11-30")
+    monkeypatch.setattr(operations, "_exit_settle", real)
+    assert finance.db.exit_transfers.find_one({"estate_id": ESTATE})["status"] == "pending"
+    gas = payee(finance, fee=200)
+    collect(finance, gas["id"], 12850, "ptc-resume-1")
+    with pytest.raises(Conflict) as refused:
+        transfer(finance, as_of="2026-11-30")
+    assert "华润燃气" in refused.value.detail
+    assert [e["field"] for e in refused.value.errors] == ["pass_through_owed[0]"]
+    assert finance.db.exit_settlements.count_documents({"estate_id": ESTATE}) == 0  # nothing moved
+    assert finance.db.journal.count_documents({"estate_id": ESTATE, "kind": "exit_transfer"}) == 0
+    assert finance.db.exit_transfers.find_one({"estate_id": ESTATE})["status"] == "pending"
+    remit(finance, gas["id"], "ptm-resume")
+    done = transfer(finance, as_of="2026-11-30")
+    assert done["status"] == "done" and done["amount_cents"] == 21002
+    assert transfer(finance, as_of="2026-11-30")["status"] == "done"  # a done batch answered again, never refused
