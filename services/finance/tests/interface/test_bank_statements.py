@@ -528,3 +528,27 @@ def test_a_line_written_by_a_call_slower_than_the_statement_s_lock_writes_nothin
     kept = finance.db.bank_statement_lines.find_one({"_id": line["id"] if call == "explain" else suggested["line"]["id"]})
     assert not kept.get("explained") and not kept.get("confirmed_entry")
     assert finance.db.locks.find_one({"token": taken[0][1]}) is not None  # the other's, left to him
+
+
+def test_a_collection_for_a_payee_reversed_by_transfer_is_one_payment_back_at_the_bank(finance):
+    """A collection by transfer reversed: its money and its fee paid back are one transfer out at the bank, as
+    the collection's two entries are one transfer in (h4's reversal, checked by r4)."""
+    acting(finance, ACCOUNTANT)
+    gas = finance.create_pass_through_payee({"estate_id": ESTATE, "data": {
+        "name": "华润燃气", "service": "gas", "handling_fee_cents": 200}})
+    acting(finance, CASHIER, "ptc-bank-r")
+    collected = finance.record_pass_through_collection({"estate_id": ESTATE, "data": {
+        "payee_id": gas["id"], "household_id": "hh_1", "amount_cents": 12850, "method": "transfer"}})
+    acting(finance, CASHIER, "ptr-bank-r")
+    reversal = finance.reverse_pass_through_collection({"estate_id": ESTATE, "id": collected["id"],
+                                                        "data": {"reason": "收错了户"}})
+    upload(finance, "交易日期,交易金额,收支,流水号,对方户名\n2026-11-23,130.50,收入,,张三\n"
+                    "2026-11-23,130.50,支出,,张三\n")
+    shown = report(finance)
+    assert shown["lines_unmatched"] == [] and shown["entries_unmatched"] == []
+    assert sorted((m["entry"]["ref_id"], m["entry"]["kind"], m["entry"]["amount_cents"]) for m in shown["matched"]) \
+        == sorted([(collected["id"], "pass_through_collection", 13050),
+                   (reversal["id"], "pass_through_collection_reversal", 13050)])
+    listed = finance.list_journal_entries({"estate_id": ESTATE, "filters": {"kind": "pass_through_fee_reversal"}})
+    contracts.load().check_rpc_output("finance", "list_journal_entries", listed)
+    assert [(e["ref_id"], e["amount_cents"]) for e in listed["items"]] == [(reversal["id"], 200)]
