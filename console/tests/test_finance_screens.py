@@ -3017,3 +3017,25 @@ def test_a_payee_s_amount_typed_wrong_is_refused_on_the_page_and_nothing_is_sent
         "csrf_token": csrf_of(client), "idempotency_key": "k-5", "payee_id": "ptp_1", "household": "hh_1",
         "amount": "12,85x", "method": "cash"})
     assert answer.status_code == 400 and _posts(fake, "/pass-through/collections") == []
+
+
+def test_a_month_handed_on_refused_shows_why_in_chinese_in_its_row_with_what_was_typed(client, fake):
+    """A remittance refused by finance (nothing of the month owed) is shown again in its row's form, open, in
+    Chinese, with the month, the method, the note and the form's key typed: the note was lost (found by r4)."""
+    fake.on("GET", rf"/api/v1/estates/{ESTATE}/pass-through/payees", {"items": [PAYEE_LINE], "next_cursor": None})
+    _households(fake)
+    sign_in(client, fake, username="mia", roles=("manager",))
+    client.get("/accounts/pass-through")
+    fake.on("POST", rf"/api/v1/estates/{ESTATE}/pass-through/payees/ptp_1/remittances", problem(
+        422, "rule refused", "nothing collected for 华润燃气 in 2026-10 is owed to it: nothing to hand on", code="rule",
+        errors=[{"field": "data.period", "message": "has nothing owed to the payee"}]))
+    answer = client.post("/accounts/pass-through/payees/ptp_1/remittances", headers={"Accept-Language": "zh"}, data={
+        "csrf_token": csrf_of(client), "idempotency_key": "k-remit-9", "period": "2026-10", "method": "transfer",
+        "note": "十月燃气费解缴"})
+    page = answer.get_data(as_text=True)
+    assert answer.status_code == 422
+    assert "该月没有待解缴给收款单位的款项" in page
+    row = page[page.index('data-pt-remit="ptp_1"'):]
+    row = row[:row.index("</form>")]
+    assert 'value="2026-10"' in row and 'value="k-remit-9"' in row and 'value="十月燃气费解缴"' in row
+    assert re.search(r'<option value="transfer" selected', row)

@@ -774,7 +774,7 @@ def set_pass_through_fee(payee_id):
 def remit_pass_through(payee_id):
     form = request.form
     typed = {"payee_id": payee_id, "form": "remit", "period": form.get("period", ""), "method": form.get("method", ""),
-             "idempotency_key": _key(form)}
+             "note": form.get("note", ""), "idempotency_key": _key(form)}
     body = {"period": form.get("period", "").strip(), "method": form.get("method", "")}
     if form.get("note", "").strip():
         body["note"] = form["note"].strip()
@@ -849,7 +849,7 @@ def register_revenue_contract():
 def record_revenue_receipt(contract_id):
     form = request.form
     typed = {"contract_id": contract_id, "amount": form.get("amount", ""), "method": form.get("method", ""),
-             "idempotency_key": _key(form)}
+             "note": form.get("note", ""), "idempotency_key": _key(form)}
     amount, wrong = _amount(form)
     if wrong:
         return public_revenue(wrong, typed), 400
