@@ -2139,6 +2139,8 @@ ZH = {
     'was handed on by {0}': '已随解缴 {0} 交出',
     'the collection is still being written: ask again in a moment': '该笔代收款项正在入账，请稍后再试',
     'is still being written': '正在入账',
+    'the collection is being reversed by another call: ask again in a moment': '该笔代收款项正由他人冲销，请稍后再试',
+    'is being reversed': '正在冲销',
     'nothing is collected in a month that has not begun: the current month is {0}':
         '尚未开始的月份没有代收款项：当前月份为 {0}',
     'the contract is {0} already': '合同已{0}',

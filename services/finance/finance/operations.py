@@ -4001,21 +4001,29 @@ def reverse_pass_through_collection(db, outbox, caller, estate_id, collection_id
     collection = store.find_collection(db, estate_id, collection_id)
     if collection is None:
         raise NotFound("no such collection of money for a payee in this estate")
-    existing = store.find_pass_through_reversal(db, estate_id, pass_through.reversal_id(estate_id, collection_id))
-    if existing is not None and existing["status"] == pass_through.DONE:
-        if _same_reversal_call(existing, caller, estate_id):  # sent again with its key: the same answer
-            return public(existing)
-        pass_through.refuse_not_reversible(collection)
+    reversal_id = pass_through.reversal_id(estate_id, collection_id)
+    existing = store.find_pass_through_reversal(db, estate_id, reversal_id)
     if existing is None:
         rules, now = store.rules_for(db, estate_id), clock.now()
         with open_journal_day(db, estate_id, caller.user, periods.day_of(now, rules)):
             made = pass_through.new_reversal(collection, data, now, rules, caller.user) | {
                 "_call": _reversal_call(caller, estate_id)}
-            if not store.insert_pass_through_reversal(db, made):  # a twin call wrote it first
-                pass_through.refuse_not_reversible(store.find_collection(db, estate_id, collection_id))
-            existing = store.find_pass_through_reversal(db, estate_id, made["_id"])
-            return public(_finish_pass_through_reversal(db, outbox, existing))
-    return public(_finish_pass_through_reversal(db, outbox, existing))
+            if store.insert_pass_through_reversal(db, made):
+                existing = store.find_pass_through_reversal(db, estate_id, made["_id"])
+                return public(_finish_pass_through_reversal(db, outbox, existing))
+        existing = store.find_pass_through_reversal(db, estate_id, reversal_id)  # a twin call wrote it first
+        if existing is None:  # and took it away meanwhile: a remittance had taken the collection
+            pass_through.refuse_not_reversible(store.find_collection(db, estate_id, collection_id))
+            raise Conflict("the collection is being reversed by another call: ask again in a moment",
+                           [field_error("id", "is being reversed")])
+    if _same_reversal_call(existing, caller, estate_id):  # sent again with its key: finished, the same answer
+        return public(_finish_pass_through_reversal(db, outbox, existing))
+    # another call's reversal (another cashier's, or a twin's): finished if a crash left it pending (on its own
+    # cashier's journal), never answered as this call's: a 201 told a second cashier he had paid the owner back
+    # while the entries were on the first one's drawer (found by r4 reviewing h4)
+    _finish_pass_through_reversal(db, outbox, existing)
+    pass_through.refuse_not_reversible(store.find_collection(db, estate_id, collection_id))
+    raise Conflict("the collection is reversed already", [field_error("id", "is reversed already")])
 
 
 def _reversal_call(caller, estate_id):

@@ -421,3 +421,36 @@ def test_a_reversal_a_crash_left_pending_is_finished_once_by_the_sweep_and_by_th
     operations.finish_half_done(finance.db, finance.outbox)
     assert len(finance.outbox.of_type("pass_through_collection_reversed")) == 2  # once
     assert finance.db.journal.count_documents({"kind": {"$regex": "^pass_through_.*_reversal$"}}) == 4
+
+
+def test_another_cashier_meeting_a_reversal_left_pending_is_refused_not_answered_as_his_own(finance, monkeypatch):
+    """wang's reversal crashed before it claimed the collection; zhao, asked to reverse it too, was answered 201
+    with wang's reversal as if his own: the money is paid back from wang's drawer (its entries on his journal),
+    and zhao, told he had reversed it, hands the owner cash from his own. His call finishes wang's reversal (on
+    wang's journal) and is refused 409 "reversed already"; wang's retry with its key is answered as before
+    (found by r4 reviewing h4)."""
+    from finance import operations
+
+    from .test_service import OTHER_CASHIER
+    gas = payee(finance, fee=100)
+    wrong = collect(finance, gas["id"], 5000, "ptc-o1")
+    real = operations.store.change_collection
+
+    def dies(*args, **kwargs):
+        raise RuntimeError("the worker died")
+    with monkeypatch.context() as patched:
+        patched.setattr(operations.store, "change_collection", dies)
+        with pytest.raises(RuntimeError):
+            reverse(finance, wrong["id"], "ptr-wang")
+    assert operations.store.change_collection is real
+    [pending] = finance.db.pass_through_reversals.find({"estate_id": ESTATE})
+    assert (pending["status"], pending["by"]) == ("pending", CASHIER["user"])
+    with pytest.raises(Conflict) as refused:
+        reverse(finance, wrong["id"], "ptr-zhao", caller=OTHER_CASHIER)
+    assert "reversed already" in refused.value.detail
+    assert {(e["kind"], e["cashier"] if "cashier" in e else e.get("by")) for e in finance.db.journal.find(
+        {"estate_id": ESTATE, "ref_id": pending["_id"]})} == {("pass_through_collection_reversal", CASHIER["user"]),
+                                                              ("pass_through_fee_reversal", CASHIER["user"])}
+    assert len(finance.outbox.of_type("pass_through_collection_reversed")) == 1
+    again = reverse(finance, wrong["id"], "ptr-wang")  # wang's retry: his reversal, done
+    assert (again["id"], again["status"], again["by"]) == (pending["_id"], "done", CASHIER["user"])
