@@ -507,17 +507,20 @@ def reconciliation(estate_id, period, entries, payments_posted, bills_touched, s
     taken_back = [e for e in entries if e["kind"] == "pass_through_collection_reversal"]
     passed = {"pass_through_collection": posted, "pass_through_fee": [c for c in posted if c["fee_cents"]],
               "pass_through_remittance": [e for e in entries if e["kind"] == "pass_through_remittance"],
-              "pass_through_reversal": taken_back}
+              "pass_through_reversal": taken_back,
+              "pass_through_fee_reversal": [e for e in entries if e["kind"] == "pass_through_fee_reversal"]}
     passed_cents = {"pass_through_collection": sum(c["amount_cents"] for c in posted),
                     "pass_through_fee": sum(c["fee_cents"] for c in posted),
                     "pass_through_remittance": sum(e["amount_cents"] for e in passed["pass_through_remittance"]),
-                    "pass_through_reversal": sum(e["amount_cents"] for e in entries
-                                                 if e["kind"] in ("pass_through_collection_reversal",
-                                                                  "pass_through_fee_reversal"))}
+                    # the money and its fee apart, as collected and fees are (r4: one sum of both could not be
+                    # set against collected to find what the period adds to the payees' owed)
+                    "pass_through_reversal": sum(e["amount_cents"] for e in taken_back),
+                    "pass_through_fee_reversal": sum(e["amount_cents"] for e in passed["pass_through_fee_reversal"])}
     expected = (receipts - reversals + collected - sum(e["amount_cents"] for e in refunds) + top_up_cents - seller_cents
                 - sum(e["amount_cents"] for e in deductions_back) + revenue_cents - revenue_back_cents - revenue_refund_cents - exit_cents
                 + passed_cents["pass_through_collection"] + passed_cents["pass_through_fee"]
-                - passed_cents["pass_through_remittance"] - passed_cents["pass_through_reversal"])
+                - passed_cents["pass_through_remittance"] - passed_cents["pass_through_reversal"]
+                - passed_cents["pass_through_fee_reversal"])
     allocated = sum(a["amount_cents"] for bill in bills_touched for a in bill.get("allocations", [])
                     if start <= a["at"] < end and a.get("kind") != "opening_credit")  # 期初预收: not received here
     paid_in_full = sum(1 for bill in bills_touched
@@ -553,7 +556,8 @@ def reconciliation(estate_id, period, entries, payments_posted, bills_touched, s
         "pass_through": {name: {"count": len(passed[kind]), "amount_cents": passed_cents[kind]}
                          for name, kind in (("collected", "pass_through_collection"), ("fees", "pass_through_fee"),
                                             ("remitted", "pass_through_remittance"),
-                                            ("reversed", "pass_through_reversal"))},
+                                            ("reversed", "pass_through_reversal"),
+                                            ("fees_reversed", "pass_through_fee_reversal"))},
         "expected_net_cents": expected,
         "difference_cents": overall["net_cents"] - expected,
         "balanced": overall["net_cents"] == expected,

@@ -73,7 +73,8 @@ def test_money_collected_for_a_payee_is_received_owed_and_handed_on_never_income
     assert month["balanced"] and month["pass_through"] == {"collected": {"count": 2, "amount_cents": 18850},
                                                            "fees": {"count": 2, "amount_cents": 400},
                                                            "remitted": {"count": 1, "amount_cents": 18850},
-                                                           "reversed": {"count": 0, "amount_cents": 0}}
+                                                           "reversed": {"count": 0, "amount_cents": 0},
+                                                           "fees_reversed": {"count": 0, "amount_cents": 0}}
 
 
 def test_a_fee_set_later_is_charged_by_the_collections_after_it_and_a_payee_is_the_estates(finance):
@@ -334,8 +335,11 @@ def test_a_collection_recorded_by_mistake_is_reversed_by_a_record_of_its_own_and
     assert (handed["amount_cents"], len(handed["collection_ids"])) == (6000, 1)
     acting(finance, ACCOUNTANT)
     month = finance.reconciliation_report({"estate_id": ESTATE, "filters": {"period": "2026-11"}})
-    assert month["balanced"] and month["pass_through"]["reversed"] == {"count": 1, "amount_cents": 13050}
+    # the money and its fee apart, as collected and fees are: collected - reversed - remitted = what is owed now
+    assert month["balanced"] and month["pass_through"]["reversed"] == {"count": 1, "amount_cents": 12850}
+    assert month["pass_through"]["fees_reversed"] == {"count": 1, "amount_cents": 200}
     assert month["pass_through"]["collected"] == {"count": 2, "amount_cents": 18850}  # their receipts stand
+    assert 18850 - 12850 - month["pass_through"]["remitted"]["amount_cents"] == lines(finance)[gas["id"]]["owed_cents"]
     disclosed = finance.db.journal.count_documents({"estate_id": ESTATE, "kind": "pass_through_fee_reversal"})
     assert disclosed == 1
 
