@@ -2141,6 +2141,9 @@ ZH = {
     'is still being written': '正在入账',
     'the collection is being reversed by another call: ask again in a moment': '该笔代收款项正由他人冲销，请稍后再试',
     'is being reversed': '正在冲销',
+    'money collected for {0} is still being written: ask again once it is written, and hand it on to the payee '
+    'before the money owed back is transferred': '为{0}代收的款项正在入账：入账并解缴给收款单位后，再向新物业移交应退预收款',
+    '{0} is still being written': '{0} 正在入账',
     'nothing is collected in a month that has not begun: the current month is {0}':
         '尚未开始的月份没有代收款项：当前月份为 {0}',
     'the contract is {0} already': '合同已{0}',

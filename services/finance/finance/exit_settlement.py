@@ -242,6 +242,18 @@ def refuse_payees_owed(owed):
                                     f"{p['owed_cents']} cents") for i, p in enumerate(owed)])
 
 
+def refuse_collections_pending(pending):
+    """409 naming each collection for a payee still being written (``pending``: a crash, or a writer under way):
+    once posted it is owed to its payee, so the transfer waits for it (the sweep or its retry finishes it) rather
+    than closing the money with it held (found by r4 reviewing h4)."""
+    if pending:
+        named = ", ".join(sorted({c.get("payee_name") or c["payee_id"] for c in pending}))
+        raise Conflict(f"money collected for {named} is still being written: ask again once it is written, and "
+                       "hand it on to the payee before the money owed back is transferred",
+                       [field_error(f"pass_through_pending[{i}]", f"{c['_id']} is still being written")
+                        for i, c in enumerate(pending)])
+
+
 def bills_after_end(bills, end_day):
     """``(to_cancel, across)``: the owner's ``bills`` (not cancelled) covering only days after ``end_day``,
     and those covering days on both sides of it, as the handover package reads them (``exit_handover.

@@ -3822,6 +3822,7 @@ def transfer_exit_prepaid(db, outbox, caller, estate_id, data):
     if batch is None or batch["status"] != exit_settlement.DONE:
         # a payee owed is refused before any money moves, a batch a crash left pending resumed as well: the desk
         # may have collected for the gas company meanwhile (found by r4 reviewing h4); a done batch answers again
+        exit_settlement.refuse_collections_pending(store.pending_collections_of_estate(db, estate_id))
         exit_settlement.refuse_payees_owed(exit_handover.payees_owed(_payees_owed(db, estate_id)))
     if batch is None:
         exit_settlement.refuse_across(exit_settlement.bills_after_end(bills, end_day)[1], end_day)  # before any

@@ -2268,6 +2268,12 @@ def payees_of_estate(db, estate_id):
                                                                               "handling_fee_cents")))
 
 
+def pending_collections_of_estate(db, estate_id):
+    """The estate's collections for payees a crash or a live writer left ``pending`` (the sweep's index)."""
+    return list(store.scan(db.pass_through_collections, {"estate_id": estate_id, "status": "pending"},
+                           ("payee_id", "payee_name", "amount_cents")))
+
+
 def payees_collected(db, estate_id, payee_ids):
     """``(collections posted, remittances done)`` of the payees: one row per payee having any, its sums and
     its count (``{payee_id, amount_cents, fee_cents, count}``; ``{payee_id, amount_cents, count}``), added up

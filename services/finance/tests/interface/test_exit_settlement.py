@@ -756,3 +756,29 @@ def test_a_transfer_resumed_after_a_crash_is_refused_too_while_a_payee_is_owed(f
     done = transfer(finance, as_of="2026-11-30")
     assert done["status"] == "done" and done["amount_cents"] == 21002
     assert transfer(finance, as_of="2026-11-30")["status"] == "done"  # a done batch answered again, never refused
+
+
+def test_a_collection_for_a_payee_left_pending_by_a_crash_refuses_the_transfer_too(finance, monkeypatch):
+    """An owner's gas money taken at the desk whose write a crash left pending (its receipt numbered, its entries
+    in the drawer) is no payee's owed until the sweep posts it: the transfer went through with it held, and the
+    sweep then made it owed after the money had left (found by r4 reviewing h4). Refused 409 naming it."""
+    from finance import operations
+
+    from .test_pass_through import collect, payee
+    approved(finance)
+    run(finance, "2026-11")
+    pay(finance, "hh_1", 2 * 21002)
+    gas = payee(finance, fee=200)
+
+    def dies(*args, **kwargs):
+        raise RuntimeError("the worker died")
+    with monkeypatch.context() as patched:
+        patched.setattr(operations.store, "change_collection", dies)
+        with pytest.raises(RuntimeError):
+            collect(finance, gas["id"], 12850, "ptc-pending-1")
+    assert finance.db.pass_through_collections.find_one({"estate_id": ESTATE})["status"] == "pending"
+    with pytest.raises(Conflict) as refused:
+        transfer(finance, as_of="2026-11-30")
+    assert "华润燃气" in refused.value.detail
+    assert [e["field"] for e in refused.value.errors] == ["pass_through_pending[0]"]
+    assert finance.db.exit_transfers.count_documents({"estate_id": ESTATE}) == 0  # nothing written
