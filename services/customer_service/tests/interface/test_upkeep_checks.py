@@ -407,9 +407,11 @@ def test_a_fault_recorded_while_its_month_is_signed_counts_in_the_first_month_no
     from customer_service import store
     hauler = contractor(desk, name="城运清运", service_line="waste_removal", monthly_fee_cents=800_000)
     assert sign(desk, hauler, period="2026-10")["score"] == 100
-    stale = iter([set()])  # the fault's read of the signed months, taken before the signing was written
+    # the fault's read of the signed months, taken before the signing was written: none signed (an empty
+    # set is falsy, so ``next(stale, None) or …`` read the real months and the fault never met the race)
+    stale = iter([set()])
     real_signed = store.signed_periods
-    monkeypatch.setattr(store, "signed_periods", lambda *args: next(stale, None) or real_signed(*args))
+    monkeypatch.setattr(store, "signed_periods", lambda *args: next(stale, real_signed(*args)))
     desk.on_upkeep_faults_found(upkeep_faults_found(completed_at="2026-10-31T01:00:00.000Z"))
     as_caller(desk, ACCOUNTANT)
     [found] = desk.list_upkeep_findings({"estate_id": ESTATE, "filters": {"contractor_id": hauler["id"]}})["items"]
