@@ -1596,15 +1596,23 @@ def sign_contractor_month(db, outbox, caller, estate_id, contractor_id, period, 
 
 def _move_missed_by_signing(db, outbox, estate_id, contractor_id, period, user):
     """After a finding's write and after a month's signing: the month's findings the signing did not read
-    move to the first month not signed (``upkeep.missed_by_signing``, found by h7)."""
+    move to the first month not signed (``upkeep.missed_by_signing``, found by h7). A move is a finding's
+    write too, so the month it moved into is checked in turn: its read of the signed months could precede
+    that month's signing, whose own check then ran before the move was written (found by r7 reviewing h7).
+    Each turn is a later month, and the first not signed ends it."""
     month = store.find(db, "contractor_months", estate_id, upkeep.month_id(contractor_id, period))
     if month is None:
         return
     signed_periods = store.signed_periods(db, estate_id, contractor_id)
+    moved_to = set()
     for finding in store.contractor_findings(db, estate_id, contractor_id, period):
         if finding["_id"] not in month.get("_findings", (finding["_id"],)):
-            store.change(db, outbox, "upkeep_findings", estate_id, finding["_id"],
-                         lambda doc: upkeep.missed_by_signing(doc, month, signed_periods, clock.now(), user))
+            moved = store.change(db, outbox, "upkeep_findings", estate_id, finding["_id"],
+                                 lambda doc: upkeep.missed_by_signing(doc, month, signed_periods, clock.now(), user))
+            if moved["period"] != period:
+                moved_to.add(moved["period"])
+    for later in sorted(moved_to):
+        _move_missed_by_signing(db, outbox, estate_id, contractor_id, later, user)
 
 
 # -- community activities (社区文化活动, activities.py) ------------------------------------------

@@ -319,7 +319,8 @@ def missed_by_signing(finding, month, signed_periods, now, user):
     if period == finding["period"]:
         return None
     at = clock.to_iso(now)
-    return Change({"period": period, "found_in_signed_period": finding["period"]},
+    # moved on again (a month signed meanwhile, ``operations._move_missed_by_signing``): still found in the first
+    return Change({"period": period, "found_in_signed_period": finding.get("found_in_signed_period") or finding["period"]},
                   [history_entry(at, user, "moved", f"{finding['period']} was signed without it: counts in {period}")])
 
 

@@ -429,3 +429,25 @@ def test_a_fault_recorded_while_its_month_is_signed_counts_in_the_first_month_no
     as_caller(desk, ACCOUNTANT)
     [late] = desk.list_upkeep_findings({"estate_id": ESTATE, "filters": {"contractor_id": greener["id"]}})["items"]
     assert (late["period"], late["found_in_signed_period"]) == ("2026-11", "2026-10")
+
+
+def test_a_fault_moved_on_from_a_signed_month_into_one_signed_meanwhile_moves_on_again(desk, monkeypatch):
+    """Found by r7 reviewing h7: a fault written into October signed without it moved on to the first month
+    its read of the signed months found not signed, November; the manager signed November between that read
+    and the move, his signing's check done before the move was written, and the fault stayed in November
+    signed without it, never scored. A move is a finding's write as well: it checks its new month."""
+    from customer_service import store
+    hauler = contractor(desk, name="城运清运", service_line="waste_removal", monthly_fee_cents=800_000)
+    clock.freeze(clock.parse_iso("2026-12-02T01:00:00Z"))
+    assert sign(desk, hauler, period="2026-10")["score"] == 100
+    assert sign(desk, hauler, period="2026-11")["score"] == 100
+    # the fault's read of the signed months: none (before October's signing); the move's: October alone
+    # (before November's); then the store's
+    stale = iter([set(), {"2026-10"}])
+    real_signed = store.signed_periods
+    monkeypatch.setattr(store, "signed_periods", lambda *args: next(stale, real_signed(*args)))
+    desk.on_upkeep_faults_found(upkeep_faults_found(completed_at="2026-10-31T01:00:00.000Z"))
+    as_caller(desk, ACCOUNTANT)
+    [found] = desk.list_upkeep_findings({"estate_id": ESTATE, "filters": {"contractor_id": hauler["id"]}})["items"]
+    assert (found["period"], found["found_in_signed_period"]) == ("2026-12", "2026-10")  # found in October still
+    assert month(desk, hauler, period="2026-12")["counts"]["found"] == 1
