@@ -61,6 +61,14 @@ class Gone(DomainError):
     title = "Gone"
 
 
+class PreconditionFailed(DomainError):
+    """The record a conditional write (``If-Match``) names is no longer at the revision whose tag the
+    client sent: nothing written (``writes.conditional``; RFC 9110 13.1.1)."""
+    status = 412
+    code = "precondition_failed"
+    title = "Precondition Failed"
+
+
 class BusinessRuleViolation(DomainError):
     status = 422
     code = "business_rule"
@@ -85,7 +93,7 @@ class ContractViolation(DomainError):
 
 ERROR_TYPES = {cls.__name__: cls for cls in (
     InvalidInput, Unauthorized, Forbidden, NotFound, Conflict, Gone,
-    BusinessRuleViolation, ServiceUnavailable, ContractViolation,
+    BusinessRuleViolation, ServiceUnavailable, ContractViolation, PreconditionFailed,
 )}
 
 

@@ -12,6 +12,8 @@ the same contract on both. Other modules catch :data:`DuplicateKey` and
 """
 import base64
 import binascii
+import contextlib
+import contextvars
 import heapq
 import json
 import re
@@ -73,12 +75,46 @@ def drop_retired_indexes(db, retired):
 
 
 def public(doc):
-    """A stored document as the outside sees it: ``_id`` → ``id``, internals dropped."""
+    """A stored document as the outside sees it: ``_id`` → ``id``, internals dropped. Within
+    ``revision_seen`` the revision of the document it names is kept (a conditional write's read)."""
     if doc is None:
         return None
+    seen = _SEEN.get()
+    if seen is not None and doc.get("_id") == seen.target:
+        seen.saw(doc.get("_rev") or 0)
     out = {k: v for k, v in doc.items() if not k.startswith("_")}
     out["id"] = doc["_id"]
     return out
+
+
+class _Seen:
+    """The revision of the record a read answers (``revision_seen``): None until seen, and None again
+    when two copies of it at different revisions were read (no one revision stands for the answer)."""
+
+    def __init__(self, target):
+        self.target, self.revision, self._revisions = target, None, set()
+
+    def saw(self, revision):
+        self._revisions.add(revision)
+        self.revision = revision if len(self._revisions) == 1 else None
+
+
+_SEEN = contextvars.ContextVar("estate_common.store.seen", default=None)
+
+
+@contextlib.contextmanager
+def revision_seen(target):
+    """Within it, ``public`` keeps the revision (``_rev``) of the stored document ``target`` it shows:
+    the version an item read's answer (and so its ``ETag``) stands for, which the gateway sends back
+    with a write conditional on it (``writes.conditional``: ``If-Match`` made atomic). Yields the
+    holder (``.revision``: None when no one revision was read). A context variable: a nameko worker
+    is a greenthread of its own."""
+    seen = _Seen(target)
+    token = _SEEN.set(seen if target else None)
+    try:
+        yield seen
+    finally:
+        _SEEN.reset(token)
 
 
 # -- one document, in one estate ----------------------------------------------

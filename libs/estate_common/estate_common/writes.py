@@ -62,7 +62,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from . import clock, ids, leases_store, store
-from .errors import Conflict, NotFound
+from .errors import Conflict, NotFound, PreconditionFailed
 
 ATTEMPTS = 3  # reads and writes of a step before a lost race is answered 409
 STEPS = "_steps"  # the marks of the keyed steps applied to a document (``keyed_call``)
@@ -126,11 +126,14 @@ def write(collection, doc, step, outbox, *, guard=None, announce=None, stamp=Non
     unset = getattr(step, "unset", ())
     fields = stamped(stamp, doc, step.set, push, unset) if stamp else step.set
     leases_store.still_ours()  # a lease the call writes under, lost meanwhile: nothing written (409)
+    condition = _held(doc)  # If-Match: the revision the client's tag stands for, checked as read
     fences = leases_store.fences()  # and one lost after that check: its fence refuses the write itself
     written = store.update_if(collection, doc, fields, push=push, events=announced, guard=guard, unset=unset,
                               fences=fences)
     if written is None and fences:
         leases_store.refuse_if_fenced_off(store.find_in_estate(collection, doc["estate_id"], doc["_id"]), fences)
+    if written is not None and condition is not None:
+        condition.met = True  # this call's next steps on it are its own, not the client's copy's
     if written is not None and announced:
         outbox.publish(collection, written)
     return written
@@ -163,6 +166,46 @@ class KeyedCall:
 
 
 _CALL = contextvars.ContextVar("estate_common.writes.call", default=None)
+
+
+class Condition:
+    """A write conditional on a record's revision (``conditional``): the document ``target`` of the
+    estate, at ``revision``; ``met`` once this call wrote it at that revision."""
+
+    def __init__(self, estate_id, target, revision):
+        self.estate_id, self.target, self.revision, self.met = estate_id, target, revision, False
+
+
+_CONDITION = contextvars.ContextVar("estate_common.writes.condition", default=None)
+
+
+@contextlib.contextmanager
+def conditional(estate_id, target, revision):
+    """Within it, the first write of the document ``target`` of ``estate_id`` (``change``, ``write``)
+    is made only at ``revision``: the version whose tag the client sent in ``If-Match`` (the gateway
+    read the record, compared the tag and sends the revision that read stood for). The check is the
+    write's own: ``update_if`` writes at the revision read, so a write landing after the gateway's
+    read (its tag check) is found here, a 412 ``PreconditionFailed``, nothing written, and one landing
+    between this read and the write loses the race and is found on the read again. Found moved before
+    the step is decided: a 412, not the 409 or 422 of the state another writer left. Without a
+    ``revision`` (a service that reported none), nothing."""
+    token = _CONDITION.set(Condition(estate_id, target, revision) if target and revision is not None else None)
+    try:
+        yield
+    finally:
+        _CONDITION.reset(token)
+
+
+def _held(doc):
+    """The condition on ``doc``, when the call has one not met yet; a 412 when ``doc`` is not at its
+    revision."""
+    condition = _CONDITION.get()
+    if condition is None or condition.met or doc.get("_id") != condition.target \
+            or doc.get("estate_id") != condition.estate_id:
+        return None
+    if (doc.get("_rev") or 0) != condition.revision:
+        raise PreconditionFailed("the record changed since the copy whose ETag was sent in If-Match: read it again")
+    return condition
 
 
 @contextlib.contextmanager
@@ -238,6 +281,7 @@ def change(collection, estate_id, doc_id, decide, outbox, *, what="document", at
             raise NotFound(f"no such {what} in this estate")
         if step_id is not None and step_id in (doc.get(STEPS) or ()):
             return doc  # the call sent again: its step is there
+        _held(doc)  # a 412 before the step is decided on what another writer left
         step = decide(doc)
         if step is None:
             return doc

@@ -608,3 +608,77 @@ def test_documents_written_by_one_insert_of_many_are_each_as_new_makes_it_with_t
                     assert all(made is not doc for made, doc in zip(many, docs))
     finally:
         clock.reset()
+
+
+# -- a write conditional on the revision its client's copy stood for (If-Match made atomic: h6) ------
+
+def test_a_conditional_write_at_the_revision_named_is_written_and_at_another_is_a_412(things, outbox):
+    from estate_common.errors import PreconditionFailed
+    a_thing(things, count=0, _rev=4)
+    with writes.conditional(ESTATE, "t1", 4):
+        written = writes.change(things, ESTATE, "t1", lambda doc: Change({"count": 1}, []), outbox)
+    assert written["count"] == 1 and written["_rev"] == 5
+    with writes.conditional(ESTATE, "t1", 4), pytest.raises(PreconditionFailed):
+        writes.change(things, ESTATE, "t1", lambda doc: Change({"count": 2}, []), outbox)
+    assert things.find_one({"_id": "t1"})["count"] == 1  # nothing written
+    # another document of the call, or no condition, is written as before
+    things.insert_one({"_id": "t2", "estate_id": ESTATE, "count": 0, "history": [], "_rev": 9})
+    with writes.conditional(ESTATE, "t1", 4):
+        assert writes.change(things, ESTATE, "t2", lambda doc: Change({"count": 1}, []), outbox)["count"] == 1
+
+
+def test_a_write_landing_between_the_read_and_the_conditional_write_is_a_412_not_a_second_try(things, outbox):
+    """The lost update the gateway's read-then-write let through: another writer gets in after the
+    step was decided; the compare-and-set loses, and the document read again is at another revision
+    than the client's copy: a 412, the other writer's count kept (not decided again over it)."""
+    from estate_common.errors import PreconditionFailed
+    a_thing(things, count=0)
+    seen = []
+
+    def bump(doc):
+        seen.append(doc["count"])
+        if len(seen) == 1:  # another writer gets in between this read and this write
+            things.update_one({"_id": "t1"}, {"$set": {"count": 10}, "$inc": {"_rev": 1}})
+        return Change({"count": doc["count"] + 1}, [], [("thing_counted", {"count": doc["count"] + 1})])
+
+    with writes.conditional(ESTATE, "t1", 0), pytest.raises(PreconditionFailed):
+        writes.change(things, ESTATE, "t1", bump, outbox)
+    assert seen == [0] and things.find_one({"_id": "t1"})["count"] == 10
+    assert outbox.published == []
+
+
+def test_the_condition_is_the_call_s_first_write_of_the_record_and_checked_before_the_step(things, outbox):
+    """A call that writes the record twice: its second step follows its own first write, not the
+    client's copy (no 412 of itself). A record moved meanwhile is a 412 before the step is decided
+    (not the 409 or 422 its state would give)."""
+    from estate_common.errors import PreconditionFailed
+    a_thing(things, count=0)
+    with writes.conditional(ESTATE, "t1", 0):
+        writes.change(things, ESTATE, "t1", lambda doc: Change({"count": 1}, []), outbox)
+        written = writes.change(things, ESTATE, "t1", lambda doc: Change({"count": 2}, []), outbox)
+    assert written["count"] == 2 and written["_rev"] == 2
+
+    def refuses(doc):
+        raise Conflict("not in this state")
+    with writes.conditional(ESTATE, "t1", 0), pytest.raises(PreconditionFailed):
+        writes.change(things, ESTATE, "t1", refuses, outbox)
+
+
+def test_a_read_tells_the_revision_of_the_record_it_shows(things):
+    """``store.revision_seen``: the revision an item read's answer stands for (the gateway's If-Match
+    read), None when none or two revisions of it were shown."""
+    doc = a_thing(things, _rev=3)
+    with store.revision_seen("t1") as seen:
+        store.public(doc)
+        store.public({"_id": "other", "_rev": 8})
+    assert seen.revision == 3
+    with store.revision_seen("t1") as seen:
+        pass
+    assert seen.revision is None
+    with store.revision_seen("t1") as seen:
+        store.public(doc)
+        store.public({**doc, "_rev": 4})
+    assert seen.revision is None
+    with store.revision_seen(None) as seen:
+        store.public(doc)
+    assert seen is not None and seen.revision is None

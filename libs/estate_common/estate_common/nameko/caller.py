@@ -53,6 +53,11 @@ class Caller:
         # the caller reads ``{result, replayed}`` where a call may find its first write (the portal's
         # filing); a caller from before that reads the result alone (a rolling deploy mixes them)
         self.replay_flag = False
+        # If-Match made atomic (``writes.conditional``): the revision of the record ``target`` the
+        # gateway's read stood for, whose tag the client sent; and a read asked to say the revision it
+        # answers (``{result, revision}``: ``store.revision_seen``)
+        self.if_revision = None
+        self.revision_flag = False
         self.target = None  # the record the call acts on (its payload's ``id``), if any
         self.refusal = None  # why the call's caller was not accepted (bus_auth), if it was not
 
@@ -151,6 +156,9 @@ class CallerContext(DependencyProvider):
         caller.parking_hour_standard = parking_hour_standard(context.get("parking_hour_standard"))
         caller.household_fees = household_fees(context.get("household_fees"))
         caller.replay_flag = context.get("replay_flag") is True
+        caller.revision_flag = context.get("revision_flag") is True
+        revision = context.get("if_revision")
+        caller.if_revision = revision if isinstance(revision, int) and not isinstance(revision, bool) else None
         payload = worker_ctx.args[0] if worker_ctx.args else None
         if isinstance(payload, dict) and isinstance(payload.get("id"), str):
             caller.target = payload["id"]

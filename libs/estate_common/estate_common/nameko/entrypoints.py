@@ -4,7 +4,9 @@
 (a 400 naming the field), refuses a call without a caller, checks that a
 payload's ``estate_id`` is in the caller's scope, runs the handler as the caller's keyed call
 (``writes.keyed_call``: a step it takes on a document is applied once per Idempotency-Key, so a
-call sent again after a 503 applies nothing twice), and checks the output. A reply the
+call sent again after a 503 applies nothing twice) and, for an ``If-Match``, as a write conditional on the
+record's revision (``writes.conditional``; a read asked ``revision_flag`` answers ``{result, revision}``:
+``store.revision_seen``), and checks the output. A reply the
 broker cannot take (it went away while the handler ran) is dropped with a warning:
 nameko would let the error end the worker's thread, which kills the whole container,
 so one broker restart at the wrong moment took a service down for good. The caller has
@@ -52,7 +54,7 @@ from nameko.exceptions import UnserializableValueError, serialize
 from nameko.messaging import QueueConsumer
 from nameko.rpc import Rpc, RpcConsumer, get_rpc_exchange
 
-from .. import contracts, deadlines, logs, metrics, writes
+from .. import contracts, deadlines, logs, metrics, store, writes
 from ..errors import DomainError
 from . import dead_letters
 
@@ -291,10 +293,18 @@ def rpc_method(fn=None, *, public=False):
             if "estate_id" in payload:
                 self.caller.require_estate(payload["estate_id"])
         caller = getattr(self, "caller", None)
+        target = caller and caller.target
         with writes.keyed_call(caller and caller.user, caller and caller.idempotency_key, f"{self.name}.{fn.__name__}",
-                               payload):
+                               payload), \
+                writes.conditional(payload.get("estate_id") if isinstance(payload, dict) else None, target,
+                                   caller and caller.if_revision), \
+                store.revision_seen(target if caller and caller.revision_flag else None) as seen:
             result = fn(self, payload)  # a step of a call sent again with its key is not applied again
         book.check_rpc_output(self.name, fn.__name__, result)
+        if caller and caller.revision_flag:
+            # the gateway's read for an If-Match: the revision its answer (its tag) stands for, which the
+            # write then names (``writes.conditional``); asked for, so an older gateway reads the result alone
+            return {"result": result, "revision": seen.revision}
         return result
 
     # (nameko's rpc(fn, **kwargs) would drop the kwargs: apply them first)
