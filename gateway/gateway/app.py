@@ -13,7 +13,7 @@ from werkzeug.exceptions import HTTPException, NotFound
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from estate_common import config, logs, secrets_policy, topology
-from estate_common.errors import DomainError
+from estate_common.errors import DomainError, PreconditionFailed
 from estate_common.rpc_client import RpcClient
 
 from . import (after_answer, api_keys, arrears_across, assignees, checklists_across, completeness, complaints_across, custom_fields, docs, etags, exports, exposition, fanout, idempotency, limits, locations,
@@ -206,10 +206,16 @@ def _forwarding_view(route):
             # after its Idempotency-Key: a replay answers the key's stored answer, where a retry of an
             # incident got a 503 while maintenance was down (found by h5); a check refused releases the key.
             # So is If-Match's (preconditions): a replay answers the first result though the write moved the tag
-            preconditions.require(route.method)
+            conditional = preconditions.require(route)
             facts = route.facts(state().db, payload.get("estate_id"), payload.get("data"), caller) if route.facts else {}
-            return shown(state().rpc.call(route.service, route.rpc, payload, request_id=g.request_id,
-                                          caller=caller, context={**facts, **(context or {})} or None))
+            asked = preconditions.revision_asked(route)  # the read of an If-Match: which revision it answers
+            try:
+                answer = state().rpc.call(route.service, route.rpc, payload, request_id=g.request_id, caller=caller,
+                                          context={**facts, **(context or {}), **conditional,
+                                                   **({"revision_flag": True} if asked else {})} or None)
+            except PreconditionFailed as error:  # the store found the record written since the read
+                raise preconditions.moved(error) from None
+            return shown(preconditions.revision_answered(answer) if asked else answer)
 
         if route.idempotent:
             return idempotency.once(state().db, caller, payload, route.status, call, shown, route.shown_once)

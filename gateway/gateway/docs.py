@@ -66,6 +66,9 @@ IF_NONE_MATCH = {"$ref": "#/components/parameters/IfNoneMatch"}
 NOT_MODIFIED = {"$ref": "#/components/responses/NotModified"}
 IF_MATCH = {"$ref": "#/components/parameters/IfMatch"}
 PRECONDITION_FAILED = {"$ref": "#/components/responses/PreconditionFailed"}
+IF_MATCH_UNTAGGED = {"$ref": "#/components/parameters/IfMatchUntagged"}
+IF_NONE_MATCH_PUT = {"$ref": "#/components/parameters/IfNoneMatchPut"}
+PRECONDITION_NOT_MET = {"$ref": "#/components/responses/PreconditionNotMet"}
 # a client keeps the document 5 minutes, then asks with its ETag (a 304 while it is the same): it changes
 # only with a deploy, and openapi.yaml only grows (a copy a few minutes old lacks only what was added)
 CACHE_CONTROL = "public, max-age=300, must-revalidate"
@@ -97,6 +100,8 @@ def served_document():
                     _declare_etag(operation)
                 if (method, path) in guarded:
                     _declare_if_match(operation)
+                elif method in WRITES and operation.get("security") != []:
+                    _declare_untagged(operation, method)
     document["components"]["schemas"][ENVELOPE] = book.delivered_envelope_schema()
     document["webhooks"] = {event_type: {"post": _delivery(book, event_type)}
                             for event_type in document["components"]["schemas"]["WebhookEventType"]["enum"]}
@@ -134,6 +139,17 @@ def _declare_if_match(operation):
     """A write of a tagged record (``preconditions``): it takes ``If-Match`` and answers 412."""
     operation["parameters"] = [*operation.get("parameters", []), IF_MATCH]
     operation["responses"]["412"] = PRECONDITION_FAILED
+
+
+def _declare_untagged(operation, method):
+    """A write of a resource with no ``ETag`` whose caller is identified (``preconditions.untagged``):
+    ``If-Match`` naming tags, and ``If-None-Match: *`` on a ``PUT``, are a 412 without a tag."""
+    operation["parameters"] = [*operation.get("parameters", []), IF_MATCH_UNTAGGED,
+                               *([IF_NONE_MATCH_PUT] if method == "put" else [])]
+    operation["responses"]["412"] = PRECONDITION_NOT_MET
+
+
+WRITES = ("post", "put", "patch", "delete")
 
 
 @functools.lru_cache(maxsize=1)

@@ -9,20 +9,38 @@ with ``If-Match``, the gateway reads the record as the caller would (the item re
 roles and masking: the very bytes whose SHA-256 its ``ETag`` is) and answers 412
 ``precondition_failed`` with the record's tag now when none of the tags sent is it; ``*`` passes
 while the record exists. Tags compare strongly (a ``W/`` tag never matches). A create under a
-record (its 201) is no write of it, and the gateway's own routes (accounts, keys) take no
-``If-Match``: neither evaluates it.
+record (its 201) is no write of it. The gateway's own writes of a tagged record (an API key's edit,
+a user's: ``own_guarded``) are compared the same way, in ``access.authorize``.
 
 The check is made when the write is carried out, not on a replay of its ``Idempotency-Key`` (the
 first answer is answered again, as the key promises, though the write itself changed the tag), and
-a 412 releases the key. It is the gateway's read just before the write, not one atomic step with
-it: a write landing between the two is not seen. Where that matters the record's own guard is
-atomic (a household's ``version``: an older one is a 409)."""
+a 412 releases the key. It is part of the write, not only a read before it (the gateway read the
+record, compared, then wrote: a write landing between the two was lost, found by h6): the read
+tells the revision its answer stands for (``revision_flag``: the service answers ``{result,
+revision}``, ``estate_common.store.revision_seen``) and the write names it (``if_revision``), so
+the service's store writes the record only at that revision (``estate_common.writes.conditional``:
+the revision in the update's filter, one update) and answers 412 otherwise, which the gateway
+answers with the record's tag now. Where no one revision is told (a read of a gateway's own, a
+service from before, a step whose record is not the call's ``id``: ``unconditional``), the read's
+comparison alone stands.
+
+A record that is not there has no current representation: ``If-Match``, ``*`` too, is a 412 (RFC
+9110 13.1.1), not the read's 404. A write of a resource whose read answers no ``ETag`` (settings,
+budgets, emergency plans, a create's collection, the gateway's own accounts and keys: every other
+write whose caller is identified, ``untagged``) has no tag an ``If-Match`` could name: one naming
+tags is a 412 without a write (the condition is false: RFC 9110 13.1.1 has the origin server
+evaluate it, never ignore it), ``*`` passes (the resource is there; a named item that is not
+answers the write's own 404). ``If-None-Match: *`` on a ``PUT`` (create only if absent, RFC 9110
+13.1.2) is a 412: each ``PUT`` of this API sets a resource that is always there (settings answer
+their defaults, each incident type's emergency plan is shown, the default one until the estate's)
+or that the gateway cannot tell absent (a month's budget), so none is carried out over what is there."""
 import functools
 
 from flask import current_app, g, request
 from werkzeug.exceptions import PreconditionFailed
 
-from estate_common.errors import DomainError
+from estate_common.errors import DomainError, NotFound
+from estate_common.errors import PreconditionFailed as Moved
 
 from . import etags
 from .access import openapi_path
@@ -37,12 +55,18 @@ ESTATE = "/api/v1/estates/{estate_id}"
 class Stale(PreconditionFailed):
     """412, with the record's tag now (the client reads the record again, or compares)."""
 
-    def __init__(self, tag):
-        super().__init__("the record changed since the copy whose ETag was sent in If-Match: read it again")
+    def __init__(self, tag, description="the record changed since the copy whose ETag was sent in If-Match: read it again"):
+        super().__init__(description)
         self.tag = tag
 
     def get_headers(self, environ=None, scope=None):
-        return [*super().get_headers(environ, scope), ("ETag", f'"{self.tag}"')]
+        return [*super().get_headers(environ, scope), *([("ETag", f'"{self.tag}"')] if self.tag else [])]
+
+
+NO_RECORD = "there is no such record: an If-Match (* too) names a current copy of it (RFC 9110 13.1.1)"
+NO_TAG = "this resource answers no ETag: an If-Match naming a tag cannot match it (only * can); send the write without it"
+NOT_ABSENT = ("If-None-Match: * asks to create what is absent, and a PUT here sets what is always there (or cannot be "
+              "told absent): send it without If-None-Match")
 
 
 def record_of(method, template, tagged):
@@ -81,7 +105,25 @@ def guarded_writes(paths, routes=None):
         if route.status != 201 and not makes_items and record is not None \
                 and read_by.get(record, route.service) == route.service:
             guarded.add((route.method.lower(), template))
-    return guarded
+    return guarded | own_guarded(paths, routes)
+
+
+def own_guarded(paths, routes):
+    """The gateway's own writes of a tagged record (an API key's edit and revocation, a user's edit and
+    password reset), by the rule above (no create): their ``If-Match`` is compared with the record's
+    read before the write (``untagged``), where it was answered as a write of an untagged resource."""
+    tagged = etags.item_paths(paths)
+    forwarded = {(route.method.lower(), openapi_path(route.path)) for route in routes}
+    return {(method, template) for template, operations in paths.items() for method, operation in operations.items()
+            if method.upper() in WRITES and (method, template) not in forwarded and isinstance(operation, dict)
+            and "201" not in operation.get("responses", {}) and record_of(method.upper(), template, tagged)}
+
+
+@functools.lru_cache(maxsize=1)
+def _own_guarded():
+    from estate_common import contracts
+    from .routes import ROUTES
+    return own_guarded(contracts.load().openapi["paths"], ROUTES)
 
 
 @functools.lru_cache(maxsize=1)
@@ -90,32 +132,100 @@ def _guarded():
     return guarded_writes(contracts.load().openapi["paths"])
 
 
-def require(method):
-    """Raise ``Stale`` when the request carries ``If-Match`` and the record it writes is not the
-    copy named; nothing when it carries none or writes no tagged record. ``method`` is the route's
-    whose call is being made: the record's read, made for the check, checks nothing itself."""
-    if method not in WRITES or not request.headers.get("If-Match") or request.url_rule is None:
-        return
+def require(route):
+    """The context of a write conditional on ``If-Match`` (``{"if_revision": n}``, or ``{}``): raises
+    ``Stale`` when the request carries ``If-Match`` and the record it writes is not the copy named, or
+    not there; ``{}`` when it carries none or writes no tagged record. ``route`` is the route whose
+    call is being made: the record's read, made for the check, checks nothing itself."""
+    if route.method not in WRITES or not request.headers.get("If-Match") or request.url_rule is None:
+        return {}
     template = openapi_path(request.url_rule.rule)
     if (request.method.lower(), template) not in _guarded():
-        return
+        return {}
+    revision = _compared()
+    if revision is None or _record_param(record_of(request.method, template, etags._item_paths())) != route.id_param:
+        return {}  # the read's comparison alone (``unconditional``)
+    return {"if_revision": revision}
+
+
+def _compared():
+    """The revision the record's read stands for (None when it does not tell), once its tag is found to
+    be one ``If-Match`` names; ``Stale`` when it is not, or when the record is not there."""
     path = request.path if request.method != "POST" else request.path.rsplit("/", 1)[0]
-    tag = etags.tag_of(_read(path))
+    try:
+        body, revision = _read(path)
+    except NotFound:
+        raise Stale(None, NO_RECORD) from None
+    tag = etags.tag_of(body)
     if not request.if_match.contains(tag):  # strong comparison; '*' matches a record that exists
         raise Stale(tag)
+    return revision
+
+
+def moved(error):
+    """The 412 of a write the service refused at its revision (``writes.conditional``): a write
+    landed after the gateway's read. Answered with the record's tag now, as the read's 412 is."""
+    path = request.path if request.method != "POST" else request.path.rsplit("/", 1)[0]
+    try:
+        body, _ = _read(path)
+    except DomainError:
+        return Stale(None, error.detail)
+    return Stale(etags.tag_of(body))
+
+
+def untagged():
+    """``If-Match`` and ``If-None-Match: *`` on a write of a resource with no ``ETag`` (see above):
+    ``Stale`` without a tag when the condition is false; nothing otherwise, nor on a write of a
+    tagged record (``require`` evaluates it, after the write's ``Idempotency-Key``)."""
+    if request.method not in WRITES or request.url_rule is None or g.get("revision_wanted"):
+        return  # (the record's read for an If-Match checks nothing itself)
+    write = (request.method.lower(), openapi_path(request.url_rule.rule))
+    if write in _own_guarded():
+        if request.headers.get("If-Match"):
+            _compared()  # the gateway's own store: the read's comparison alone (``unconditional``)
+        return
+    if write in _guarded():
+        return
+    if request.headers.get("If-Match") and not request.if_match.star_tag:
+        raise Stale(None, NO_TAG)
+    if request.method == "PUT" and request.if_none_match.star_tag:
+        raise Stale(None, NOT_ABSENT)
+
+
+def _record_param(template):
+    """The name of the record's own id in ``template`` (its last path parameter)."""
+    return template.rsplit("{", 1)[-1].rstrip("}") if "{" in template else None
+
+
+def unconditional(paths=None, routes=None):
+    """``{(method, template)}`` of the guarded writes checked by the read's comparison alone, not one
+    step with the write (the README names them): the gateway's own (its store keeps no revision of an
+    account or a key), and those whose record is not the call's ``id`` (a step of an item under it)."""
+    if routes is None:
+        from .routes import ROUTES as routes
+    if paths is None:
+        from estate_common import contracts
+        paths = contracts.load().openapi["paths"]
+    guarded, tagged = guarded_writes(paths, routes), etags.item_paths(paths)
+    return own_guarded(paths, routes) | {
+        (route.method.lower(), openapi_path(route.path)) for route in routes
+        if (route.method.lower(), openapi_path(route.path)) in guarded
+        and _record_param(record_of(route.method, openapi_path(route.path), tagged)) != route.id_param}
 
 
 def _read(path):
-    """The bytes the item read at ``path`` answers this caller: its view called in this request (its
-    roles, its masking; errors raised as that read's: a 404 for a record that is not there), not
+    """The bytes the item read at ``path`` answers this caller, and the revision of the record they
+    stand for (None when its read does not tell: ``revision_flag``): its view called in this request
+    (its roles, its masking; errors raised as that read's: a 404 for a record that is not there), not
     another request's context, whose end would close this request's span and hooks. Its caller is
     the request's, identified once by the write's own check (``access._caller``): a key's call is
     counted once against its limit."""
     app = current_app._get_current_object()
     endpoint, arguments = app.url_map.bind_to_environ(request.environ).match(path, method="GET")
     reads = g.get("reads")
+    g.revision_wanted, g.revision_read = True, None
     try:
-        return app.make_response(app.view_functions[endpoint](**arguments)).get_data()
+        return app.make_response(app.view_functions[endpoint](**arguments)).get_data(), g.get("revision_read")
     except DomainError as error:
         # a read that did not answer left nothing maybe done: the write was not sent (its 503 said
         # "it may have been carried out: check before sending it again": found by r9 reviewing h9)
@@ -123,3 +233,20 @@ def _read(path):
         raise
     finally:
         g.reads = reads  # the write's own (problems.py: a lost answer of a write may have been carried out)
+        g.revision_wanted, g.revision_read = False, None
+
+
+def revision_asked(route):
+    """Whether this call of ``route`` is the read ``_read`` makes for an ``If-Match`` (it asks the
+    service for the revision its answer stands for)."""
+    return route.method == "GET" and g.get("revision_wanted", False)
+
+
+def revision_answered(answer):
+    """The read's result out of ``{result, revision}`` (kept for ``_read``); an answer of a service from
+    before ``revision_flag`` is the result itself."""
+    if isinstance(answer, dict) and set(answer) == {"result", "revision"}:
+        revision = answer["revision"]
+        g.revision_read = revision if isinstance(revision, int) and not isinstance(revision, bool) else None
+        return answer["result"]
+    return answer

@@ -120,11 +120,12 @@ def _without_roles(document):
 
 def _without_gateway_headers(operation):
     """``operation`` less the gateway's headers, an item read's ``If-None-Match`` and 304 (``etags``), and
-    a write of a tagged record's ``If-Match`` and 412 (``preconditions``)."""
+    a write of a tagged record's ``If-Match`` and 412, and every other write's (``preconditions``)."""
     responses = {}
     for status, response in operation["responses"].items():
         if response in ({"$ref": "#/components/responses/NotModified"},
-                        {"$ref": "#/components/responses/PreconditionFailed"}):
+                        {"$ref": "#/components/responses/PreconditionFailed"},
+                        {"$ref": "#/components/responses/PreconditionNotMet"}):
             continue
         if "headers" in response:
             headers = {k: v for k, v in response["headers"].items()
@@ -141,7 +142,9 @@ def _without_gateway_headers(operation):
     operation = {**operation, "responses": responses}
     if "parameters" in operation:
         parameters = [p for p in operation["parameters"] if p not in ({"$ref": "#/components/parameters/IfNoneMatch"},
-                                                                      {"$ref": "#/components/parameters/IfMatch"})]
+                                                                      {"$ref": "#/components/parameters/IfMatch"},
+                                                                      {"$ref": "#/components/parameters/IfMatchUntagged"},
+                                                                      {"$ref": "#/components/parameters/IfNoneMatchPut"})]
         operation = {k: v for k, v in operation.items() if k != "parameters"} | (
             {"parameters": parameters} if parameters else {})
     return operation
