@@ -444,7 +444,10 @@ class RpcClient:
     def _call(self, service, method, payload, request_id, caller, timeout, context):
         headers = {"nameko.call_id_stack": [f"{self.owner}.{method}.{uuid.uuid4()}"]}
         values = {"request_id": request_id, "caller": caller, **(context or {})}
-        headers.update({f"nameko.{key}": value for key, value in values.items() if value})
+        # a record's revision 0 (``if_revision``: just created) is a revision, where another empty value is
+        # no header (found by h6: the If-Match of a record never edited was checked by the read alone)
+        headers.update({f"nameko.{key}": value for key, value in values.items()
+                        if value or (key == "if_revision" and value is not None)})
         tracing.inject(headers)  # the call's span (tracing.rpc_client_call)
         timeout = self.timeout if timeout is None else timeout
         if caller:
