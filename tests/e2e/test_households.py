@@ -344,3 +344,25 @@ def test_an_edit_sent_with_a_stale_if_match_is_412_and_leaves_the_household_as_i
     assert now.json()["area_m2"] == 89 and now.headers["ETag"] == stale.headers["ETag"]
     fresh = api.call("PATCH", path, json={"area_m2": 90}, headers={**auth, "If-Match": now.headers["ETag"]})
     assert fresh.status_code == 200 and fresh.json()["area_m2"] == 90
+
+
+def test_if_match_on_a_household_not_there_and_on_settings_that_answer_no_etag_is_412(api, office):
+    """RFC 9110 13.1.1 and 13.1.2 (h6): ``If-Match: *`` on a record not there is a 412, not a 404; a tag
+    on a write of what answers no ETag, and ``If-None-Match: *`` on a PUT of what is always there, are
+    412s where they were ignored and the write carried out."""
+    base, staff = office["base"], office["staff"]
+    auth = {"Authorization": f"Bearer {staff['archivist']}"}
+    missing = api.call("PATCH", f"{base}/households/hh_nowhere", json={"area_m2": 90},
+                       headers={**auth, "If-Match": "*"}, check=False)
+    assert missing.status_code == 412 and missing.json()["code"] == "precondition_failed", missing.text
+    household = new_household(api, staff["archivist"], office["estate"], room="1205", area_m2=70, building="12")
+    path = f"{base}/households/{household['id']}"
+    held = api.get(path, headers=auth).headers["ETag"]  # revision 0: a record never edited
+    assert patch(api, path, {"area_m2": 71}, staff["archivist"]).status_code == 200
+    stale = api.call("PATCH", path, json={"area_m2": 72}, headers={**auth, "If-Match": held}, check=False)
+    assert stale.status_code == 412, stale.text
+    assert api.get(path, headers=auth).json()["area_m2"] == 71
+    manager = {"Authorization": f"Bearer {staff['manager']}"}
+    for sent in ({"If-None-Match": "*"}, {"If-Match": held}):
+        refused = api.call("PUT", f"{base}/settings/archive", json={}, headers={**manager, **sent}, check=False)
+        assert refused.status_code == 412 and refused.json()["code"] == "precondition_failed", refused.text
