@@ -79,12 +79,21 @@ def public(doc):
     ``revision_seen`` the revision of the document it names is kept (a conditional write's read)."""
     if doc is None:
         return None
-    seen = _SEEN.get()
-    if seen is not None and doc.get("_id") == seen.target:
-        seen.saw(doc.get("_rev") or 0)
+    shown(doc)
     out = {k: v for k, v in doc.items() if not k.startswith("_")}
     out["id"] = doc["_id"]
     return out
+
+
+def shown(doc):
+    """``doc``, a stored document a read answers through a view of its own rather than ``public`` (a
+    part's page: ``maintenance.parts.shown``): within ``revision_seen`` its revision is kept as ``public``
+    keeps it, so the view's tag stands for a revision a conditional write can name (found by r6: such
+    a read told none, and every If-Match on its record was the gateway's read alone)."""
+    seen = _SEEN.get()
+    if seen is not None and doc.get("_id") == seen.target:
+        seen.saw(doc.get("_rev") or 0)
+    return doc
 
 
 class _Seen:

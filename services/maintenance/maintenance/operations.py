@@ -12,7 +12,7 @@ from functools import partial
 from estate_common import calendar, clock, custom_fields, ids, jobs, metrics, replica, writes
 from estate_common.errors import BusinessRuleViolation, Conflict, NotFound, field_error
 from estate_common.kpis import by_the_month, per_estate_month, period_bounds
-from estate_common.store import public
+from estate_common.store import public, shown
 from estate_common.writes import Change
 
 from . import checklists, costing, domain, equipment_imports, events, indicators, ledger, parts, renovation, store
@@ -1549,7 +1549,8 @@ def list_part_movements(db, estate_id, part_id, filters, limit, cursor):
 
 def _part_view(db, part):
     """The part as its own page shows it, with its latest movements (``parts.LATEST_SHOWN``)."""
-    return parts.shown(part, store.latest_movements(db, part, parts.LATEST_SHOWN))
+    # its own view, not ``public``: ``shown`` keeps the revision it stands for (an If-Match's read)
+    return parts.shown(shown(part), store.latest_movements(db, part, parts.LATEST_SHOWN))
 
 
 def update_part(db, outbox, caller, estate_id, part_id, data):

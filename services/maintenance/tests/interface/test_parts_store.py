@@ -736,3 +736,22 @@ def test_a_late_return_refused_says_its_window_in_words_that_fit_its_number(engi
         said[days] = str(refused.value.args[0] if refused.value.args else refused.value)
     assert "within 1 day of its sign-off" in said[1] and "days" not in said[1]
     assert "0 day" not in said[0] and "no late return" in said[0]
+
+
+def test_a_part_s_read_tells_its_revision_and_a_count_at_another_is_a_412(engineering):
+    """If-Match one step with the write (found by r6 reviewing h6): a part's page is its own view
+    (``parts.shown``), not ``store.public``, so its read told no revision and every part write's If-Match
+    (its edit, receipts, issues, returns, counts) was the gateway's read alone: a movement landing
+    between that read and the write was lost under a matching tag."""
+    from estate_common.errors import PreconditionFailed
+    tap = part(engineering, "TAP", qty=10, unit_cost_cents=3500)
+    engineering.caller.target, engineering.caller.revision_flag = tap["id"], True
+    read = engineering.get_part({"estate_id": ESTATE, "id": tap["id"]})
+    engineering.caller.revision_flag = False
+    assert set(read) == {"result", "revision"} and read["revision"] is not None
+    moved(engineering, "receive_part", tap["id"], qty=5, unit_cost_cents=3500)  # another desk's, meanwhile
+    engineering.caller.if_revision = read["revision"]
+    with pytest.raises(PreconditionFailed):
+        moved(engineering, "count_part", tap["id"], counted=3)
+    engineering.caller.if_revision = None
+    assert engineering.get_part({"estate_id": ESTATE, "id": tap["id"]})["on_hand"] == 15  # nothing written
