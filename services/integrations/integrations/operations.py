@@ -10,6 +10,7 @@ from eventlet.queue import Empty, LightQueue
 
 from estate_common import clock, config, contracts, logs, metrics, retention, writes
 from estate_common.errors import Conflict, NotFound
+from estate_common.store import shown
 
 from . import sealing, sender, signing, store, webhooks
 
@@ -86,7 +87,8 @@ def list_webhooks(db, estate_id, filters, limit, cursor):
 
 
 def get_webhook(db, estate_id, webhook_id):
-    return webhooks.subscription_view(store.get(db, "webhooks", estate_id, webhook_id))
+    # its own view, not ``public``: ``shown`` keeps the revision it stands for (an If-Match's read)
+    return webhooks.subscription_view(shown(store.get(db, "webhooks", estate_id, webhook_id)))
 
 
 def update_webhook(db, outbox, caller, estate_id, webhook_id, data, resolve=None):

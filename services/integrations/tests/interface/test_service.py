@@ -1087,3 +1087,25 @@ def test_every_status_maintenance_announces_reaches_a_subscriber(svc, receiver):
     assert run_due(svc) == 5
     assert sorted(headers["X-Estate-Event"] for headers, _ in rx.received) == sorted(
         f"maintenance.{name}" for name in steps)
+
+
+def test_a_webhook_s_read_tells_its_revision_and_an_edit_at_another_is_a_412(svc, private):
+    """If-Match one step with the write (found by r6 reviewing h6): a subscription's read is its own view
+    (``webhooks.subscription_view``), not ``store.public``, so it told no revision and a PATCH, DELETE or
+    secret rotation sent with a matching tag was the gateway's read alone: an edit landing between that
+    read and the write was lost."""
+    from estate_common.errors import PreconditionFailed
+    hook = subscribe(svc, "http://127.0.0.1:9/hook")
+    asked = {"estate_id": ESTATE, "id": hook["id"]}
+    svc.caller.target, svc.caller.revision_flag = hook["id"], True
+    read = svc.get_webhook(asked)
+    svc.caller.revision_flag = False
+    assert set(read) == {"result", "revision"} and read["revision"] is not None
+    svc.update_webhook({**asked, "data": {"description": "theirs"}})  # another manager's, meanwhile
+    svc.caller.if_revision = read["revision"]
+    for write in (lambda: svc.update_webhook({**asked, "data": {"active": False}}), lambda: svc.delete_webhook(asked)):
+        with pytest.raises(PreconditionFailed):
+            write()
+    svc.caller.if_revision = None
+    now = svc.get_webhook(asked)
+    assert now["active"] is True and now["description"] == "theirs"  # nothing written
