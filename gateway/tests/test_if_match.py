@@ -329,3 +329,24 @@ def test_the_writes_checked_by_the_read_alone_are_the_readme_s():
         ("patch", "/api/v1/users/{user_id}"), ("post", "/api/v1/users/{user_id}/password"),
         ("patch", "/api/v1/estates/{estate_id}"),
         ("post", "/api/v1/estates/{estate_id}/households/{household_id}/occupants/{occupant_id}/leave")}
+
+
+def test_a_read_of_a_service_from_before_leaves_the_write_to_the_read_s_comparison_and_revision_0_is_named(
+        client, rpc, admin_token):
+    """A rolling deploy (r6 reviewing h6): a service that does not know ``revision_flag`` answers the record
+    itself; its tag is compared and the write is sent without ``if_revision`` (nothing the service would
+    misread). A record never edited is at revision 0, a revision like any other: the write names it."""
+    record = {"id": "sr_1", "status": "escalated"}
+    rpc.answer("customer_service", "get_request", record)  # from before: the flag not known
+    etag = client.get("/api/v1/estates/A/service-requests/sr_1", headers=_auth(admin_token)).headers["ETag"]
+    rpc.answer("customer_service", "reply_request", {"id": "sr_1", "status": "replied"})
+    rpc.calls.clear()
+    answer = client.post(REPLY, json={"message": "done"}, headers={**_auth(admin_token), "If-Match": etag})
+    assert answer.status_code == 200, answer.get_data(as_text=True)
+    [write] = rpc.calls_to("customer_service", "reply_request")
+    assert "if_revision" not in (write.context or {}) and "revision_flag" not in (write.context or {})
+    rpc.answer("customer_service", "get_request", _read_telling(0, record))
+    rpc.calls.clear()
+    answer = client.post(REPLY, json={"message": "done"}, headers={**_auth(admin_token), "If-Match": etag})
+    assert answer.status_code == 200, answer.get_data(as_text=True)
+    assert rpc.calls_to("customer_service", "reply_request")[0].context["if_revision"] == 0
