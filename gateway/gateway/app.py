@@ -215,7 +215,7 @@ def _forwarding_view(route):
                                                    **({"revision_flag": True} if asked else {})} or None)
             except PreconditionFailed as error:  # the store found the record written since the read
                 raise preconditions.moved(error) from None
-            return shown(preconditions.revision_answered(answer) if asked else answer)
+            return shown(preconditions.revision_answered(answer, route) if asked else answer)
 
         if route.idempotent:
             return idempotency.once(state().db, caller, payload, route.status, call, shown, route.shown_once)

@@ -35,6 +35,7 @@ answers the write's own 404). ``If-None-Match: *`` on a ``PUT`` (create only if 
 their defaults, each incident type's emergency plan is shown, the default one until the estate's)
 or that the gateway cannot tell absent (a month's budget), so none is carried out over what is there."""
 import functools
+import logging
 
 from flask import current_app, g, request
 from werkzeug.exceptions import PreconditionFailed
@@ -50,6 +51,7 @@ WRITES = ("POST", "PUT", "PATCH", "DELETE")
 # exit, a restatement) is work in the estate, not a step of the estate record: its tag is no copy of
 # what the POST changes (an edit of the estate's name made a billing run a 412: found by r9 reviewing h9)
 ESTATE = "/api/v1/estates/{estate_id}"
+log = logging.getLogger("gateway")
 
 
 class Stale(PreconditionFailed):
@@ -242,11 +244,17 @@ def revision_asked(route):
     return route.method == "GET" and g.get("revision_wanted", False)
 
 
-def revision_answered(answer):
+def revision_answered(answer, route=None):
     """The read's result out of ``{result, revision}`` (kept for ``_read``); an answer of a service from
-    before ``revision_flag`` is the result itself."""
+    before ``revision_flag`` is the result itself. A service that knows the flag and tells no revision
+    shows its record through a view of its own (neither ``store.public`` nor ``store.shown``): the
+    If-Match falls back to the read's comparison, logged so that it is seen, not silent (found by r6)."""
     if isinstance(answer, dict) and set(answer) == {"result", "revision"}:
         revision = answer["revision"]
         g.revision_read = revision if isinstance(revision, int) and not isinstance(revision, bool) else None
+        if g.revision_read is None:
+            log.warning("the read %s told no revision: this If-Match is compared by the read alone, not one step "
+                        "with the write (its view names no stored document: store.shown)",
+                        f"{route.service}.{route.rpc}" if route is not None else request.path)
         return answer["result"]
     return answer

@@ -350,3 +350,21 @@ def test_a_read_of_a_service_from_before_leaves_the_write_to_the_read_s_comparis
     answer = client.post(REPLY, json={"message": "done"}, headers={**_auth(admin_token), "If-Match": etag})
     assert answer.status_code == 200, answer.get_data(as_text=True)
     assert rpc.calls_to("customer_service", "reply_request")[0].context["if_revision"] == 0
+
+
+def test_a_read_that_tells_no_revision_is_logged_for_the_operator(client, rpc, admin_token, caplog):
+    """A service that knows ``revision_flag`` but whose read shows its record through a view of its own
+    (neither ``store.public`` nor ``store.shown``) answers no revision, and the If-Match falls back to the
+    read's comparison without a word (a part's and a webhook's did, found by r6 reviewing h6): the gateway
+    logs it, naming the route, so the fallback is seen and the read fixed."""
+    import logging
+    record = {"id": "sr_1", "status": "escalated"}
+    rpc.answer("customer_service", "get_request", _read_telling(None, record))
+    etag = client.get("/api/v1/estates/A/service-requests/sr_1", headers=_auth(admin_token)).headers["ETag"]
+    rpc.answer("customer_service", "reply_request", {"id": "sr_1", "status": "replied"})
+    caplog.set_level(logging.WARNING, logger="gateway")
+    answer = client.post(REPLY, json={"message": "done"}, headers={**_auth(admin_token), "If-Match": etag})
+    assert answer.status_code == 200, answer.get_data(as_text=True)
+    assert "if_revision" not in (rpc.calls_to("customer_service", "reply_request")[0].context or {})
+    [line] = [r.getMessage() for r in caplog.records if "told no revision" in r.getMessage()]
+    assert "customer_service.get_request" in line
