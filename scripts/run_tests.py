@@ -28,7 +28,7 @@ one system and one vhost per module (10 systems where its 31 tests started 21; t
 (about 4 s of its wall); the console's tests no longer read openapi.yaml a second time (1 s of CPU). The
 machine was shared (load 16-18) then: CPU figures of the directories, no run of the whole suite. Left
 for later: a fresh clone's rest side collects in 42 s of CPU (pytest rewriting the asserts of its 400 test
-modules, 117,000 lines) where a second run takes 9.5 s. Session 64 (h8): no module dominates that
+modules, 117,000 lines) where a second run takes 9.5 s. Session 63 (h8): no module dominates that
 (the largest, console/tests/test_views.py's 5,200 lines, 1.7 s of 20); the rewriting is done ahead now
 (:func:`rewrite_ahead`), in a process per core before the sides start, and kept as pytest keeps it
 (byte for byte its pyc): the rest side's collection on a fresh copy 43.7 s of CPU -> 11.3 s, the
