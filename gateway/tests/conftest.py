@@ -7,6 +7,8 @@ module builds one app (``app``, module scope) and every test gets a fresh
 its cheapest here (``cheap_password_hashes``): the tests sign in some 330
 times, and RFC 9106's 64 MiB profile costs 90-250 ms a hash on 2 cores.
 test_passwords.py checks the real parameters and the rehash of a weaker hash.
+Apps share their routes' compiled URL builders (``shared_url_builders``): a test module
+builds some dozens of apps, and werkzeug compiled each of the ~485 rules' builders anew in each.
 """
 import copy
 import json
@@ -16,7 +18,9 @@ import uuid
 from dataclasses import dataclass
 from urllib.parse import quote
 
+import flask
 import pytest
+from werkzeug.routing import Rule
 
 from estate_common import clock, contracts
 from estate_common.errors import NotFound
@@ -209,6 +213,32 @@ def cheap_password_hashes():
     from gateway import passwords
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(passwords, "_hasher", PasswordHasher(time_cost=1, memory_cost=64, parallelism=1))
+        yield
+
+
+class SharedBuilderRule(Rule):
+    """A rule whose URL builders (the functions ``url_for`` calls, which werkzeug generates as
+    Python source and compiles for every rule of every app: 75 % of ``create_app``'s CPU) are
+    compiled once per process. A builder is a function of the rule's text and parsed parts only:
+    it reaches its converters through the rule it is bound to (``.self._converters``), so one
+    compiled function serves every app's copy of the rule. Rules with defaults (which werkzeug
+    folds into the builder through their converters) are compiled as before."""
+
+    _builders = {}
+
+    def _compile_builder(self, append_unknown=True):
+        if self.defaults:
+            return super()._compile_builder(append_unknown)
+        key = (self.rule, tuple(self._trace), append_unknown)
+        if key not in self._builders:
+            self._builders[key] = super()._compile_builder(append_unknown)
+        return self._builders[key]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def shared_url_builders():
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(flask.Flask, "url_rule_class", SharedBuilderRule)
         yield
 
 
