@@ -65,6 +65,7 @@ ITEM_VARY = {"$ref": "#/components/headers/ItemVary"}
 IF_NONE_MATCH = {"$ref": "#/components/parameters/IfNoneMatch"}
 NOT_MODIFIED = {"$ref": "#/components/responses/NotModified"}
 IF_MATCH = {"$ref": "#/components/parameters/IfMatch"}
+IF_NONE_MATCH_WRITE = {"$ref": "#/components/parameters/IfNoneMatchWrite"}
 PRECONDITION_FAILED = {"$ref": "#/components/responses/PreconditionFailed"}
 IF_MATCH_UNTAGGED = {"$ref": "#/components/parameters/IfMatchUntagged"}
 IF_NONE_MATCH_PUT = {"$ref": "#/components/parameters/IfNoneMatchPut"}
@@ -136,8 +137,8 @@ def _declare_etag(operation):
 
 
 def _declare_if_match(operation):
-    """A write of a tagged record (``preconditions``): it takes ``If-Match`` and answers 412."""
-    operation["parameters"] = [*operation.get("parameters", []), IF_MATCH]
+    """A write of a tagged record (``preconditions``): it takes ``If-Match`` and ``If-None-Match`` and answers 412."""
+    operation["parameters"] = [*operation.get("parameters", []), IF_MATCH, IF_NONE_MATCH_WRITE]
     operation["responses"]["412"] = PRECONDITION_FAILED
 
 

@@ -24,8 +24,12 @@ answers with the record's tag now. Where no one revision is told (a read of a ga
 service from before, a step whose record is not the call's ``id``: ``unconditional``), the read's
 comparison alone stands.
 
-A record that is not there has no current representation: ``If-Match``, ``*`` too, is a 412 (RFC
-9110 13.1.1), not the read's 404. A write of a resource whose read answers no ``ETag`` (settings,
+``If-None-Match`` on such a write is evaluated the same way, after ``If-Match`` (RFC 9110 13.2.2): a 412
+with the record's tag when ``*`` and the record is there, or when a tag it names is the record's now
+(weakly compared), and the write, carried out otherwise, names the revision of the read it was compared
+with (it was ignored: found by r6). A record that is not there has no current representation:
+``If-Match``, ``*`` too, is a 412 (RFC 9110 13.1.1), not the read's 404; ``If-None-Match`` holds there
+and the write answers its own 404. A write of a resource whose read answers no ``ETag`` (settings,
 budgets, emergency plans, a create's collection, the gateway's own accounts and keys: every other
 write whose caller is identified, ``untagged``) has no tag an ``If-Match`` could name: one naming
 tags is a 412 without a write (the condition is false: RFC 9110 13.1.1 has the origin server
@@ -67,6 +71,8 @@ class Stale(PreconditionFailed):
 
 NO_RECORD = "there is no such record: an If-Match (* too) names a current copy of it (RFC 9110 13.1.1)"
 NO_TAG = "this resource answers no ETag: an If-Match naming a tag cannot match it (only * can); send the write without it"
+NONE_MATCHED = ("the record is a copy your If-None-Match names (* names any copy there is): nothing written "
+                "(RFC 9110 13.1.2)")
 NOT_ABSENT = ("If-None-Match: * asks to create what is absent, and a PUT here sets what is always there (or cannot be "
               "told absent): send it without If-None-Match")
 
@@ -139,7 +145,7 @@ def require(route):
     ``Stale`` when the request carries ``If-Match`` and the record it writes is not the copy named, or
     not there; ``{}`` when it carries none or writes no tagged record. ``route`` is the route whose
     call is being made: the record's read, made for the check, checks nothing itself."""
-    if route.method not in WRITES or not request.headers.get("If-Match") or request.url_rule is None:
+    if route.method not in WRITES or not _conditioned() or request.url_rule is None:
         return {}
     template = openapi_path(request.url_rule.rule)
     if (request.method.lower(), template) not in _guarded():
@@ -150,17 +156,28 @@ def require(route):
     return {"if_revision": revision}
 
 
+def _conditioned():
+    """Whether the write carries a condition on the record (``If-Match``, ``If-None-Match``)."""
+    return bool(request.headers.get("If-Match") or request.headers.get("If-None-Match"))
+
+
 def _compared():
     """The revision the record's read stands for (None when it does not tell), once its tag is found to
-    be one ``If-Match`` names; ``Stale`` when it is not, or when the record is not there."""
+    be one ``If-Match`` names and none ``If-None-Match`` names (RFC 9110 13.2.2's order); ``Stale`` when it
+    is not, or when an ``If-Match`` meets no record. ``If-None-Match`` on a record not there holds (None:
+    the write answers its own 404)."""
     path = request.path if request.method != "POST" else request.path.rsplit("/", 1)[0]
     try:
         body, revision = _read(path)
     except NotFound:
-        raise Stale(None, NO_RECORD) from None
+        if request.headers.get("If-Match"):
+            raise Stale(None, NO_RECORD) from None
+        return None
     tag = etags.tag_of(body)
-    if not request.if_match.contains(tag):  # strong comparison; '*' matches a record that exists
+    if request.headers.get("If-Match") and not request.if_match.contains(tag):  # strong; '*': it exists
         raise Stale(tag)
+    if request.headers.get("If-None-Match") and request.if_none_match.contains_weak(tag):  # weak; '*': it exists
+        raise Stale(tag, NONE_MATCHED)
     return revision
 
 
@@ -183,7 +200,7 @@ def untagged():
         return  # (the record's read for an If-Match checks nothing itself)
     write = (request.method.lower(), openapi_path(request.url_rule.rule))
     if write in _own_guarded():
-        if request.headers.get("If-Match"):
+        if _conditioned():
             _compared()  # the gateway's own store: the read's comparison alone (``unconditional``)
         return
     if write in _guarded():

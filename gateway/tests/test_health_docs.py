@@ -120,7 +120,7 @@ def _without_roles(document):
 
 def _without_gateway_headers(operation):
     """``operation`` less the gateway's headers, an item read's ``If-None-Match`` and 304 (``etags``), and
-    a write of a tagged record's ``If-Match`` and 412, and every other write's (``preconditions``)."""
+    a write of a tagged record's ``If-Match``, ``If-None-Match`` and 412, and every other write's (``preconditions``)."""
     responses = {}
     for status, response in operation["responses"].items():
         if response in ({"$ref": "#/components/responses/NotModified"},
@@ -143,6 +143,7 @@ def _without_gateway_headers(operation):
     if "parameters" in operation:
         parameters = [p for p in operation["parameters"] if p not in ({"$ref": "#/components/parameters/IfNoneMatch"},
                                                                       {"$ref": "#/components/parameters/IfMatch"},
+                                                                      {"$ref": "#/components/parameters/IfNoneMatchWrite"},
                                                                       {"$ref": "#/components/parameters/IfMatchUntagged"},
                                                                       {"$ref": "#/components/parameters/IfNoneMatchPut"})]
         operation = {k: v for k, v in operation.items() if k != "parameters"} | (

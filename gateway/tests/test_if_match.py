@@ -368,3 +368,35 @@ def test_a_read_that_tells_no_revision_is_logged_for_the_operator(client, rpc, a
     assert "if_revision" not in (rpc.calls_to("customer_service", "reply_request")[0].context or {})
     [line] = [r.getMessage() for r in caplog.records if "told no revision" in r.getMessage()]
     assert "customer_service.get_request" in line
+
+
+def test_if_none_match_on_a_write_of_a_tagged_record_is_a_412_when_it_names_the_record_now(
+        client, rpc, admin_token, contract):
+    """RFC 9110 13.1.2: on a write, ``If-None-Match`` is false when ``*`` and the record is there, or when a
+    tag it names matches the record's now (weakly): a 412 with that tag, nothing written (it was carried out,
+    the header ignored: found by r6). A tag of another copy passes, and the write names the revision of the
+    read it was compared with, as If-Match's does; a record not there leaves the write its own 404."""
+    rpc.answer("archive", "get_household", {"id": "hh_1", "room": "101", "version": 1})
+    etag = client.get(HOUSEHOLD, headers=_auth(admin_token)).headers["ETag"]
+    for sent in ("*", etag, "W/" + etag, f'"other", {etag}'):
+        answer = client.patch(HOUSEHOLD, json={"area_m2": 81}, headers={**_auth(admin_token), "If-None-Match": sent})
+        contract.problem(answer, 412, "precondition_failed")
+        assert answer.headers["ETag"] == etag, sent
+        assert contract.header_problems(answer, HOUSEHOLD_PATH, "PATCH") == []
+    assert rpc.calls_to("archive", "update_household") == []
+    rpc.answer("archive", "update_household", {"id": "hh_1", "room": "101", "version": 2})
+    answer = client.patch(HOUSEHOLD, json={"area_m2": 81}, headers={**_auth(admin_token), "If-None-Match": '"other"'})
+    assert answer.status_code == 200
+    assert contract.header_problems(answer, HOUSEHOLD_PATH, "PATCH") == []
+    from estate_common.errors import NotFound
+    rpc.answer("archive", "get_household", NotFound("no such household in this estate"))
+    rpc.answer("archive", "update_household", NotFound("no such household in this estate"))
+    answer = client.patch(HOUSEHOLD, json={"area_m2": 81}, headers={**_auth(admin_token), "If-None-Match": "*"})
+    contract.problem(answer, 404, "not_found")
+
+
+def test_every_write_of_a_tagged_record_declares_if_none_match(client):
+    document = client.get("/api/v1/openapi.json").get_json()
+    for method, path in preconditions.guarded_writes(document["paths"]):
+        names = [p.get("$ref", "").rsplit("/", 1)[-1] for p in document["paths"][path][method].get("parameters", [])]
+        assert "IfNoneMatchWrite" in names, (method, path)
